@@ -1,0 +1,48 @@
+"""Numerical gradients (spec: gradient_check.py), the oracle's and the tests' finite differences."""
+import numpy as np
+
+
+def eval_numerical_gradient(f, x, h=1e-5, *, scheme="central", restore=True):
+    """∂f/∂x of a scalar f, entry by entry.
+
+    central: (f(x + h eᵢ) − f(x − h eᵢ)) / 2h   (error O(h²))
+    Named mistakes: scheme="forward" (f(x + h eᵢ) − f(x)) / h, error O(h);
+    restore=False leaves the last entry perturbed.
+    """
+    grad = np.zeros_like(x, dtype=float)
+    fx = f(x) if scheme == "forward" else None
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        f_plus = f(x)
+        if scheme == "forward":
+            grad[idx] = (f_plus - fx) / h
+        else:
+            x[idx] = old - h
+            grad[idx] = (f_plus - f(x)) / (2 * h)
+        if restore:
+            x[idx] = old
+    return grad
+
+
+def eval_numerical_gradient_array(f, x, df, h=1e-5, *, scheme="central"):
+    """∂(Σ f(x)·df)/∂x for an array-valued f, by differences of f along each entry of x."""
+    grad = np.zeros_like(x, dtype=float)
+    fx = f(x).copy() if scheme == "forward" else None
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        f_plus = f(x).copy()
+        if scheme == "forward":
+            grad[idx] = np.sum((f_plus - fx) * df) / h
+        else:
+            x[idx] = old - h
+            grad[idx] = np.sum((f_plus - f(x)) * df) / (2 * h)
+        x[idx] = old
+    return grad
+
+
+def rel_error(a, b, *, floor=1e-8):
+    """max over entries of |a − b| / max(floor, |a| + |b|)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b))))
