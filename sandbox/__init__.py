@@ -1,0 +1,8 @@
+"""Running untrusted submissions: a worker process, a plain-data wire format, a loader.
+
+Knows how to import and call a submission safely; knows nothing of formulas or grading.
+"""
+from .client import Handle, Reply, RngSeed, Sandbox, SandboxError
+from .submission import Submission, SubmissionError, resolve
+
+__all__ = ["Handle", "Reply", "RngSeed", "Sandbox", "SandboxError", "Submission", "SubmissionError", "resolve"]

@@ -1,0 +1,239 @@
+"""The grader's side of the sandbox: one persistent worker process per submission.
+
+    with Sandbox(submission) as box:
+        reply = box.call("optim", "sgd", (w, dw, {"learning_rate": 0.1}))
+        reply.value  # plain data only (see protocol.py)
+
+Every failure of the submission comes back as a SandboxError whose `kind` says what
+happened. A call that hangs is killed after its timeout and the worker restarted; from then
+on that function fails at once ("dead"), so one hang costs one timeout, not one per check.
+A worker that dies is restarted on the next call; a function that kills it twice is dead.
+"""
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import protocol
+from .protocol import Callback, Handle, RngSeed
+
+WORKER = Path(__file__).with_name("worker.py")
+BLOCKED_IMPORTS = ("reference", "checks", "sandbox", "reporting", "adapters", "grader")
+CRASHES_BEFORE_DEAD = 2
+
+__all__ = ["Sandbox", "SandboxError", "Reply", "Handle", "RngSeed"]
+
+
+class SandboxError(Exception):
+    """What went wrong with a call into the submission.
+
+    kind: missing | not_implemented | import_error | exception | bad_return | timeout | crash
+    """
+
+    def __init__(self, kind, message, where=""):
+        super().__init__(message)
+        self.kind, self.message, self.where = kind, message, where
+
+    def __str__(self):
+        return f"{self.message} (at {self.where})" if self.where else self.message
+
+
+@dataclass
+class Reply:
+    value: object
+    args_after: list | None = None
+
+
+class Sandbox:
+    def __init__(self, submission, *, call_timeout=5.0, import_timeout=20.0,
+                 memory_bytes=4 * 2**30, blocked=BLOCKED_IMPORTS):
+        self.submission = submission
+        self.call_timeout, self.import_timeout = call_timeout, import_timeout
+        self.memory_bytes, self.blocked = memory_bytes, tuple(blocked)
+        self._process = None
+        self._loaded = {}        # module -> function names, in the running worker
+        self._broken = {}        # module -> SandboxError (import failed; not retried)
+        self._dead = {}          # (module, function) -> SandboxError
+        self._crashes = {}
+        self._workdir = tempfile.TemporaryDirectory(prefix="dlgrade-worker-")
+        self.calls = 0
+        self.restarts = 0
+
+    # --- lifecycle ----------------------------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._stop()
+        self._workdir.cleanup()
+
+    def _start(self):
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   DLGRADE_WORKER_MEMORY_BYTES=str(self.memory_bytes), DLGRADE_WORKER_CWD=self._workdir.name)
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=env, start_new_session=True, cwd=self._workdir.name)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._process.stdout, selectors.EVENT_READ)
+        self._loaded = {}
+        self._exchange(dict(self.submission.worker_init(), op="init", blocked=list(self.blocked)),
+                       self.import_timeout, {})
+
+    def _stop(self):
+        if self._process is None:
+            return
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout):
+            stream.close()
+        self._selector.close()
+        self._process = None
+
+    def _exit_description(self):
+        code = self._process.poll() if self._process else None
+        if code is None:
+            return "the worker stopped answering"
+        if code < 0:
+            return f"the process was killed by {signal.Signals(-code).name}"
+        return f"the process exited with status {code}"
+
+    # --- exchanging messages ----------------------------------------------------------------
+    def _read_until(self, deadline):
+        fd = self._process.stdout.fileno()
+
+        def read(n):
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._selector.select(left):
+                raise TimeoutError
+            return os.read(fd, min(n, 1 << 20))
+        return read
+
+    def _exchange(self, request, timeout, callbacks):
+        """Send one request and answer the worker's callbacks until its reply comes."""
+        deadline = time.monotonic() + timeout
+        try:
+            self._process.stdin.write(protocol.encode(request))
+            self._process.stdin.flush()
+            while True:
+                reply = protocol.read_message(self._read_until(deadline))
+                if type(reply) is not dict:
+                    raise protocol.ProtocolError("malformed reply")
+                if "callback" not in reply:
+                    return reply
+                self._answer_callback(reply, callbacks)
+        except TimeoutError:
+            self.restarts += 1
+            self._stop()
+            raise SandboxError("timeout", f"did not finish within {timeout:g} s") from None
+        except (EOFError, BrokenPipeError, protocol.ProtocolError) as exc:
+            what = self._exit_description() if isinstance(exc, (EOFError, BrokenPipeError)) else str(exc)
+            self.restarts += 1
+            self._stop()
+            raise SandboxError("crash", f"the submission's process failed: {what}") from None
+
+    def _answer_callback(self, message, callbacks):
+        function = callbacks.get(message.get("callback"))
+        try:
+            value = function(*message.get("args", []))
+            data = protocol.encode({"value": value})
+        except Exception as exc:  # the grader's function refused the student's argument
+            data = protocol.encode({"error": f"{type(exc).__name__}: {exc}"})
+        self._process.stdin.write(data)
+        self._process.stdin.flush()
+
+    # --- the API ------------------------------------------------------------------------------
+    def functions(self, module):
+        """Names of the callables in a submission module; raises SandboxError if it cannot load."""
+        if module in self._broken:
+            raise self._broken[module]
+        if self._process is None:
+            self._start()
+        if module not in self._loaded:
+            try:
+                reply = self._exchange({"op": "load", "module": module}, self.import_timeout, {})
+            except SandboxError as exc:
+                self._broken[module] = SandboxError(
+                    "import_error", f"importing {module} failed: {exc.message}")
+                raise self._broken[module] from None
+            if "value" not in reply:
+                prefix = "" if "missing" in reply else f"importing {module} failed: "
+                self._broken[module] = _error_from(reply, "import_error", prefix)
+                raise self._broken[module]
+            self._loaded[module] = reply["value"]
+        return self._loaded[module]["functions"]
+
+    def warnings(self, module):
+        """Cells of a notebook that raised when run (the others still count)."""
+        return self._loaded.get(module, {}).get("warnings", [])
+
+    def call(self, module, function, args=(), kwargs=None, *, keep=(), return_args=False, timeout=None):
+        """Call module.function(*args, **kwargs) in the worker.
+
+        Python callables among the args run here, in the grader, when the student calls them.
+        keep: positions of the returned tuple to leave in the worker as Handles ([-1]: all of it).
+        return_args: also send back the arguments as they are after the call (in-place edits).
+        """
+        key = (module, function)
+        if key in self._dead:
+            raise self._dead[key]
+        self.functions(module)
+        callbacks = {}
+        request = {"op": "call", "module": module, "function": function,
+                   "args": [_mark_callables(a, callbacks) for a in args],
+                   "kwargs": {k: _mark_callables(v, callbacks) for k, v in (kwargs or {}).items()},
+                   "keep": list(keep), "return_args": return_args}
+        self.calls += 1
+        try:
+            reply = self._exchange(request, timeout or self.call_timeout, callbacks)
+        except SandboxError as exc:
+            self._crashes[key] = self._crashes.get(key, 0) + 1
+            if exc.kind == "timeout" or self._crashes[key] >= CRASHES_BEFORE_DEAD:
+                self._dead[key] = SandboxError(exc.kind, f"{exc.message}; not called again")
+            raise
+        if "value" in reply:
+            return Reply(reply["value"], reply.get("args_after"))
+        error = _error_from(reply, "exception", "")
+        if error.kind in ("missing", "not_implemented"):
+            self._dead[key] = error  # deterministic: no need to ask again
+        raise error
+
+    def drop_handles(self):
+        if self._process is not None:
+            try:
+                self._exchange({"op": "drop_handles"}, self.call_timeout, {})
+            except SandboxError:
+                pass
+
+
+def _mark_callables(value, callbacks):
+    if callable(value):
+        callbacks[len(callbacks)] = value
+        return Callback(len(callbacks) - 1)
+    if type(value) in (list, tuple):
+        return type(value)(_mark_callables(v, callbacks) for v in value)
+    if type(value) is dict:
+        return {k: _mark_callables(v, callbacks) for k, v in value.items()}
+    return value
+
+
+def _error_from(reply, default_kind, prefix):
+    if "not_implemented" in reply:
+        return SandboxError("not_implemented", f"raises NotImplementedError{': ' + reply['not_implemented'] if reply['not_implemented'] else ''}")
+    if "missing" in reply:
+        return SandboxError("missing", prefix + reply["missing"])
+    if "bad_return" in reply:
+        return SandboxError("bad_return", prefix + reply["bad_return"])
+    error = reply.get("error") if type(reply.get("error")) is dict else {}
+    return SandboxError(default_kind, f"{prefix}{error.get('type', 'Error')}: {error.get('message', '')}",
+                        str(error.get("where", "")))

@@ -1,0 +1,180 @@
+"""Wire format between the grader and its worker: plain data only, never pickles.
+
+A message is a JSON header plus raw array buffers:
+    u32 header length | u32 buffer count | header (UTF-8 JSON) | per buffer: u64 length | bytes
+
+Values allowed on the wire: None, bool, int, float, str, list, tuple, dict with str keys,
+numpy.ndarray of bool/int/uint/float/complex dtype, numpy scalars of those kinds, and three
+markers the sandbox understands: Handle (an object kept in the worker), Callback (a function
+that runs in the grader) and RngSeed (a numpy Generator built in the worker).
+
+`decode` trusts nothing: it rebuilds every array with numpy.frombuffer from an allow-listed
+dtype and a checked size, so whatever the worker sends, the grader holds only plain data.
+This module imports only the standard library and NumPy: the worker loads it by file path.
+"""
+import json
+import math
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 1 << 28
+_ARRAY_KINDS = frozenset("biufc")
+
+
+class ProtocolError(Exception):
+    """A message that is not plain data of the allowed types."""
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An object that stays in the worker (a student's cache); the grader sees only its id."""
+    id: int
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A grader-side function the student's code may call (e.g. the f of a gradient check)."""
+    id: int
+
+
+@dataclass(frozen=True)
+class RngSeed:
+    """Stands for numpy.random.default_rng(seed) on the worker's side."""
+    seed: int
+
+
+def _allowed_dtype(dtype):
+    return dtype.kind in _ARRAY_KINDS and not dtype.hasobject and dtype.fields is None
+
+
+def _encode(value, buffers):
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return value if abs(value) < 2**53 else {"$bigint": str(value)}
+    if kind is float:
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if kind is list:
+        return [_encode(v, buffers) for v in value]
+    if kind is tuple:
+        return {"$tuple": [_encode(v, buffers) for v in value]}
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            raise ProtocolError("a dict with non-string keys")
+        return {"$dict": {k: _encode(v, buffers) for k, v in value.items()}}
+    if kind is np.ndarray:
+        if not _allowed_dtype(value.dtype):
+            raise ProtocolError(f"an array of dtype {value.dtype}")
+        buffers.append(np.ascontiguousarray(value).tobytes())
+        return {"$array": len(buffers) - 1, "dtype": value.dtype.str, "shape": list(value.shape)}
+    if isinstance(value, np.generic) and kind.__module__ == "numpy":
+        if not _allowed_dtype(value.dtype):
+            raise ProtocolError(f"a numpy scalar of dtype {value.dtype}")
+        buffers.append(np.asarray(value).tobytes())
+        return {"$scalar": len(buffers) - 1, "dtype": value.dtype.str}
+    if kind is Handle:
+        return {"$handle": value.id}
+    if kind is Callback:
+        return {"$callback": value.id}
+    if kind is RngSeed:
+        return {"$rng": value.seed}
+    raise ProtocolError(describe_type(value))
+
+
+def describe_type(value):
+    """`an object of type pkg.Name` (says when it only pretends to be an ndarray)."""
+    kind = type(value)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if isinstance(value, np.ndarray):
+        return f"an instance of {name}, a subclass of numpy.ndarray (return a plain ndarray)"
+    return f"an object of type {name}"
+
+
+def encode(message):
+    """Serialize a message (a dict) to bytes; raises ProtocolError for disallowed values."""
+    buffers = []
+    header = json.dumps(_encode(message, buffers), allow_nan=False).encode()
+    parts = [struct.pack("<II", len(header), len(buffers)), header]
+    for buf in buffers:
+        parts += [struct.pack("<Q", len(buf)), buf]
+    return b"".join(parts)
+
+
+def _decode(node, buffers):
+    if node is None or type(node) in (bool, int, float, str):
+        return node
+    if type(node) is list:
+        return [_decode(v, buffers) for v in node]
+    if type(node) is not dict or len(node) == 0:
+        raise ProtocolError("malformed message")
+    if "$tuple" in node:
+        return tuple(_decode(v, buffers) for v in node["$tuple"])
+    if "$dict" in node:
+        return {str(k): _decode(v, buffers) for k, v in node["$dict"].items()}
+    if "$array" in node or "$scalar" in node:
+        dtype = np.dtype(str(node["dtype"]))
+        if not _allowed_dtype(dtype):
+            raise ProtocolError(f"an array of dtype {dtype}")
+        raw = buffers[int(node.get("$array", node.get("$scalar")))]
+        shape = () if "$scalar" in node else tuple(int(n) for n in node["shape"])
+        if any(n < 0 for n in shape) or math.prod(shape) * dtype.itemsize != len(raw):
+            raise ProtocolError("an array whose size does not match its shape")
+        array = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        return array[()] if "$scalar" in node else array
+    if "$bigint" in node:
+        return int(node["$bigint"])
+    if "$float" in node:
+        return float(node["$float"])
+    if "$handle" in node:
+        return Handle(int(node["$handle"]))
+    if "$callback" in node:
+        return Callback(int(node["$callback"]))
+    if "$rng" in node:
+        return RngSeed(int(node["$rng"]))
+    raise ProtocolError("malformed message")
+
+
+def decode(header, buffers):
+    """Rebuild a message from its header bytes and buffers; raises ProtocolError."""
+    try:
+        return _decode(json.loads(header.decode()), buffers)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # any malformed input is the same protocol failure
+        raise ProtocolError(f"malformed message ({type(exc).__name__})") from None
+
+
+def write_message(stream, message):
+    stream.write(encode(message))
+    stream.flush()
+
+
+def read_exact(read, n):
+    """Read n bytes with read(k) -> bytes; raises EOFError when the stream ends first."""
+    chunks, left = [], n
+    while left:
+        chunk = read(left)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(read):
+    """Read one message with read(k) -> bytes (a file's read, or a deadline-aware reader)."""
+    header_len, n_buffers = struct.unpack("<II", read_exact(read, 8))
+    if header_len > MAX_MESSAGE_BYTES:
+        raise ProtocolError("message too large")
+    header = read_exact(read, header_len)
+    buffers, total = [], header_len
+    for _ in range(n_buffers):
+        (size,) = struct.unpack("<Q", read_exact(read, 8))
+        total += size
+        if total > MAX_MESSAGE_BYTES:
+            raise ProtocolError("message too large")
+        buffers.append(read_exact(read, size))
+    return decode(header, buffers)

@@ -1,0 +1,234 @@
+"""The worker: imports a submission and runs the calls the grader sends, in its own process.
+
+Started by sandbox.client as `python -I worker.py`, so neither the grader's folder nor
+PYTHONPATH is on sys.path. It loads only the standard library, NumPy and protocol.py (by
+file path). It knows how to import a submission, call a named function with plain data,
+keep opaque results (caches) behind handles and route callbacks to the grader; it knows
+nothing of what the functions compute or of what is right.
+"""
+import importlib.util
+import os
+import sys
+import traceback
+import types
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("_dlgrade_protocol", os.path.join(_HERE, "protocol.py"))
+protocol = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = protocol
+_spec.loader.exec_module(protocol)
+
+import numpy as np  # noqa: E402  (after the protocol, which needs it anyway)
+
+PACKAGE = "submission"
+
+
+class ImportBlocker:
+    """Refuses imports of the grader's own packages, so a submission cannot load the oracle."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.names:
+            raise ImportError(f"module {name!r} belongs to the grader; a submission cannot import it")
+        return None
+
+
+class Worker:
+    def __init__(self, channel_in, channel_out):
+        self.channel_in, self.channel_out = channel_in, channel_out
+        self.handles, self.next_handle = {}, 0
+        self.modules = {}
+        self.layout = None
+
+    # --- messages -------------------------------------------------------------------------
+    def send(self, message):
+        try:
+            data = protocol.encode(message)
+        except protocol.ProtocolError as exc:
+            data = protocol.encode({"bad_return": f"returned {exc}"})
+        self.channel_out.write(data)
+        self.channel_out.flush()
+
+    def receive(self):
+        return protocol.read_message(self.channel_in.read)
+
+    def serve(self):
+        while True:
+            try:
+                request = self.receive()
+            except EOFError:
+                return
+            op = request.get("op")
+            handler = getattr(self, f"op_{op}", None)
+            self.send(handler(request) if handler else {"error": _error_info(f"unknown op {op!r}")})
+
+    # --- loading the submission -----------------------------------------------------------
+    def op_init(self, request):
+        self.layout = request
+        sys.meta_path.insert(0, ImportBlocker(request["blocked"]))
+        if request["layout"] == "package":
+            root = request["root"]
+            sys.path.insert(0, root)
+            package = types.ModuleType(PACKAGE)
+            package.__path__ = [root]
+            sys.modules[PACKAGE] = package
+        return {"value": None}
+
+    def op_load(self, request):
+        name = request["module"]
+        try:
+            self.modules[name] = self._import(name)
+        except _Missing as exc:
+            return {"missing": str(exc)}
+        except BaseException as exc:  # a submission's import may raise anything, SystemExit too
+            return {"error": _error_info(exc)}
+        module = self.modules[name]
+        return {"value": {
+            "functions": sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_")),
+            "warnings": [f"{e['type']}: {e['message']} at {e['where']}" for e in getattr(module, "__cell_errors__", [])],
+        }}
+
+    def _import(self, name):
+        layout = self.layout
+        if layout["layout"] == "package":
+            root = layout["root"]
+            if not (os.path.isfile(os.path.join(root, f"{name}.py"))
+                    or os.path.isfile(os.path.join(root, name, "__init__.py"))):
+                raise _Missing(f"the submission has no {name}.py")
+            return importlib.import_module(f"{PACKAGE}.{name}")
+        if "single" not in self.modules:  # one file or notebook holds every module
+            self.modules["single"] = self._exec_cells(layout["cells"], layout["filename"])
+        return self.modules["single"]
+
+    @staticmethod
+    def _exec_cells(cells, filename):
+        """Run a notebook's (or file's) cells in one namespace; a failing cell does not stop the rest."""
+        module = types.ModuleType(PACKAGE)
+        module.__file__ = filename
+        sys.modules[PACKAGE] = module
+        failures = []
+        for index, source in enumerate(cells):
+            try:
+                exec(compile(source, f"{filename}[cell {index}]" if len(cells) > 1 else filename, "exec"),
+                     module.__dict__)
+            except BaseException as exc:
+                if len(cells) == 1:
+                    raise
+                failures.append(exc)
+        if failures and len(failures) == len(cells):
+            raise failures[0]
+        module.__cell_errors__ = [_error_info(exc) for exc in failures]
+        return module
+
+    # --- calls ------------------------------------------------------------------------------
+    def op_call(self, request):
+        module = self.modules.get(request["module"])
+        if module is None:
+            return {"error": _error_info(f"module {request['module']!r} is not loaded")}
+        function = getattr(module, request["function"], None)
+        if not callable(function):
+            return {"missing": f"{request['module']}.py has no function {request['function']}"}
+        args = [self._inbound(a) for a in request["args"]]
+        kwargs = {k: self._inbound(v) for k, v in request["kwargs"].items()}
+        try:
+            result = function(*args, **kwargs)
+        except NotImplementedError as exc:
+            return {"not_implemented": str(exc)}
+        except BaseException as exc:
+            return {"error": _error_info(exc)}
+        reply = {"value": self._outbound(result, request["keep"])}
+        if request["return_args"]:
+            reply["args_after"] = [_plain_or_marker(a) for a in args]
+        return reply
+
+    def op_drop_handles(self, request):
+        self.handles.clear()
+        return {"value": None}
+
+    def _inbound(self, value):
+        if isinstance(value, protocol.Handle):
+            return self.handles[value.id]
+        if isinstance(value, protocol.Callback):
+            return self._callback(value.id)
+        if isinstance(value, protocol.RngSeed):
+            return np.random.default_rng(value.seed)
+        if type(value) is list:
+            return [self._inbound(v) for v in value]
+        if type(value) is tuple:
+            return tuple(self._inbound(v) for v in value)
+        if type(value) is dict:
+            return {k: self._inbound(v) for k, v in value.items()}
+        return value
+
+    def _outbound(self, result, keep):
+        """Replace the kept positions of a tuple result (or the whole result, keep == [-1]) by handles."""
+        if not keep:
+            return result
+        if keep == [-1]:
+            return self._keep(result)
+        if type(result) not in (tuple, list):
+            return result  # the grader reports the wrong structure
+        return tuple(self._keep(v) if i in keep else v for i, v in enumerate(result))
+
+    def _keep(self, value):
+        self.next_handle += 1
+        self.handles[self.next_handle] = value
+        return protocol.Handle(self.next_handle)
+
+    def _callback(self, callback_id):
+        def call_grader(*args):
+            self.send({"callback": callback_id, "args": [_plain_or_marker(a) for a in args]})
+            reply = self.receive()
+            if "error" in reply:
+                raise RuntimeError(reply["error"])
+            return reply["value"]
+        return call_grader
+
+
+class _Missing(Exception):
+    pass
+
+
+def _plain_or_marker(value):
+    """Arguments echoed back: arrays and scalars as they are now, anything else as None."""
+    if type(value) in (np.ndarray, int, float, bool, str) or value is None:
+        return value
+    if type(value) in (list, tuple):
+        return type(value)(_plain_or_marker(v) for v in value)
+    if type(value) is dict:
+        return {k: _plain_or_marker(v) for k, v in value.items() if type(k) is str}
+    return None
+
+
+def _error_info(exc):
+    """Type, message and the innermost line of the submission's code that raised."""
+    if isinstance(exc, str):
+        return {"type": "GraderError", "message": exc, "where": ""}
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename != __file__ and _HERE not in frame.filename and "site-packages" not in frame.filename:
+            where = f"{os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
+            break
+    message = str(exc) if not isinstance(exc, SyntaxError) else f"{exc.msg} ({os.path.basename(exc.filename or '')}, line {exc.lineno})"
+    return {"type": type(exc).__name__, "message": message[:2000], "where": where[:500]}
+
+
+def main():
+    # The protocol keeps private copies of the pipes; the submission's prints go to stderr.
+    channel_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    channel_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    limit = int(os.environ.get("DLGRADE_WORKER_MEMORY_BYTES", "0"))
+    if limit:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.chdir(os.environ.get("DLGRADE_WORKER_CWD", os.getcwd()))
+    Worker(channel_in, channel_out).serve()
+
+
+if __name__ == "__main__":
+    main()
