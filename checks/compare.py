@@ -1,0 +1,102 @@
+"""Compare what a submission returned with what was expected, and say where they differ."""
+import numpy as np
+
+MAX_SHOWN = 24
+
+
+def difference(got, expected, tol, label="result"):
+    """None if got matches expected within tol, else a sentence saying where they differ.
+
+    Structures recurse: tuples/lists by position, dicts by the expected keys (extra keys are
+    the submission's business). Arrays must have the expected shape; values must satisfy
+    |got − expected| ≤ atol + rtol·|expected| and be NaN/inf exactly where expected is.
+    """
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)):
+            return f"{label}: expected a tuple of {len(expected)} values, got {_kind(got)}"
+        if len(got) != len(expected):
+            return f"{label}: expected {len(expected)} values, got {len(got)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            found = difference(g, e, tol, f"{label}[{i}]" if label else f"value {i}")
+            if found:
+                return found
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"{label}: expected a dict, got {_kind(got)}"
+        for key, e in expected.items():
+            if key not in got:
+                return f"{label}: key {key!r} is missing"
+            found = difference(got[key], e, tol, f"{label}[{key!r}]" if label else str(key))
+            if found:
+                return found
+        return None
+    if isinstance(expected, str) or expected is None:
+        return None if got == expected else f"{label}: expected {expected!r}, got {_short(got)}"
+    if isinstance(expected, bool):
+        return None if type(got) in (bool, np.bool_) and got == expected else \
+            f"{label}: expected {expected}, got {_short(got)}"
+    return _array_difference(got, expected, tol, label)
+
+
+def _array_difference(got, expected, tol, label):
+    expected = np.asarray(expected)
+    if got is None or isinstance(got, (str, dict, tuple, list)):
+        return f"{label}: expected {_describe_array(expected)}, got {_kind(got)}"
+    got = np.asarray(got)
+    if got.dtype.kind not in "biuf":
+        return f"{label}: expected real numbers, got dtype {got.dtype}"
+    if got.shape != expected.shape:
+        return f"{label}: expected shape {expected.shape}, got shape {got.shape}"
+    g, e = got.astype(float), expected.astype(float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = ~(np.isclose(g, e, rtol=tol.rtol, atol=tol.atol, equal_nan=True) | (g == e))
+    if not bad.any():
+        return None
+    count, index = int(bad.sum()), np.unravel_index(np.argmax(bad), bad.shape)
+    where = f"[{', '.join(map(str, index))}]" if got.ndim else ""
+    size = f" ({count} of {bad.size} entries differ)" if bad.size > 1 else ""
+    note = ""
+    if got.dtype != np.float64 and expected.dtype.kind == "f":
+        note = f"; your array is {got.dtype}, compute in float64"
+    if not np.isfinite(g[index]) and np.isfinite(e[index]):
+        note += "; got a non-finite value where a finite one was expected"
+    return (f"{label}{where}: expected {_num(e[index])}, got {_num(g[index])}{size}"
+            f" [tolerance {tol.describe()}]{note}")
+
+
+def _num(x):
+    return f"{float(x):.10g}"
+
+
+def _kind(value):
+    if isinstance(value, np.ndarray):
+        return _describe_array(value)
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} values"
+    return f"{type(value).__name__} {_short(value)}"
+
+
+def _describe_array(array):
+    return "a scalar" if array.ndim == 0 else f"an array of shape {array.shape}"
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def show(value):
+    """A compact, exact-enough rendering of an input or output for feedback."""
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, precision=8, separator=", ", threshold=MAX_SHOWN,
+                               max_line_width=100, floatmode="maxprec")
+        return text if value.ndim <= 1 or value.size <= MAX_SHOWN else f"{text}  (shape {value.shape})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(show(v) for v in value)
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.10g}"
+    return repr(value)

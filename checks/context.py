@@ -1,0 +1,162 @@
+"""What a check works with: calls into the submission, comparisons, and the property search.
+
+A check receives a Context and raises CheckFailure (or lets a SandboxError through) when
+the submission is wrong. `ctx.falsify` runs a Hypothesis search with the grading seed and
+keeps the minimal counterexample; `ctx.expect` compares with the oracle and, on a mismatch,
+lets the report name the mistake from checks.mistakes.
+"""
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+
+from sandbox import SandboxError
+
+from . import mistakes
+from .compare import difference
+
+
+class CheckFailure(Exception):
+    """The submission is wrong. inputs: the (minimal) input that shows it, by name."""
+
+    def __init__(self, summary, *, inputs=None, got=None, expected=None, mistake=None):
+        super().__init__(summary)
+        self.summary, self.inputs = summary, inputs
+        self.got, self.expected, self.mistake = got, expected, mistake
+
+
+class Mismatch(CheckFailure):
+    """A value differs from what the oracle (or a relation) expects."""
+
+    def __init__(self, summary, *, inputs, got, expected, oracle=None, function=None, tol=None, label=None):
+        super().__init__(summary, inputs=inputs, got=got, expected=expected)
+        self.oracle, self.function, self.tol, self.label = oracle, function, tol, label
+
+    def name_mistake(self):
+        """The first mistake row of the function whose form reproduces what the submission returned."""
+        if self.oracle is None:
+            return None
+        for row in mistakes.of(self.function):
+            try:
+                candidate = self.oracle(**row.kwargs)
+            except Exception:  # a mistake's form may be undefined on this input (e.g. overflow)
+                continue
+            if difference(self.got, candidate, self.tol, self.label) is None:
+                return row
+        return None
+
+
+@dataclass
+class Context:
+    sandbox: object
+    function: str
+    tol: object
+    max_examples: int
+    seed: int
+    accepted: frozenset = frozenset()
+    matched_variants: set = field(default_factory=set)
+    examples_run: int = 0
+
+    # --- calling the submission ----------------------------------------------------------------
+    def call(self, function, *args, returns=None, keep=(), return_args=False, **kwargs):
+        """function(*args, **kwargs) in the submission ("layers.relu_forward").
+
+        returns=n: the result must be a tuple (or list) of n values; it comes back as a tuple.
+        keep: result positions left in the worker as handles (a cache). return_args: give back
+        (result, arguments after the call) to see in-place edits (bn_param's running stats).
+        """
+        module, _, name = function.partition(".")
+        reply = self.sandbox.call(module, name, args, kwargs, keep=keep, return_args=return_args)
+        value = reply.value
+        if returns is not None:
+            if type(value) not in (tuple, list) or len(value) != returns:
+                raise SandboxError("bad_return", f"{function} should return a tuple of {returns} values; "
+                                                 f"it returned {_kind(value)}")
+            value = tuple(value)
+        return (value, reply.args_after) if return_args else value
+
+    # --- comparing ------------------------------------------------------------------------------
+    def expect(self, got, expected, *, inputs, label="result", tol=None):
+        """Fail unless got matches expected.
+
+        expected is a value, or the oracle as a callable: oracle(**mistake_kwargs) -> value. With the
+        oracle, a documented variant the profile accepts passes (and is reported), and the report
+        can name the mistake the submission made.
+        """
+        tol = tol or self.tol
+        oracle = expected if callable(expected) else None
+        want = oracle() if oracle else expected
+        found = difference(got, want, tol, label)
+        if found is None:
+            return
+        if oracle:
+            for row in mistakes.of(self.function):
+                if row.documented and row.name in self.accepted \
+                        and difference(got, oracle(**row.kwargs), tol, label) is None:
+                    self.matched_variants.add(row.name)
+                    return
+        raise Mismatch(found, inputs=inputs, got=got, expected=want, oracle=oracle,
+                       function=self.function, tol=tol, label=label)
+
+    def fail(self, summary, *, inputs=None, mistake=None):
+        """Fail with a sentence; mistake: an id of checks.mistakes ("layers.dropout_forward:p_is_keep")."""
+        raise CheckFailure(summary, inputs=inputs, mistake=mistakes.BY_ID[mistake] if mistake else None)
+
+    # --- searching ------------------------------------------------------------------------------
+    def falsify(self, strategy, body, *, examples=(), max_examples=None):
+        """Run body(case) on cases drawn from strategy; raise the minimal failure found.
+
+        The search is seeded with the grading seed, so every submission meets the same search and a
+        verdict replays exactly. `examples` (the textbook cases) run first. A hang or crash is
+        reported on the input that caused it; other failures on Hypothesis's shrunk input.
+        """
+        failures, hard = [], []
+
+        def property_(case):
+            self.examples_run += 1
+            try:
+                body(case)
+            except CheckFailure as failure:
+                failures.append((case, failure))
+                raise
+            except SandboxError as error:
+                failures.append((case, error))
+                if error.kind in ("timeout", "crash") and not hard:
+                    hard.append((case, error))
+                raise
+
+        test = given(strategy)(property_)
+        for case in reversed(examples):
+            test = example(case)(test)
+        test = settings(
+            max_examples=max_examples or self.max_examples, database=None, deadline=None,
+            derandomize=False, verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        )(seed(self.seed)(test))
+        try:
+            test()
+        except (CheckFailure, SandboxError, Exception):
+            if not failures:
+                raise
+        if not failures:
+            return
+        case, failure = hard[0] if hard else failures[-1]
+        if isinstance(failure, SandboxError):
+            if failure.kind in ("not_implemented", "missing", "import_error"):
+                raise failure
+            raise CheckFailure(_sandbox_summary(failure), inputs=case) from None
+        if failure.inputs is None:
+            failure.inputs = case
+        raise failure
+
+
+def _sandbox_summary(error):
+    what = {"timeout": "it hung", "crash": "it crashed", "bad_return": "it returned the wrong type",
+            "exception": "it raised an exception"}.get(error.kind, error.kind)
+    return f"{what}: {error}"
+
+
+def _kind(value):
+    if type(value) in (tuple, list):
+        return f"a {type(value).__name__} of {len(value)} values"
+    return f"a {type(value).__name__}"

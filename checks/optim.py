@@ -1,0 +1,199 @@
+"""Checks of optim.py: update rules f(w, dw, config) -> (next_w, config).
+
+Every optimizer gets: the first step from a fresh config (defaults, state created, t = 1),
+a teacher-forced trajectory (each step from the oracle's state, so an error is reported at
+the step where it happens), tiny gradients where ε dominates, and lr = 0 leaving w alone.
+Relations between optimizers (momentum 0 ≡ SGD, …) are checked student against student.
+"""
+import copy
+
+import numpy as np
+from hypothesis import strategies as st
+
+from reference import optim as oracle
+
+from .registry import check
+from .strategies import arrays, floats, magnitudes, shapes
+
+STEPS = 6
+
+# Hyperparameters drawn for each rule (None: left out, so the default applies) and its state keys.
+_LR = floats(1e-4, 1.0)
+_DECAY = floats(0.5, 0.999)
+_EPS = st.sampled_from([1e-8, 1e-6, 1e-4])
+HYPER = {
+    "sgd": {"learning_rate": _LR},
+    "sgd_momentum": {"learning_rate": _LR, "momentum": floats(0.0, 0.99)},
+    "sgd_nesterov": {"learning_rate": _LR, "momentum": floats(0.0, 0.99)},
+    "adagrad": {"learning_rate": _LR, "epsilon": _EPS},
+    "rmsprop": {"learning_rate": _LR, "decay_rate": _DECAY, "epsilon": _EPS},
+    "rmsprop_nesterov": {"learning_rate": _LR, "decay_rate": _DECAY, "momentum": floats(0.0, 0.99),
+                         "epsilon": _EPS},
+    "adam": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS},
+    "adamw": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS,
+              "weight_decay": floats(0.0, 0.2)},
+    "amsgrad": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS},
+    "adamax": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS},
+    "adadelta": {"learning_rate": floats(0.1, 2.0), "rho": _DECAY, "epsilon": _EPS},
+    "nadam": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS},
+}
+STATE = {
+    "sgd": (), "sgd_momentum": ("velocity",), "sgd_nesterov": ("velocity",), "adagrad": ("cache",),
+    "rmsprop": ("cache",), "rmsprop_nesterov": ("cache", "velocity"), "adam": ("m", "v", "t"),
+    "adamw": ("m", "v", "t"), "amsgrad": ("m", "v", "v_max", "t"), "adamax": ("m", "u", "t"),
+    "adadelta": ("cache", "delta"), "nadam": ("m", "v", "t"),
+}
+ADAPTIVE = ("adagrad", "rmsprop", "rmsprop_nesterov", "adam", "adamw", "amsgrad", "adamax", "adadelta", "nadam")
+TEXTBOOK = {"w": np.array([1.0, -2.0, 0.5]), "grads": [np.array([0.1, -0.3, 0.0])] * STEPS, "config": {}}
+
+
+@st.composite
+def trajectories(draw, name, scale=None):
+    """w, STEPS gradients of one shape, and hyperparameters (some left to their defaults)."""
+    shape = draw(shapes(1, 2, 1, 5))
+    magnitude = draw(scale if scale is not None else magnitudes())
+    grads = [draw(arrays(shape, -1.0, 1.0)) * magnitude for _ in range(STEPS)]
+    config = {}
+    for key, values in HYPER[name].items():
+        value = draw(st.none() | values)
+        if value is not None:
+            config[key] = value
+    return {"w": draw(arrays(shape, -5.0, 5.0)), "grads": grads, "config": config}
+
+
+def step_oracle(name, w, dw, config, **mistake):
+    """The oracle's (next_w, state) for one step; the state holds the spec's state keys only."""
+    next_w, next_config = getattr(oracle, name)(w.copy(), dw.copy(), copy.deepcopy(config), **mistake)
+    return {"next_w": next_w, "config": {k: next_config[k] for k in STATE[name]}}
+
+
+def step_student(ctx, name, w, dw, config):
+    next_w, next_config = ctx.call(f"optim.{name}", w, dw, config, returns=2)
+    if not isinstance(next_config, dict):
+        ctx.fail(f"optim.{name} should return (next_w, config) with config a dict; the second value "
+                 f"is a {type(next_config).__name__}", inputs={"w": w, "dw": dw, "config": config})
+    return {"next_w": next_w, "config": next_config}
+
+
+def teacher_forced(ctx, name, case):
+    """Step through the case; each step starts from the oracle's w and state."""
+    w, config = case["w"], dict(case["config"])
+    for k, dw in enumerate(case["grads"]):
+        inputs = {"step": k + 1, "w": w, "dw": dw, "config": config}
+        got = step_student(ctx, name, w, dw, copy.deepcopy(config))
+        ctx.expect(got, lambda **m: step_oracle(name, w, dw, config, **m), inputs=inputs, label="")
+        next_w, config = getattr(oracle, name)(w.copy(), dw.copy(), copy.deepcopy(config))
+        w = next_w
+
+
+def _register(name):
+    tol = "adaptive" if name in ADAPTIVE else "float64"
+    state = ", ".join(STATE[name]) or "no state"
+
+    @check(f"optim.{name}", "first step from an empty config", points=1, tol=tol,
+           doc=f"config=None: defaults apply, the state ({state}) is created and returned, t = 1")
+    def first_step(ctx):
+        def body(case):
+            w, dw = case["w"], case["grads"][0]
+            got = step_student(ctx, name, w, dw, None)
+            ctx.expect(got, lambda **m: step_oracle(name, w, dw, {}, **m), inputs={"w": w, "dw": dw, "config": None},
+                       label="")
+        ctx.falsify(trajectories(name), body, examples=[TEXTBOOK])
+
+    @check(f"optim.{name}", "teacher-forced trajectory", points=2, tol=tol,
+           doc=f"{STEPS} steps, each from the oracle's w and state: next_w and the state agree at every step")
+    def trajectory(ctx):
+        ctx.falsify(trajectories(name), lambda case: teacher_forced(ctx, name, case), examples=[TEXTBOOK])
+
+    @check(f"optim.{name}", "learning rate 0 leaves w unchanged", points=0.5, tol="float64", kind="metamorphic",
+           doc="with learning_rate = 0 every step returns w itself")
+    def zero_learning_rate(ctx):
+        def body(case):
+            w, config = case["w"], dict(case["config"], learning_rate=0.0)
+            for dw in case["grads"][:3]:
+                got = step_student(ctx, name, w, dw, config)
+                ctx.expect(got["next_w"], w, inputs={"w": w, "dw": dw, "config": config}, label="next_w")
+                config = got["config"]
+        ctx.falsify(trajectories(name), body)
+
+    if name in ADAPTIVE:
+        @check(f"optim.{name}", "tiny gradients, where ε dominates", points=1, tol="adaptive", kind="edge",
+               doc="gradients of 1e-9 to 1e-6: where ε sits in the denominator decides the step")
+        def tiny_gradients(ctx):
+            ctx.falsify(trajectories(name, st.sampled_from([1e-9, 1e-7, 1e-6])),
+                        lambda case: teacher_forced(ctx, name, case))
+
+
+for _name in HYPER:
+    _register(_name)
+
+
+def _same_steps(ctx, case, first, second, second_config=dict, second_grad=lambda g: g):
+    """Your `first` and your `second` (on its config and gradients) take the same steps, free-running."""
+    w_a = w_b = case["w"]
+    config_a = dict(case["config"])
+    config_b = second_config(config_a)
+    for k, dw in enumerate(case["grads"][:3]):
+        inputs = {"step": k + 1, "w": w_a, "dw": dw, f"{first} config": config_a, f"{second} config": config_b}
+        a = step_student(ctx, first, w_a, dw, config_a)
+        b = step_student(ctx, second, w_b, second_grad(dw), config_b)
+        ctx.expect(a["next_w"], b["next_w"], inputs=inputs, label="next_w")
+        w_a, w_b, config_a, config_b = a["next_w"], b["next_w"], a["config"], b["config"]
+
+
+def _with(name, **values):
+    return trajectories(name).map(lambda case: dict(case, config=dict(case["config"], **values)))
+
+
+def _without(*keys):
+    return lambda config: {k: v for k, v in config.items() if k not in keys}
+
+
+@check("optim.sgd_momentum", "momentum 0 is SGD", points=0.5, kind="metamorphic", uses=("optim.sgd",),
+       doc="with momentum = 0, sgd_momentum takes the same steps as your sgd")
+def momentum_zero_is_sgd(ctx):
+    ctx.falsify(_with("sgd_momentum", momentum=0.0),
+                lambda case: _same_steps(ctx, case, "sgd_momentum", "sgd", _without("momentum")))
+
+
+@check("optim.sgd_nesterov", "momentum 0 is SGD", points=0.5, kind="metamorphic", uses=("optim.sgd",),
+       doc="with momentum = 0, sgd_nesterov takes the same steps as your sgd")
+def nesterov_zero_is_sgd(ctx):
+    ctx.falsify(_with("sgd_nesterov", momentum=0.0),
+                lambda case: _same_steps(ctx, case, "sgd_nesterov", "sgd", _without("momentum")))
+
+
+@check("optim.adamw", "weight decay 0 is Adam", points=0.5, kind="metamorphic", tol="adaptive",
+       uses=("optim.adam",),
+       doc="with weight_decay = 0, adamw takes the same steps as your adam")
+def adamw_zero_decay_is_adam(ctx):
+    ctx.falsify(_with("adamw", weight_decay=0.0),
+                lambda case: _same_steps(ctx, case, "adamw", "adam", _without("weight_decay")))
+
+
+@check("optim.adam", "β₁ = 0: the first step is η·g/(|g| + ε)", points=0.5, kind="metamorphic", tol="adaptive",
+       doc="without momentum, bias-corrected Adam (like bias-corrected RMSProp) starts with a sign-like step")
+def adam_beta1_zero_first_step(ctx):
+    def body(case):
+        w, dw = case["w"], case["grads"][0]
+        config = dict(case["config"], beta1=0.0)
+        eta, eps = config.get("learning_rate", 1e-3), config.get("epsilon", 1e-8)
+        got = step_student(ctx, "adam", w, dw, config)["next_w"]
+        ctx.expect(got, w - eta * dw / (np.abs(dw) + eps), inputs={"w": w, "dw": dw, "config": config},
+                   label="next_w")
+    ctx.falsify(trajectories("adam"), body)
+
+
+def _scale_invariance(name):
+    @check(f"optim.{name}", "scaling the gradients leaves the steps unchanged (ε = 0)", points=0.5,
+           kind="metamorphic", tol="adaptive",
+           doc="with epsilon = 0 the step divides g by its own running magnitude, so g and 10·g step alike")
+    def scale_invariance(ctx):
+        nonzero = trajectories(name, st.just(1.0)).map(
+            lambda case: dict(case, grads=[g + np.where(g >= 0, 0.1, -0.1) for g in case["grads"]],
+                              config=dict(case["config"], epsilon=0.0)))
+        ctx.falsify(nonzero, lambda case: _same_steps(ctx, case, name, name, second_grad=lambda g: 10.0 * g))
+
+
+for _name in ("adagrad", "rmsprop", "adam"):
+    _scale_invariance(_name)

@@ -1,0 +1,103 @@
+"""Grading profiles: one small TOML file sets points, accepted variants and example counts.
+
+The bundled default is checks/default_profile.toml. A course's own profile lists only what
+it changes; everything else comes from the default.
+"""
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from . import mistakes
+
+DEFAULT = Path(__file__).with_name("default_profile.toml")
+_SECTIONS = {"settings", "points", "accept", "max_examples"}
+_SETTINGS = {"max_examples": int, "seed": int, "call_timeout": float, "import_timeout": float}
+
+
+class ProfileError(Exception):
+    """A profile that cannot be used; the message says which key and why."""
+
+
+@dataclass
+class Profile:
+    max_examples: int
+    seed: int
+    call_timeout: float
+    import_timeout: float
+    points: dict = field(default_factory=dict)        # function -> points
+    accept: dict = field(default_factory=dict)        # function -> variant names
+    examples: dict = field(default_factory=dict)      # function or check id -> max_examples
+    source: str = str(DEFAULT)
+
+    def accepted(self, function):
+        return frozenset(self.accept.get(function, ()))
+
+    def max_examples_for(self, check):
+        return self.examples.get(check.id, self.examples.get(check.function, self.max_examples))
+
+
+def load(path=None):
+    """The default profile, overlaid with the file at `path`.
+
+    The default's [points] table names every function of the spec; other files may name only those.
+    """
+    data = _read(DEFAULT)
+    functions = set(data["points"])
+    if path is not None:
+        for section, values in _read(Path(path)).items():
+            data.setdefault(section, {}).update(values)
+    return _build(data, functions, str(path or DEFAULT))
+
+
+def _read(path):
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ProfileError(f"profile {path}: no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"profile {path}: not valid TOML ({exc})") from None
+    unknown = set(data) - _SECTIONS
+    if unknown:
+        raise ProfileError(f"profile {path}: unknown section(s) {sorted(unknown)}; "
+                           f"expected {sorted(_SECTIONS)}")
+    return data
+
+
+def _build(data, functions, source):
+    settings = data.get("settings", {})
+    for key, value in settings.items():
+        if key not in _SETTINGS:
+            raise ProfileError(f"profile {source}: unknown setting {key!r}; expected one of {sorted(_SETTINGS)}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ProfileError(f"profile {source}: setting {key!r} must be a non-negative number")
+    for name, value in data.get("points", {}).items():
+        _known_function(name, functions, source, "points")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ProfileError(f"profile {source}: points for {name!r} must be a non-negative number")
+    for name, variants in data.get("accept", {}).items():
+        _known_function(name, functions, source, "accept")
+        documented = {m.name for m in mistakes.of(name) if m.documented}
+        for variant in variants:
+            if variant not in documented:
+                raise ProfileError(f"profile {source}: {name} has no documented variant {variant!r}; "
+                                   f"it has {sorted(documented) or 'none'}")
+    for name, value in data.get("max_examples", {}).items():
+        _known_function(name.partition(":")[0], functions, source, "max_examples")
+        if not isinstance(value, int) or value < 1:
+            raise ProfileError(f"profile {source}: max_examples for {name!r} must be a positive integer")
+    return Profile(
+        max_examples=int(settings.get("max_examples", 20)), seed=int(settings.get("seed", 0)),
+        call_timeout=float(settings.get("call_timeout", 5.0)),
+        import_timeout=float(settings.get("import_timeout", 20.0)),
+        points=dict(data.get("points", {})), accept={k: list(v) for k, v in data.get("accept", {}).items()},
+        examples=dict(data.get("max_examples", {})), source=source)
+
+
+def _known_function(name, functions, source, section):
+    if name not in functions:
+        raise ProfileError(f"profile {source}: [{section}] names {name!r}, which is not a graded function")

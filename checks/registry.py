@@ -1,0 +1,53 @@
+"""The table of checks: every check is a plain function registered here with its metadata.
+
+    @check("optim.adam", "teacher-forced trajectory", points=3, tol="adaptive",
+           doc="w and the state agree with the oracle at every step of 8, each from the oracle's state")
+    def adam_trajectory(ctx): ...
+
+Like scikit-learn's check_estimator, the table is the public list: `grader.py --list`
+prints it, and a third-party library is run through the same rows by an adapter.
+"""
+from dataclasses import dataclass
+
+from .tolerances import TOLERANCES
+
+KINDS = ("oracle", "metamorphic", "gradient", "statistical", "exercise", "edge")
+
+
+@dataclass(frozen=True)
+class Check:
+    function: str          # "module.function" of the spec
+    what: str              # a few words: what it checks
+    run: object            # run(ctx) -> None; raises CheckFailure
+    points: float          # weight within the function (the profile scales functions)
+    tol: str               # a row of checks.tolerances.TOLERANCES
+    kind: str
+    doc: str               # one line, shown to students
+    uses: tuple = ()       # other spec functions the check calls (a forward, a related rule)
+
+    @property
+    def id(self):
+        return f"{self.function}: {self.what}"
+
+    @property
+    def module(self):
+        return self.function.partition(".")[0]
+
+
+REGISTRY: list[Check] = []
+
+
+def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses=()):
+    """Register the decorated function as a check of `function` (see the module docstring)."""
+    if tol not in TOLERANCES:
+        raise KeyError(f"unknown tolerance row {tol!r}")
+    if kind not in KINDS:
+        raise KeyError(f"unknown check kind {kind!r}")
+
+    def register(run):
+        entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses))
+        if any(c.id == entry.id for c in REGISTRY):
+            raise ValueError(f"duplicate check id {entry.id!r}")
+        REGISTRY.append(entry)
+        return run
+    return register

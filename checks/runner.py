@@ -1,0 +1,150 @@
+"""Grade a submission: run the selected checks through one sandboxed worker, score them.
+
+The oracle, the comparisons and the scores stay in this process; the submission runs in the
+worker. A check that fails, hangs or crashes costs only its own points; the rest go on.
+"""
+import shlex
+import time
+from dataclasses import dataclass, field
+
+from sandbox import Sandbox, SandboxError
+
+from .compare import show
+from .context import CheckFailure, Context, Mismatch
+from .registry import REGISTRY
+from .tolerances import TOLERANCES
+
+MODULE_ORDER = ("optim", "schedules", "layers", "losses", "init", "gradient_check",
+                "sgd_exercise", "training", "net")
+STATUS_TEXT = {"not_implemented": "not implemented", "missing": "missing"}
+
+
+@dataclass
+class CheckResult:
+    id: str
+    function: str
+    kind: str
+    doc: str
+    status: str                 # passed | failed | not_implemented | missing | error
+    score: float
+    max_score: float
+    summary: str = ""
+    details: dict = field(default_factory=dict)
+    replay: str = ""
+    seed: int = 0
+    max_examples: int = 0
+    examples_run: int = 0
+    seconds: float = 0.0
+
+    @property
+    def module(self):
+        return self.function.partition(".")[0]
+
+
+@dataclass
+class Report:
+    submission: str
+    profile: str
+    seed: int
+    results: list
+    notes: list
+    seconds: float
+    calls: int
+    restarts: int
+
+    @property
+    def score(self):
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self):
+        return sum(r.max_score for r in self.results)
+
+
+def graded_functions():
+    return {c.function for c in REGISTRY}
+
+
+def select(only=()):
+    """Checks in spec order, kept if any selector (module, module.function or a check id) names them."""
+    def wanted(c):
+        return not only or any(s in (c.module, c.function, c.id) for s in only)
+    first_seen = {}
+    for index, c in enumerate(REGISTRY):
+        first_seen.setdefault(c.function, index)
+    checks = [c for c in REGISTRY if wanted(c)]
+    return sorted(checks, key=lambda c: (MODULE_ORDER.index(c.module) if c.module in MODULE_ORDER else 99,
+                                         first_seen[c.function]))
+
+
+def unknown_selectors(only):
+    names = {c.module for c in REGISTRY} | {c.function for c in REGISTRY} | {c.id for c in REGISTRY}
+    return [s for s in only if s not in names]
+
+
+def function_points(profile, checks):
+    """Each check's share of its function's points (the profile's, or the checks' weights)."""
+    weights = {}
+    for c in REGISTRY:
+        weights[c.function] = weights.get(c.function, 0.0) + c.points
+    return {c.id: profile.points.get(c.function, weights[c.function]) * c.points / weights[c.function]
+            for c in checks}
+
+
+def grade(submission, profile, *, only=(), replay_prefix="", progress=None):
+    checks = select(only)
+    shares = function_points(profile, checks)
+    results, started = [], time.perf_counter()
+    with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout) as box:
+        for c in checks:
+            if progress:
+                progress(c)
+            results.append(_run_one(c, box, profile, shares[c.id], replay_prefix))
+            box.drop_handles()
+        notes = [f"{module}: {w}" for module in dict.fromkeys(c.module for c in checks)
+                 for w in box.warnings(module)]
+        calls, restarts = box.calls, box.restarts
+    return Report(submission.display, profile.source, profile.seed, results, notes,
+                  time.perf_counter() - started, calls, restarts)
+
+
+def _run_one(c, box, profile, max_score, replay_prefix):
+    max_examples = profile.max_examples_for(c)
+    ctx = Context(box, c.function, TOLERANCES[c.tol], max_examples, profile.seed, profile.accepted(c.function))
+    replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
+    base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
+                seed=profile.seed, max_examples=max_examples)
+    started = time.perf_counter()
+    status, summary, details = "passed", "", {}
+    try:
+        module, _, name = c.function.partition(".")
+        if name not in box.functions(module):
+            raise SandboxError("missing", f"{module}.py has no function {name}")
+        c.run(ctx)
+        if ctx.matched_variants:
+            summary = "matches the documented variant " + ", ".join(
+                sorted(ctx.matched_variants)) + ", which this profile accepts"
+    except CheckFailure as failure:
+        status, summary, details = "failed", failure.summary, _failure_details(failure)
+    except SandboxError as error:
+        status = error.kind if error.kind in ("not_implemented", "missing") else "failed"
+        summary = str(error)
+    except Exception as exc:  # a bug of the grader's: report it, never a traceback, and go on
+        status, summary = "error", f"internal grader error ({type(exc).__name__}: {exc}); please report it"
+    return CheckResult(**base, status=status, score=max_score if status == "passed" else 0.0,
+                       summary=summary, details=details, examples_run=ctx.examples_run,
+                       seconds=time.perf_counter() - started)
+
+
+def _failure_details(failure):
+    details = {}
+    if failure.inputs is not None:
+        details["input"] = {k: show(v) for k, v in failure.inputs.items()} \
+            if isinstance(failure.inputs, dict) else show(failure.inputs)
+    if isinstance(failure, Mismatch):
+        details["expected"], details["got"] = show(failure.expected), show(failure.got)
+        failure.mistake = failure.name_mistake()
+    if failure.mistake is not None:
+        kind = "documented variant" if failure.mistake.documented else "mistake"
+        details["diagnosis"] = f"{kind} '{failure.mistake.name}': this implementation {failure.mistake.says}"
+    return details
