@@ -3,7 +3,8 @@
 Importing this package fills checks.registry.REGISTRY, one area module per spec module
 (like array-api-tests). checks.runner.grade runs them on a sandboxed submission.
 """
-from . import optim  # noqa: F401  (registers its checks)
+from . import (gradient_check, init, layers, losses, net, norms, optim,  # noqa: F401  (they register)
+               schedules, sgd_exercise, training)
 from .registry import REGISTRY, Check, check
 
 __all__ = ["REGISTRY", "Check", "check"]

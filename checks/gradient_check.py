@@ -1,0 +1,1 @@
+"""Checks of gradient_check (being written)."""

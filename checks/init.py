@@ -1,0 +1,1 @@
+"""Checks of init (being written)."""

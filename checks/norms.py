@@ -1,0 +1,1 @@
+"""Checks of norms (being written)."""

@@ -1,0 +1,1 @@
+"""Checks of schedules (being written)."""

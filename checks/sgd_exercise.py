@@ -1,0 +1,1 @@
+"""Checks of sgd_exercise (being written)."""

@@ -1,0 +1,44 @@
+"""Helpers for the tests that grade whole submissions: build them, grade them quickly."""
+import dataclasses
+import shutil
+from pathlib import Path
+
+import checks  # noqa: F401  (fills the registry)
+from checks import profile, runner
+from checks.mistakes import Mistake
+from sandbox import resolve
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "reference"
+ALTERNATIVE = ROOT / "tests" / "submissions" / "alternative"
+BROKEN = ROOT / "tests" / "submissions" / "broken"
+
+
+def quick_profile(max_examples=8, seed=0, **changes):
+    """The default profile with fewer examples: a wrong implementation shows on the first few."""
+    return dataclasses.replace(profile.load(), max_examples=max_examples, seed=seed,
+                               examples={}, **changes)
+
+
+def reference_with(tmp_path, function, source):
+    """A copy of the reference in which `source` (appended to the module) replaces `function`."""
+    module = function.partition(".")[0]
+    target = tmp_path / "submission"
+    shutil.copytree(REFERENCE, target, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(target / f"{module}.py", "a") as file:
+        file.write("\n\n" + source)
+    return resolve(target)
+
+
+def mistake_source(mistake: Mistake):
+    """The mistake's form as a submission would have it: the oracle with the mistake's keywords."""
+    name = mistake.function.partition(".")[2]
+    return f"import functools as _functools\n{name} = _functools.partial({name}, **{mistake.kwargs!r})\n"
+
+
+def grade(submission, only=(), **profile_changes):
+    return runner.grade(submission, quick_profile(**profile_changes), only=only)
+
+
+def failing(report):
+    return [r for r in report.results if r.status != "passed"]
