@@ -1,0 +1,153 @@
+"""Convolution and pooling by loops over the kernel offsets (spec: layers.py conv_*, *_pool_*, conv1d_full).
+
+Each kernel offset (a, b) selects the strided slice x[..., a + s·i, b + s·j] of all output
+positions (i, j) at once, so the loops run HH·WW times, never over pixels.
+"""
+from array_api_compat import array_namespace, device
+
+
+def output_size(size, kernel, stride, pad=0):
+    """1 + ⌊(size + 2·pad − kernel) / stride⌋."""
+    return 1 + (size + 2 * pad - kernel) // stride
+
+
+def _offset_slice(a, b, out_h, out_w, stride):
+    """Index of x[..., a + s·i, b + s·j] for i < out_h, j < out_w."""
+    return (..., slice(a, a + stride * (out_h - 1) + 1, stride),
+            slice(b, b + stride * (out_w - 1) + 1, stride))
+
+
+def zero_pad(x, pad):
+    """x with `pad` zeros on both sides of its last two axes."""
+    xp = array_namespace(x)
+    *lead, h, w = x.shape
+    padded = xp.zeros((*lead, h + 2 * pad, w + 2 * pad), dtype=x.dtype, device=device(x))
+    padded[..., pad:pad + h, pad:pad + w] = x
+    return padded
+
+
+def conv2d(x, w, b, stride, pad, *, flip_kernel=False):
+    """out[n, f, i, j] = Σ_{c,a,a'} x_pad[n, c, s·i + a, s·j + a'] · w[f, c, a, a'] + b[f] (cross-correlation).
+
+    flip_kernel: true convolution, w flipped along both spatial axes.
+    """
+    xp = array_namespace(x, w, b)
+    if flip_kernel:
+        w = xp.flip(w, axis=(2, 3))
+    num_filters, _, kh, kw = w.shape
+    x_pad = zero_pad(x, pad)
+    out_h = output_size(x.shape[2], kh, stride, pad)
+    out_w = output_size(x.shape[3], kw, stride, pad)
+    out = xp.zeros((x.shape[0], out_h, out_w, num_filters), dtype=x.dtype, device=device(x))
+    for di in range(kh):
+        for dj in range(kw):
+            patch = x_pad[_offset_slice(di, dj, out_h, out_w, stride)]
+            out = out + xp.tensordot(patch, w[:, :, di, dj], axes=([1], [1]))
+    return xp.permute_dims(out, (0, 3, 1, 2)) + xp.reshape(b, (1, num_filters, 1, 1))
+
+
+def conv2d_backward(dout, x, w, stride, pad, *, flip_kernel=False):
+    """dx_pad[n, c, s·i + a, s·j + a'] += Σ_f dout[n, f, i, j] w[f, c, a, a'];
+    dw[f, c, a, a'] = Σ_{n,i,j} dout[n, f, i, j] x_pad[n, c, s·i + a, s·j + a']; db[f] = Σ_{n,i,j} dout.
+
+    flip_kernel: the gradients of the flipped forward (dw flipped back).
+    """
+    xp = array_namespace(dout, x, w)
+    if flip_kernel:
+        w = xp.flip(w, axis=(2, 3))
+    num_filters, channels, kh, kw = w.shape
+    x_pad = zero_pad(x, pad)
+    dx_pad = xp.zeros_like(x_pad)
+    out_h, out_w = dout.shape[2:]
+    dw_offsets = []
+    for di in range(kh):
+        for dj in range(kw):
+            window = _offset_slice(di, dj, out_h, out_w, stride)
+            dw_offsets.append(xp.tensordot(dout, x_pad[window], axes=([0, 2, 3], [0, 2, 3])))
+            dpatch = xp.tensordot(dout, w[:, :, di, dj], axes=([1], [0]))
+            dx_pad[window] += xp.permute_dims(dpatch, (0, 3, 1, 2))
+    dw = xp.reshape(xp.stack(dw_offsets, axis=-1), (num_filters, channels, kh, kw))
+    if flip_kernel:
+        dw = xp.flip(dw, axis=(2, 3))
+    height, width = x.shape[2:]
+    return dx_pad[..., pad:pad + height, pad:pad + width], dw, xp.sum(dout, axis=(0, 2, 3))
+
+
+def pool_windows(x, pool_h, pool_w, stride):
+    """Windows stacked on a new last axis: windows[..., i, j, a·pool_w + b] = x[..., s·i + a, s·j + b]
+    (window entries in row-major order)."""
+    xp = array_namespace(x)
+    out_h = output_size(x.shape[-2], pool_h, stride)
+    out_w = output_size(x.shape[-1], pool_w, stride)
+    return xp.stack([x[_offset_slice(a, b, out_h, out_w, stride)]
+                     for a in range(pool_h) for b in range(pool_w)], axis=-1)
+
+
+def _scatter_windows(dwindows, x, pool_h, pool_w, stride):
+    """Adjoint of pool_windows: dx[..., s·i + a, s·j + b] += dwindows[..., i, j, a·pool_w + b]."""
+    xp = array_namespace(dwindows, x)
+    dx = xp.zeros_like(x)
+    out_h, out_w = dwindows.shape[-3:-1]
+    for a in range(pool_h):
+        for b in range(pool_w):
+            dx[_offset_slice(a, b, out_h, out_w, stride)] += dwindows[..., a * pool_w + b]
+    return dx
+
+
+def _one_hot(index, size):
+    """one_hot[..., k] = (k == index[...]), k < size (xp.argmax returns the first maximum)."""
+    xp = array_namespace(index)
+    return xp.arange(size, device=device(index)) == xp.expand_dims(index, axis=-1)
+
+
+def max_pool(x, pool_h, pool_w, stride):
+    """out[..., i, j] = max over the window at (s·i, s·j)."""
+    xp = array_namespace(x)
+    return xp.max(pool_windows(x, pool_h, pool_w, stride), axis=-1)
+
+
+def max_pool_backward(dout, x, pool_h, pool_w, stride, *, ties="first"):
+    """dout[..., i, j] goes to the window's maximum: the first in row-major order (spec),
+    the last (ties="last"), or every maximal entry (ties="all")."""
+    xp = array_namespace(dout, x)
+    windows = pool_windows(x, pool_h, pool_w, stride)
+    size = windows.shape[-1]
+    if ties == "all":
+        routed = windows == xp.max(windows, axis=-1, keepdims=True)
+    elif ties == "first":
+        routed = _one_hot(xp.argmax(windows, axis=-1), size)
+    elif ties == "last":
+        routed = _one_hot(size - 1 - xp.argmax(xp.flip(windows, axis=-1), axis=-1), size)
+    else:
+        raise ValueError(f"ties must be 'first', 'last' or 'all', not {ties!r}")
+    dwindows = xp.expand_dims(dout, axis=-1) * xp.astype(routed, dout.dtype)
+    return _scatter_windows(dwindows, x, pool_h, pool_w, stride)
+
+
+def avg_pool(x, pool_h, pool_w, stride):
+    """out[..., i, j] = mean over the window at (s·i, s·j)."""
+    xp = array_namespace(x)
+    return xp.mean(pool_windows(x, pool_h, pool_w, stride), axis=-1)
+
+
+def avg_pool_backward(dout, x, pool_h, pool_w, stride, *, divide=True):
+    """dx[window entries] += dout / (pool_h · pool_w); divide=False leaves out the 1/(pool_h · pool_w)."""
+    xp = array_namespace(dout, x)
+    share = dout / (pool_h * pool_w) if divide else dout
+    dwindows = xp.broadcast_to(xp.expand_dims(share, axis=-1), (*dout.shape, pool_h * pool_w))
+    return _scatter_windows(dwindows, x, pool_h, pool_w, stride)
+
+
+def conv1d_full(x, w, *, correlate=False):
+    """z_i = Σ_j w_j x_{i−j} (0-based), i < d + k − 1: np.convolve(x, w, 'full');
+    correlate=True: kernel not flipped, np.correlate(x, w, 'full')."""
+    xp = array_namespace(x, w)
+    if correlate:
+        w = xp.flip(w)
+    d, k = x.shape[0], w.shape[0]
+    x_pad = xp.zeros((d + 2 * (k - 1),), dtype=x.dtype, device=device(x))
+    x_pad[k - 1:k - 1 + d] = x
+    z = xp.zeros((d + k - 1,), dtype=x.dtype, device=device(x))
+    for j in range(k):
+        z = z + w[j] * x_pad[k - 1 - j:k - 1 - j + d + k - 1]
+    return z
