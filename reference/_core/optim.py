@@ -1,0 +1,196 @@
+"""Update rules: pure functions `(w, g, state…, hyperparameters) -> (next_w, next_state…)`.
+
+Written against the inputs' array namespace (NumPy, CuPy, array-api-strict). Symbols as in the
+spec: g the gradient, η the learning rate, μ the momentum, ρ a decay rate, ε the epsilon, t the
+1-based step count (a Python int, already incremented for this step). Nothing is updated in place.
+"""
+from . import array_namespace
+
+
+def ema(avg, new, decay):
+    """Exponential moving average: decay·avg + (1 − decay)·new."""
+    return decay * avg + (1 - decay) * new
+
+
+def rms_scaled(g, r, eps, *, eps_inside=False):
+    """g / (√r + ε);  eps_inside: g / √(r + ε)."""
+    xp = array_namespace(g, r)
+    return g / xp.sqrt(r + eps) if eps_inside else g / (xp.sqrt(r) + eps)
+
+
+def bias_corrected(x, beta, t):
+    """x / (1 − βᵗ)."""
+    return x / (1 - beta**t)
+
+
+def sgd(w, g, lr):
+    """w ← w − η g."""
+    return w - lr * g
+
+
+def momentum(w, v, g, lr, mu, *, form="spec"):
+    """Heavy-ball momentum; returns (w, v).
+
+    spec:              v ← μv − ηg;        w ← w + v
+    ema:               v ← μv + (1 − μ)g;  w ← w − ηv
+    torch_buffer:      v ← μv + g;         w ← w − ηv
+    positive_velocity: v ← μv + ηg;        w ← w − v
+    ascent:            v ← μv − ηg;        w ← w − v
+    """
+    if form == "spec":
+        v = mu * v - lr * g
+        return w + v, v
+    if form == "ema":
+        v = ema(v, g, mu)
+        return w - lr * v, v
+    if form == "torch_buffer":
+        v = mu * v + g
+        return w - lr * v, v
+    if form == "positive_velocity":
+        v = mu * v + lr * g
+        return w - v, v
+    if form == "ascent":
+        v = mu * v - lr * g
+        return w - v, v
+    raise ValueError(f"unknown momentum form {form!r}")
+
+
+def nesterov_momentum(w, v, step, mu, *, lookahead=True):
+    """Nesterov momentum in look-ahead coordinates ŵ = w + μv, step taken at ŵ; returns (w, v).
+
+    v' ← μv − step;  w ← w − μv + (1 + μ)v'   (Sutskever et al. 2013)
+    lookahead=False: w ← w + v' (plain momentum).
+    """
+    next_v = mu * v - step
+    next_w = w - mu * v + (1 + mu) * next_v if lookahead else w + next_v
+    return next_w, next_v
+
+
+def adagrad(w, r, g, lr, eps, *, eps_inside=False):
+    """r ← r + g²;  w ← w − η g / (√r + ε); returns (w, r)."""
+    r = r + g * g
+    return w - lr * rms_scaled(g, r, eps, eps_inside=eps_inside), r
+
+
+def rmsprop_cache(r, g, rho, *, swapped_decay=False):
+    """r ← ρr + (1 − ρ)g²;  swapped_decay: r ← (1 − ρ)r + ρg²."""
+    return ema(r, g * g, 1 - rho if swapped_decay else rho)
+
+
+def rmsprop(w, r, g, lr, rho, eps, *, eps_inside=False, swapped_decay=False):
+    """r ← ρr + (1 − ρ)g²;  w ← w − η g / (√r + ε); returns (w, r)."""
+    r = rmsprop_cache(r, g, rho, swapped_decay=swapped_decay)
+    return w - lr * rms_scaled(g, r, eps, eps_inside=eps_inside), r
+
+
+def rmsprop_nesterov(w, r, v, g, lr, rho, mu, eps, *, eps_inside=False, lookahead=True):
+    """r ← ρr + (1 − ρ)g²;  v' ← μv − η g / (√r + ε);  w ← w − μv + (1 + μ)v'; returns (w, r, v).
+
+    Goodfellow et al. Alg. 8.7 in look-ahead coordinates.
+    """
+    r = rmsprop_cache(r, g, rho)
+    step = lr * rms_scaled(g, r, eps, eps_inside=eps_inside)
+    w, v = nesterov_momentum(w, v, step, mu, lookahead=lookahead)
+    return w, r, v
+
+
+def adam_moments(m, v, g, beta1, beta2):
+    """m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²."""
+    return ema(m, g, beta1), ema(v, g * g, beta2)
+
+
+def adam_update(w, m_hat, v_hat, lr, eps, *, eps_inside=False):
+    """w ← w − η m̂ / (√v̂ + ε)."""
+    return w - lr * rms_scaled(m_hat, v_hat, eps, eps_inside=eps_inside)
+
+
+def adam(w, m, v, t, g, lr, beta1, beta2, eps, *, eps_inside=False, bias_correction=True,
+         eps_hat=False):
+    """Adam step t; returns (w, m, v).
+
+    m, v as adam_moments;  m̂ = m/(1 − β₁ᵗ);  v̂ = v/(1 − β₂ᵗ);  w ← w − η m̂ / (√v̂ + ε).
+    bias_correction=False: m̂ = m, v̂ = v.
+    eps_hat (Kingma & Ba's efficient form): w ← w − η (√(1 − β₂ᵗ)/(1 − β₁ᵗ)) m / (√v + ε).
+    """
+    m, v = adam_moments(m, v, g, beta1, beta2)
+    if eps_hat:
+        step_size = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
+        return w - step_size * rms_scaled(m, v, eps, eps_inside=eps_inside), m, v
+    if bias_correction:
+        m_hat, v_hat = bias_corrected(m, beta1, t), bias_corrected(v, beta2, t)
+    else:
+        m_hat, v_hat = m, v
+    return adam_update(w, m_hat, v_hat, lr, eps, eps_inside=eps_inside), m, v
+
+
+def adamw(w, m, v, t, g, lr, beta1, beta2, eps, weight_decay, *, decoupled=True,
+          decay_scaled_by_lr=True):
+    """Decoupled weight decay w ← w − ηλw, then the adam step with the same g; returns (w, m, v).
+
+    decay_scaled_by_lr=False: w ← w − λw.
+    decoupled=False (Adam + L2): g ← g + λw, then the adam step.
+    """
+    if not decoupled:
+        return adam(w, m, v, t, g + weight_decay * w, lr, beta1, beta2, eps)
+    decay = lr * weight_decay if decay_scaled_by_lr else weight_decay
+    return adam(w - decay * w, m, v, t, g, lr, beta1, beta2, eps)
+
+
+def amsgrad(w, m, v, v_max, t, g, lr, beta1, beta2, eps, *, max_of_corrected=False):
+    """Adam with v_max ← max(v_max, v);  v̂ = v_max/(1 − β₂ᵗ); returns (w, m, v, v_max).
+
+    max_of_corrected: v_max ← max(v_max, v/(1 − β₂ᵗ));  v̂ = v_max.
+    """
+    xp = array_namespace(w, g)
+    m, v = adam_moments(m, v, g, beta1, beta2)
+    if max_of_corrected:
+        v_max = xp.maximum(v_max, bias_corrected(v, beta2, t))
+        v_hat = v_max
+    else:
+        v_max = xp.maximum(v_max, v)
+        v_hat = bias_corrected(v_max, beta2, t)
+    return adam_update(w, bias_corrected(m, beta1, t), v_hat, lr, eps), m, v, v_max
+
+
+def adamax(w, m, u, t, g, lr, beta1, beta2, eps, *, eps_in_denominator=False, bias_correction=True):
+    """m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − (η/(1 − β₁ᵗ)) m/u; returns (w, m, u).
+
+    eps_in_denominator: u ← max(β₂u, |g|) and w ← w − (η/(1 − β₁ᵗ)) m/(u + ε).
+    bias_correction=False: η in place of η/(1 − β₁ᵗ).
+    """
+    xp = array_namespace(w, g)
+    m = ema(m, g, beta1)
+    if eps_in_denominator:
+        u = xp.maximum(beta2 * u, xp.abs(g))
+        denominator = u + eps
+    else:
+        u = xp.maximum(beta2 * u, xp.abs(g) + eps)
+        denominator = u
+    step_size = lr / (1 - beta1**t) if bias_correction else lr
+    return w - step_size * m / denominator, m, u
+
+
+def adadelta(w, r, d, g, lr, rho, eps, *, stale_cache=False):
+    """r ← ρr + (1 − ρ)g²;  Δ = −(√(d + ε)/√(r + ε)) g;  d ← ρd + (1 − ρ)Δ²;  w ← w + ηΔ.
+
+    Returns (w, r, d). stale_cache: Δ uses the r from before this step's update.
+    """
+    xp = array_namespace(w, g)
+    next_r = ema(r, g * g, rho)
+    delta = -xp.sqrt(d + eps) / xp.sqrt((r if stale_cache else next_r) + eps) * g
+    return w + lr * delta, next_r, ema(d, delta * delta, rho)
+
+
+def nadam(w, m, v, t, g, lr, beta1, beta2, eps, *, nesterov=True, t_plus_one=True):
+    """Nadam (Dozat 2016, constant μ = β₁); returns (w, m, v).
+
+    m, v as adam_moments;  m̄ = β₁ m/(1 − β₁ᵗ⁺¹) + (1 − β₁) g/(1 − β₁ᵗ);  w ← w − η m̄ / (√v̂ + ε).
+    t_plus_one=False: β₁ m/(1 − β₁ᵗ) in the first term.  nesterov=False: the adam step (m̄ = m̂).
+    """
+    m, v = adam_moments(m, v, g, beta1, beta2)
+    if nesterov:
+        m_bar = (beta1 * bias_corrected(m, beta1, t + 1 if t_plus_one else t)
+                 + (1 - beta1) * bias_corrected(g, beta1, t))
+    else:
+        m_bar = bias_corrected(m, beta1, t)
+    return adam_update(w, m_bar, bias_corrected(v, beta2, t), lr, eps), m, v
