@@ -88,10 +88,11 @@ def teacher_forced(ctx, name, case):
 
 def _register(name):
     tol = "adaptive" if name in ADAPTIVE else "float64"
-    state = ", ".join(STATE[name]) or "no state"
+    state = f"the state ({', '.join(STATE[name])}) is created and returned" if STATE[name] else "no state"
+    counter = ", t = 1" if "t" in STATE[name] else ""
 
     @check(f"optim.{name}", "first step from an empty config", points=1, tol=tol,
-           doc=f"config=None: defaults apply, the state ({state}) is created and returned, t = 1")
+           doc=f"config=None: the defaults apply, {state}{counter}")
     def first_step(ctx):
         def body(case):
             w, dw = case["w"], case["grads"][0]
@@ -171,16 +172,25 @@ def adamw_zero_decay_is_adam(ctx):
                 lambda case: _same_steps(ctx, case, "adamw", "adam", _without("weight_decay")))
 
 
-@check("optim.adam", "β₁ = 0: the first step is η·g/(|g| + ε)", points=0.5, kind="metamorphic", tol="adaptive",
-       doc="without momentum, bias-corrected Adam (like bias-corrected RMSProp) starts with a sign-like step")
-def adam_beta1_zero_first_step(ctx):
+@check("optim.adam", "β₁ = 0 is RMSProp with bias correction", points=0.5, kind="metamorphic",
+       tol="adaptive", uses=("optim.rmsprop",),
+       doc="Adam without momentum steps like your rmsprop (decay β₂) with η and ε scaled by √(1−β₂ᵗ)")
+def adam_beta1_zero_is_rmsprop(ctx):
+    # η·g/(√(r/c) + ε) = (η√c)·g/(√r + ε√c) with c = 1 − β₂ᵗ: bias-corrected RMSProp is plain
+    # RMSProp with a rescaled learning rate and epsilon, so Adam(β₁ = 0) can be checked against it.
     def body(case):
-        w, dw = case["w"], case["grads"][0]
-        config = dict(case["config"], beta1=0.0)
-        eta, eps = config.get("learning_rate", 1e-3), config.get("epsilon", 1e-8)
-        got = step_student(ctx, "adam", w, dw, config)["next_w"]
-        ctx.expect(got, w - eta * dw / (np.abs(dw) + eps), inputs={"w": w, "dw": dw, "config": config},
-                   label="next_w")
+        config = case["config"]
+        beta2, eta, eps = (config.get(k, d) for k, d in (("beta2", 0.999), ("learning_rate", 1e-3), ("epsilon", 1e-8)))
+        w_adam = w_rms = case["w"]
+        adam_config, rms_config = dict(config, beta1=0.0), {"decay_rate": beta2}
+        for t, dw in enumerate(case["grads"][:3], start=1):
+            c = np.sqrt(1 - beta2**t)
+            rms_config = dict(rms_config, learning_rate=eta * c, epsilon=eps * c)
+            inputs = {"step": t, "w": w_adam, "dw": dw, "adam config": adam_config, "rmsprop config": rms_config}
+            a = step_student(ctx, "adam", w_adam, dw, adam_config)
+            b = step_student(ctx, "rmsprop", w_rms, dw, rms_config)
+            ctx.expect(a["next_w"], b["next_w"], inputs=inputs, label="next_w")
+            w_adam, w_rms, adam_config, rms_config = a["next_w"], b["next_w"], a["config"], b["config"]
     ctx.falsify(trajectories("adam"), body)
 
 

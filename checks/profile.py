@@ -32,7 +32,7 @@ class Profile:
     points: dict = field(default_factory=dict)        # function -> points
     accept: dict = field(default_factory=dict)        # function -> variant names
     examples: dict = field(default_factory=dict)      # function or check id -> max_examples
-    source: str = str(DEFAULT)
+    source: str = "default"
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
@@ -51,7 +51,7 @@ def load(path=None):
     if path is not None:
         for section, values in _read(Path(path)).items():
             data.setdefault(section, {}).update(values)
-    return _build(data, functions, str(path or DEFAULT))
+    return _build(data, functions, str(path) if path else "default")
 
 
 def _read(path):

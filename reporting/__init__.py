@@ -1,0 +1,8 @@
+"""Reports of a grading run: the terminal, Markdown, JSON, JUnit XML and Gradescope's results.json.
+
+Every writer takes the runner's Report (results with status, score, summary, details, replay)
+and knows nothing of how checks are computed.
+"""
+from .formats import FORMATS, gradescope, render
+
+__all__ = ["FORMATS", "gradescope", "render"]

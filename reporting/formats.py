@@ -1,0 +1,158 @@
+"""The report writers. `render(report, fmt)` returns text; `gradescope(report)` returns a dict."""
+import io
+import json
+import xml.etree.ElementTree as ET
+from itertools import groupby
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+FORMATS = ("text", "md", "json", "junit")
+_SYMBOL = {"passed": "✓", "failed": "✗", "not_implemented": "·", "missing": "·", "error": "!"}
+_STATUS_WORDS = {"not_implemented": "not implemented", "missing": "missing", "error": "grader error"}
+
+
+def render(report, fmt, *, color=False, width=100):
+    return {"text": lambda: _text(report, color, width), "md": lambda: _markdown(report),
+            "json": lambda: json.dumps(_as_dict(report), indent=2),
+            "junit": lambda: _junit(report)}[fmt]()
+
+
+def _points(x):
+    return f"{x:.4g}"
+
+
+def explain(result):
+    """The feedback for one result, as plain lines: what differs, on which input, why, how to replay."""
+    if result.status == "passed":
+        return [result.summary] if result.summary else []
+    lines = [result.summary]
+    details = result.details
+    if "input" in details:
+        shown = details["input"]
+        lines.append("input: " + (", ".join(f"{k} = {v}" for k, v in shown.items())
+                                  if isinstance(shown, dict) else str(shown)))
+    for key in ("expected", "got"):
+        if key in details:
+            lines.append(f"{key}: {details[key]}")
+    if "diagnosis" in details:
+        lines.append(f"diagnosis: {details['diagnosis']}")
+    if result.status == "failed":
+        lines.append(f"replay: {result.replay}")
+    return lines
+
+
+def _by_function(results):
+    """(function, its results, collapsed): a function whose checks all share one not-run status is one row."""
+    for function, group in groupby(results, key=lambda r: r.function):
+        group = list(group)
+        statuses = {r.status for r in group}
+        yield function, group, len(statuses) == 1 and bool(statuses & {"not_implemented", "missing"})
+
+
+def _text(report, color, width):
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False)
+    console.print(f"[bold]dlgrade[/bold] — {escape(report.submission)}   "
+                  f"(profile {escape(report.profile)}, seed {report.seed})")
+    for module, results in groupby(report.results, key=lambda r: r.module):
+        results = list(results)
+        score, top = sum(r.score for r in results), sum(r.max_score for r in results)
+        console.print(f"\n[bold]{module}[/bold]  {_points(score)} / {_points(top)}")
+        for function, group, collapsed in _by_function(results):
+            if collapsed:
+                r = group[0]
+                console.print(f"  {_SYMBOL[r.status]} {escape(function)}: {_STATUS_WORDS[r.status]} — "
+                              f"{escape(r.summary)}  (0 / {_points(sum(g.max_score for g in group))})",
+                              style="dim")
+                continue
+            for r in group:
+                style = {"passed": "green", "failed": "red", "error": "magenta"}.get(r.status, "dim")
+                console.print(f"  [{style}]{_SYMBOL[r.status]}[/{style}] {escape(r.id)}  "
+                              f"({_points(r.score)} / {_points(r.max_score)})")
+                for line in explain(r):
+                    console.print(f"      {escape(line)}", soft_wrap=True)
+    table = Table(show_header=True, header_style="bold", box=None)
+    for column in ("module", "score", "max", "passed", "failed", "not implemented / missing"):
+        table.add_column(column, justify="right" if column != "module" else "left")
+    for module, results in groupby(report.results, key=lambda r: r.module):
+        results = list(results)
+        table.add_row(module, _points(sum(r.score for r in results)), _points(sum(r.max_score for r in results)),
+                      str(sum(r.status == "passed" for r in results)),
+                      str(sum(r.status in ("failed", "error") for r in results)),
+                      str(sum(r.status in ("not_implemented", "missing") for r in results)))
+    console.print()
+    console.print(table)
+    for note in report.notes:
+        console.print(f"note: {escape(note)}")
+    console.print(f"\n[bold]total {_points(report.score)} / {_points(report.max_score)}[/bold]   "
+                  f"{len(report.results)} checks in {report.seconds:.1f} s")
+    return buffer.getvalue()
+
+
+def _markdown(report):
+    lines = [f"# dlgrade: {report.submission}", "",
+             f"**Score: {_points(report.score)} / {_points(report.max_score)}** "
+             f"(profile `{report.profile}`, seed {report.seed})", ""]
+    for module, results in groupby(report.results, key=lambda r: r.module):
+        results = list(results)
+        lines += [f"## {module} — {_points(sum(r.score for r in results))} / "
+                  f"{_points(sum(r.max_score for r in results))}", "",
+                  "| | check | points |", "|---|---|---|"]
+        lines += [f"| {_SYMBOL[r.status]} | {r.id} | {_points(r.score)} / {_points(r.max_score)} |" for r in results]
+        failed = [r for r in results if r.status in ("failed", "error")]
+        for r in failed:
+            lines += ["", f"**{r.id}**", "", "```", *explain(r), "```"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _as_dict(report):
+    return {
+        "submission": report.submission, "profile": report.profile, "seed": report.seed,
+        "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 3),
+        "calls": report.calls, "worker_restarts": report.restarts, "notes": report.notes,
+        "checks": [{"id": r.id, "function": r.function, "kind": r.kind, "status": r.status,
+                    "score": r.score, "max_score": r.max_score, "summary": r.summary, "details": r.details,
+                    "doc": r.doc, "replay": r.replay, "seed": r.seed, "max_examples": r.max_examples,
+                    "examples_run": r.examples_run, "seconds": round(r.seconds, 4)} for r in report.results],
+    }
+
+
+def _junit(report):
+    suites = ET.Element("testsuites", name="dlgrade", tests=str(len(report.results)),
+                        time=f"{report.seconds:.3f}")
+    for module, results in groupby(report.results, key=lambda r: r.module):
+        results = list(results)
+        suite = ET.SubElement(suites, "testsuite", name=module, tests=str(len(results)),
+                              failures=str(sum(r.status == "failed" for r in results)),
+                              errors=str(sum(r.status == "error" for r in results)),
+                              skipped=str(sum(r.status in ("not_implemented", "missing") for r in results)))
+        for r in results:
+            case = ET.SubElement(suite, "testcase", classname=r.function, name=r.id, time=f"{r.seconds:.4f}")
+            if r.status in ("failed", "error"):
+                ET.SubElement(case, "failure" if r.status == "failed" else "error",
+                              message=r.summary).text = "\n".join(explain(r))
+            elif r.status != "passed":
+                ET.SubElement(case, "skipped", message=_STATUS_WORDS[r.status] + ": " + r.summary)
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def gradescope(report):
+    """Gradescope's results.json: one test per check, its name beginning with module.function."""
+    return {
+        "score": round(report.score, 6), "max_score": round(report.max_score, 6),
+        "execution_time": round(report.seconds, 3),
+        "output": f"dlgrade: {_points(report.score)} / {_points(report.max_score)} "
+                  f"(seed {report.seed}, profile {report.profile})" + "".join(f"\nnote: {n}" for n in report.notes),
+        "tests": [{
+            "name": r.id, "score": round(r.score, 6), "max_score": round(r.max_score, 6),
+            "status": "passed" if r.status == "passed" else "failed",
+            "output": "\n".join([_STATUS_WORDS[r.status] + ": " + r.summary] if r.status in _STATUS_WORDS
+                                and r.status != "error" else explain(r)) or r.doc,
+            "extra_data": {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay,
+                           "kind": r.kind, "status": r.status},
+        } for r in report.results],
+    }

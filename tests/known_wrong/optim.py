@@ -1,0 +1,77 @@
+"""Known-wrong optimizers: every check of checks/optim.py must catch the one written for it.
+
+Each is a realistic bug, written as a wrapper of the reference rule it is appended to:
+- a falsy default (`config.get(key) or default`), which turns a deliberate 0 into the default;
+- a wrong default hyperparameter (the first call from an empty config shows it);
+- state dropped between calls (the first step is right, the second is not);
+- ε one hundred times too large (visible only where ε dominates).
+"""
+from checks.optim import ADAPTIVE, HYPER, STATE
+
+DEFAULTS = {"learning_rate": {"sgd": 1e-2, "sgd_momentum": 1e-2, "sgd_nesterov": 1e-2, "adagrad": 1e-2,
+                              "rmsprop": 1e-2, "rmsprop_nesterov": 1e-3, "adam": 1e-3, "adamw": 1e-3,
+                              "amsgrad": 1e-3, "adamax": 2e-3, "adadelta": 1.0, "nadam": 2e-3}}
+
+
+def _wrapper(name, body):
+    return (f"_reference_{name} = {name}\n"
+            f"def {name}(w, dw, config=None):\n"
+            f"    config = dict(config or {{}})\n"
+            f"{body}"
+            f"    return _reference_{name}(w, dw, config)\n")
+
+
+def falsy_default(name, key, default):
+    return _wrapper(name, f"    config[{key!r}] = config.get({key!r}) or {default!r}\n")
+
+
+def wrong_default(name):
+    key = "learning_rate"
+    return _wrapper(name, f"    config.setdefault({key!r}, {DEFAULTS[key][name] * 10!r})\n")
+
+
+def dropped_state(name):
+    return _wrapper(name, f"    for key in {STATE[name]!r}:\n        config.pop(key, None)\n")
+
+
+def large_epsilon(name):
+    return _wrapper(name, f"    config['epsilon'] = 100 * config.get('epsilon', {1e-7 if name == 'adagrad' else 1e-8!r})\n")
+
+
+# Adadelta's ε sits in both roots, so scaling it barely shows; ε outside the roots does.
+ADADELTA_EPS_OUTSIDE = """
+import numpy as np
+def adadelta(w, dw, config=None):
+    config = {} if config is None else config
+    rho, eps, lr = config.setdefault("rho", 0.9), config.setdefault("epsilon", 1e-6), config.setdefault("learning_rate", 1.0)
+    r = rho * config.get("cache", np.zeros_like(w)) + (1 - rho) * dw**2
+    d = config.get("delta", np.zeros_like(w))
+    step = -(np.sqrt(d) + eps) / (np.sqrt(r) + eps) * dw
+    config["cache"], config["delta"] = r, rho * d + (1 - rho) * step**2
+    return w + lr * step, config
+"""
+
+
+def _for(name):
+    entries = {
+        f"optim.{name}: first step from an empty config": wrong_default(name),
+        # sgd has no state to drop: its trajectory check catches a wrong default as well.
+        f"optim.{name}: teacher-forced trajectory": dropped_state(name) if STATE[name] else wrong_default(name),
+        f"optim.{name}: learning rate 0 leaves w unchanged":
+            falsy_default(name, "learning_rate", DEFAULTS["learning_rate"][name]),
+    }
+    if name in ADAPTIVE:
+        entries[f"optim.{name}: tiny gradients, where ε dominates"] = \
+            ADADELTA_EPS_OUTSIDE if name == "adadelta" else large_epsilon(name)
+    return entries
+
+
+KNOWN_WRONG = {k: v for name in HYPER for k, v in _for(name).items()}
+KNOWN_WRONG.update({
+    "optim.sgd_momentum: momentum 0 is SGD": falsy_default("sgd_momentum", "momentum", 0.9),
+    "optim.sgd_nesterov: momentum 0 is SGD": falsy_default("sgd_nesterov", "momentum", 0.9),
+    "optim.adamw: weight decay 0 is Adam": falsy_default("adamw", "weight_decay", 1e-2),
+    "optim.adam: β₁ = 0 is RMSProp with bias correction": falsy_default("adam", "beta1", 0.9),
+    **{f"optim.{name}: scaling the gradients leaves the steps unchanged (ε = 0)":
+       falsy_default(name, "epsilon", 1e-3) for name in ("adagrad", "rmsprop", "adam")},
+})
