@@ -101,7 +101,10 @@ class Sandbox:
         self._process = None
 
     def _exit_description(self):
-        code = self._process.poll() if self._process else None
+        try:
+            code = self._process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            code = None
         if code is None:
             return "the worker stopped answering"
         if code < 0:

@@ -216,6 +216,7 @@ def _error_info(exc):
 
 
 def main():
+    sys.dont_write_bytecode = True  # leave the submission's folder as it was
     # The protocol keeps private copies of the pipes; the submission's prints go to stderr.
     channel_in = os.fdopen(os.dup(0), "rb", buffering=0)
     channel_out = os.fdopen(os.dup(1), "wb")
