@@ -65,7 +65,12 @@ class Context:
         (result, arguments after the call) to see in-place edits (bn_param's running stats).
         """
         module, _, name = function.partition(".")
-        reply = self.sandbox.call(module, name, args, kwargs, keep=keep, return_args=return_args)
+        try:
+            reply = self.sandbox.call(module, name, args, kwargs, keep=keep, return_args=return_args)
+        except SandboxError as error:
+            if function != self.function and error.kind in ("missing", "not_implemented", "import_error"):
+                raise SandboxError("dependency", f"this check also calls {function}: {error}") from None
+            raise
         value = reply.value
         if returns is not None:
             if type(value) not in (tuple, list) or len(value) != returns:
@@ -142,7 +147,7 @@ class Context:
             return
         case, failure = hard[0] if hard else failures[-1]
         if isinstance(failure, SandboxError):
-            if failure.kind in ("not_implemented", "missing", "import_error"):
+            if failure.kind in ("not_implemented", "missing", "import_error", "dependency"):
                 raise failure
             raise CheckFailure(_sandbox_summary(failure), inputs=case) from None
         if failure.inputs is None:

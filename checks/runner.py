@@ -119,7 +119,7 @@ def _run_one(c, box, profile, max_score, replay_prefix):
     try:
         module, _, name = c.function.partition(".")
         if name not in box.functions(module):
-            raise SandboxError("missing", f"{module}.py has no function {name}")
+            raise SandboxError("missing", f"the submission has no function {name} in {module}")
         c.run(ctx)
         if ctx.matched_variants:
             summary = "matches the documented variant " + ", ".join(

@@ -15,7 +15,7 @@ def floats(min_value=-10.0, max_value=10.0, **kwargs):
 
 def arrays(shape, min_value=-10.0, max_value=10.0, *, elements=None, unique=False):
     """float64 arrays of `shape` (a tuple or a strategy of tuples), every entry drawn."""
-    return hnp.arrays(np.float64, shape, elements=elements or floats(min_value, max_value),
+    return hnp.arrays(np.float64, shape, elements=floats(min_value, max_value) if elements is None else elements,
                       fill=st.nothing(), unique=unique)
 
 

@@ -129,7 +129,8 @@ class Worker:
             return {"error": _error_info(f"module {request['module']!r} is not loaded")}
         function = getattr(module, request["function"], None)
         if not callable(function):
-            return {"missing": f"{request['module']}.py has no function {request['function']}"}
+            where = f"{request['module']}.py" if self.layout["layout"] == "package" else "the submission"
+            return {"missing": f"{where} has no function {request['function']}"}
         args = [self._inbound(a) for a in request["args"]]
         kwargs = {k: self._inbound(v) for k, v in request["kwargs"].items()}
         try:

@@ -1,0 +1,169 @@
+"""Whole submissions graded end to end: correct ones get full marks, broken ones a full report."""
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from sandbox import resolve
+from tests.grading import ALTERNATIVE, BROKEN, REFERENCE, ROOT, failing, grade
+
+pytestmark = pytest.mark.slow
+
+
+def by_function(report):
+    table = {}
+    for r in report.results:
+        table.setdefault(r.function, set()).add(r.status)
+    return table
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reference_gets_full_marks_for_any_seed(seed):
+    report = grade(resolve(REFERENCE), seed=seed, max_examples=20)
+    assert [(r.id, r.summary) for r in failing(report)] == []
+    assert report.score == pytest.approx(report.max_score) and report.max_score > 0
+
+
+def test_a_correct_but_different_submission_gets_full_marks():
+    report = grade(resolve(ALTERNATIVE), max_examples=20)
+    assert [(r.id, r.summary) for r in failing(report)] == []
+
+
+def test_a_single_file_submission_is_graded():
+    report = grade(resolve(BROKEN / "single_file.py"))
+    assert [(r.id, r.summary) for r in failing(report)] == []
+
+
+def test_a_notebook_submission_is_graded():
+    report = grade(resolve(BROKEN / "notebook.ipynb"), only=["optim", "schedules", "layers"])
+    statuses = by_function(report)
+    assert statuses["optim.sgd"] == {"passed"} and statuses["schedules.step_decay"] == {"passed"}
+    assert statuses["layers.relu_forward"] == {"missing"}
+
+
+def test_a_syntax_error_fails_its_module_only():
+    report = grade(resolve(BROKEN / "syntax_error"), only=["optim", "layers"])
+    sgd = [r for r in report.results if r.function == "optim.sgd"]
+    assert all(r.status == "failed" and "SyntaxError" in r.summary for r in sgd)
+    statuses = by_function(report)
+    assert statuses["layers.relu_forward"] == {"passed"} and statuses["layers.relu_backward"] == {"passed"}
+    assert statuses["layers.batchnorm_forward"] == {"missing"}
+
+
+def test_exceptions_are_reported_with_the_line_that_raised():
+    report = grade(resolve(BROKEN / "raises"), only=["optim.sgd", "optim.adam", "optim.rmsprop"])
+    sgd = [r for r in report.results if r.function == "optim.sgd" and r.status == "failed"]
+    assert sgd and any("ValueError" in r.summary and "optim.py:" in r.summary for r in sgd)
+    assert by_function(report)["optim.rmsprop"] <= {"passed", "missing"}
+
+
+def test_wrong_return_types_fail_with_a_clear_message():
+    report = grade(resolve(BROKEN / "wrong_types"), only=["optim.sgd", "optim.sgd_momentum", "optim.adam",
+                                                          "losses.softmax_loss", "layers.relu_forward"])
+    for function, words in (("optim.sgd_momentum", "subclass of numpy.ndarray"), ("optim.adam", "tuple of 2"),
+                            ("layers.relu_forward", "subclass of numpy.ndarray")):
+        results = [r for r in report.results if r.function == function]
+        assert all(r.status == "failed" for r in results), function
+        assert any(words in r.summary for r in results), (function, [r.summary for r in results])
+    assert all(r.status == "failed" for r in report.results if r.function in ("optim.sgd", "losses.softmax_loss"))
+
+
+def test_non_finite_results_fail():
+    report = grade(resolve(BROKEN / "nan"), only=["losses", "layers.sigmoid_forward"])
+    assert all(r.status in ("failed", "missing") for r in report.results)
+    assert any(r.status == "failed" for r in report.results if r.function == "layers.sigmoid_forward")
+
+
+def test_a_hang_fails_its_function_and_the_rest_is_graded():
+    report = grade(resolve(BROKEN / "hang"), only=["optim.sgd", "optim.sgd_momentum", "schedules"],
+                   call_timeout=1.0)
+    statuses = by_function(report)
+    assert statuses["optim.sgd"] == {"failed"} and statuses["optim.sgd_momentum"] <= {"passed", "failed"}
+    assert all(s == {"passed"} for f, s in statuses.items() if f.startswith("schedules."))
+    assert any("within 1 s" in r.summary for r in report.results if r.function == "optim.sgd")
+
+
+def test_a_module_that_hangs_on_import_fails_only_itself():
+    report = grade(resolve(BROKEN / "import_hang"), only=["net", "training.num_iterations"], import_timeout=1.0)
+    assert {r.status for r in report.results if r.function == "net.mlp_loss"} == {"failed"}
+    assert {r.status for r in report.results if r.function == "training.num_iterations"} == {"missing"}
+
+
+def test_hostile_code_cannot_fake_a_pass():
+    report = grade(resolve(BROKEN / "hostile"), only=["optim"], call_timeout=2.0)
+    assert report.results and report.score < report.max_score / 2
+    assert not [r for r in report.results if r.status == "error"]
+
+
+def run_grader(*args):
+    return subprocess.run([sys.executable, "grader.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_the_template_scores_zero_with_a_clear_not_implemented():
+    done = run_grader("student_template/", "--only", "optim", "--only", "layers.relu_forward")
+    assert done.returncode == 0, done.stderr
+    assert "not implemented" in done.stdout and "Traceback" not in done.stdout + done.stderr
+    assert "total 0 /" in done.stdout
+
+
+def test_gradescope_results_and_other_formats(tmp_path):
+    results = tmp_path / "results.json"
+    done = run_grader("examples/submission", "--only", "optim.adam", "--only", "optim.sgd",
+                      "--results", str(results), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    ours, theirs = json.loads(done.stdout), json.loads(results.read_text())
+    assert theirs["score"] == pytest.approx(ours["score"]) and theirs["max_score"] > theirs["score"]
+    assert {"score", "max_score", "execution_time", "tests"} <= set(theirs)
+    for test in theirs["tests"]:
+        assert test["name"].startswith(("optim.adam", "optim.sgd")) and test["status"] in ("passed", "failed")
+        assert {"score", "max_score", "output", "extra_data"} <= set(test) and test["extra_data"]["seed"] == 0
+    adam = [t for t in theirs["tests"] if t["name"].startswith("optim.adam") and t["status"] == "failed"]
+    assert adam and "no_bias_correction" in adam[0]["output"] and "replay:" in adam[0]["output"]
+    junit = run_grader("examples/submission", "--only", "optim.sgd", "--format", "junit")
+    assert ET.fromstring(junit.stdout.split("?>", 1)[1]).tag == "testsuites"
+    markdown = run_grader("examples/submission", "--only", "optim.sgd", "--format", "md")
+    assert markdown.stdout.startswith("# dlgrade")
+
+
+def test_a_replay_command_reproduces_the_verdict():
+    first = json.loads(run_grader("examples/submission", "--only", "optim.adam", "--format", "json").stdout)
+    failed = [c for c in first["checks"] if c["status"] == "failed"][0]
+    command = failed["replay"].split()
+    assert command[:2] == ["python", "grader.py"]
+    again = run_grader(*_unquote(failed["replay"])[2:], "--format", "json")
+    [check] = json.loads(again.stdout)["checks"]
+    assert check["id"] == failed["id"] and check["details"] == failed["details"]
+
+
+def _unquote(command):
+    import shlex
+    return shlex.split(command)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["no/such/folder"], "no such file"),
+    (["examples/submission", "--only", "optim.nonsense"], "names no module"),
+    (["examples/submission", "--max-examples", "0"], "at least 1"),
+    (["examples/submission", "--profile", "no_such.toml"], "no such file"),
+    (["examples/submission", "--format", "pdf"], "invalid choice"),
+])
+def test_usage_errors_exit_2_without_a_traceback(args, words):
+    done = run_grader(*args)
+    assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_course_profile_changes_points_and_variants(tmp_path):
+    profile = tmp_path / "course.toml"
+    profile.write_text('[points]\n"optim.rmsprop" = 10\n[accept]\n"optim.rmsprop" = []\n')
+    report = json.loads(run_grader("examples/submission", "--only", "optim.rmsprop", "--profile", str(profile),
+                                   "--format", "json").stdout)
+    assert report["max_score"] == pytest.approx(10)
+    diagnoses = [c["details"].get("diagnosis", "") for c in report["checks"] if c["status"] == "failed"]
+    assert diagnoses and all("documented variant 'eps_inside'" in d for d in diagnoses)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[accept]\n"optim.rmsprop" = ["eps_everywhere"]\n')
+    done = run_grader("examples/submission", "--profile", str(bad))
+    assert done.returncode == 2 and "no documented variant" in done.stderr
