@@ -1,0 +1,92 @@
+"""Grading speed: a full grade of the reference, one module, and the cost of an isolated call.
+
+    python bench/bench_grading.py [--repeat 3]
+
+Writes bench/results/grading.json and prints the figures. Targets (issue 3): a full grade
+with the default profile in 20 s or less on a 2-core machine, one module in 3 s or less.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import checks  # noqa: E402,F401
+from checks import profile, runner  # noqa: E402
+from reference import layers  # noqa: E402
+from sandbox import Sandbox, resolve  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "grading.json"
+
+
+def timed(function, repeat):
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return {"median_s": statistics.median(times), "min_s": min(times), "runs": len(times)}
+
+
+def grade_seconds(only, repeat):
+    submission, prof = resolve(ROOT / "reference"), profile.load()
+    reports = []
+
+    def once():
+        reports.append(runner.grade(submission, prof, only=only))
+    figures = timed(once, repeat)
+    last = reports[-1]
+    figures.update(checks=len(last.results), calls=last.calls, score=last.score, max_score=last.max_score)
+    return figures
+
+
+def call_overhead(calls=2000):
+    """Seconds per call of relu_forward on a (4, 8) array: through the worker, and in this process."""
+    x = np.random.default_rng(0).normal(size=(4, 8))
+    with Sandbox(resolve(ROOT / "reference")) as box:
+        box.call("layers", "relu_forward", (x,), keep=[1])
+        box.drop_handles()
+        started = time.perf_counter()
+        for _ in range(calls):
+            box.call("layers", "relu_forward", (x,), keep=[1])
+        isolated = (time.perf_counter() - started) / calls
+    started = time.perf_counter()
+    for _ in range(calls):
+        layers.relu_forward(x)
+    in_process = (time.perf_counter() - started) / calls
+    return {"isolated_us": isolated * 1e6, "in_process_us": in_process * 1e6, "ratio": isolated / in_process}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    figures = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "full_grade": grade_seconds((), args.repeat),
+        "modules": {m: grade_seconds((m,), args.repeat) for m in runner.MODULE_ORDER},
+        "call": call_overhead(),
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2))
+    full = figures["full_grade"]
+    print(f"full grade of the reference: {full['median_s']:.2f} s median of {full['runs']} "
+          f"({full['checks']} checks, {full['calls']} calls into the worker; target ≤ 20 s)")
+    for module, f in figures["modules"].items():
+        print(f"  {module:15s} {f['median_s']:6.2f} s  ({f['checks']} checks; target ≤ 3 s)")
+    call = figures["call"]
+    print(f"one isolated call: {call['isolated_us']:.0f} µs against {call['in_process_us']:.1f} µs in process "
+          f"(×{call['ratio']:.0f})")
+    print(f"figures written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
