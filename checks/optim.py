@@ -52,13 +52,13 @@ def trajectories(draw, name, scale=None):
     """w, STEPS gradients of one shape, and hyperparameters (some left to their defaults)."""
     shape = draw(shapes(1, 2, 1, 5))
     magnitude = draw(scale if scale is not None else magnitudes())
-    grads = [draw(arrays(shape, -1.0, 1.0)) * magnitude for _ in range(STEPS)]
+    block = draw(arrays((STEPS + 1, *shape), -1.0, 1.0))  # one draw: w and every gradient
     config = {}
     for key, values in HYPER[name].items():
         value = draw(st.none() | values)
         if value is not None:
             config[key] = value
-    return {"w": draw(arrays(shape, -5.0, 5.0)), "grads": grads, "config": config}
+    return {"w": 5.0 * block[0], "grads": list(block[1:] * magnitude), "config": config}
 
 
 def step_oracle(name, w, dw, config, **mistake):
