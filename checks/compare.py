@@ -4,12 +4,13 @@ import numpy as np
 MAX_SHOWN = 24
 
 
-def difference(got, expected, tol, label="result"):
+def difference(got, expected, tol, label="result", *, nan_matches_nan=False):
     """None if got matches expected within tol, else a sentence saying where they differ.
 
     Structures recurse: tuples/lists by position, dicts by the expected keys (extra keys are
     the submission's business). Arrays must have the expected shape; values must satisfy
-    |got − expected| ≤ atol + rtol·|expected| and be NaN/inf exactly where expected is.
+    |got − expected| ≤ atol + rtol·|expected|; infinities must match exactly. NaN never
+    matches, except with nan_matches_nan (a mistake's form that yields NaN, as the submission did).
     """
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)):
@@ -17,7 +18,8 @@ def difference(got, expected, tol, label="result"):
         if len(got) != len(expected):
             return f"{label}: expected {len(expected)} values, got {len(got)}"
         for i, (g, e) in enumerate(zip(got, expected)):
-            found = difference(g, e, tol, f"{label}[{i}]" if label else f"value {i}")
+            found = difference(g, e, tol, f"{label}[{i}]" if label else f"value {i}",
+                               nan_matches_nan=nan_matches_nan)
             if found:
                 return found
         return None
@@ -27,7 +29,8 @@ def difference(got, expected, tol, label="result"):
         for key, e in expected.items():
             if key not in got:
                 return f"{label}: key {key!r} is missing"
-            found = difference(got[key], e, tol, f"{label}[{key!r}]" if label else str(key))
+            found = difference(got[key], e, tol, f"{label}[{key!r}]" if label else str(key),
+                               nan_matches_nan=nan_matches_nan)
             if found:
                 return found
         return None
@@ -36,10 +39,10 @@ def difference(got, expected, tol, label="result"):
     if isinstance(expected, bool):
         return None if type(got) in (bool, np.bool_) and got == expected else \
             f"{label}: expected {expected}, got {_short(got)}"
-    return _array_difference(got, expected, tol, label)
+    return _array_difference(got, expected, tol, label, nan_matches_nan)
 
 
-def _array_difference(got, expected, tol, label):
+def _array_difference(got, expected, tol, label, nan_matches_nan):
     expected = np.asarray(expected)
     if got is None or isinstance(got, (str, dict, tuple, list)):
         return f"{label}: expected {_describe_array(expected)}, got {_kind(got)}"
@@ -50,7 +53,7 @@ def _array_difference(got, expected, tol, label):
         return f"{label}: expected shape {expected.shape}, got shape {got.shape}"
     g, e = got.astype(float), expected.astype(float)
     with np.errstate(invalid="ignore", over="ignore"):
-        bad = ~(np.isclose(g, e, rtol=tol.rtol, atol=tol.atol, equal_nan=True) | (g == e))
+        bad = ~(np.isclose(g, e, rtol=tol.rtol, atol=tol.atol, equal_nan=nan_matches_nan) | (g == e))
     if not bad.any():
         return None
     count, index = int(bad.sum()), np.unravel_index(np.argmax(bad), bad.shape)

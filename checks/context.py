@@ -40,7 +40,7 @@ class Mismatch(CheckFailure):
                 candidate = self.oracle(**row.kwargs)
             except Exception:  # a mistake's form may be undefined on this input (e.g. overflow)
                 continue
-            if difference(self.got, candidate, self.tol, self.label) is None:
+            if difference(self.got, candidate, self.tol, self.label, nan_matches_nan=True) is None:
                 return row
         return None
 
