@@ -1,1 +1,530 @@
-"""Checks of layers (being written)."""
+"""Checks of layers.py outside normalization: affine, activations, dropout, convolution, pooling.
+
+Forward passes are compared with the oracle on drawn shapes and hyperparameters. Every backward
+pass receives the cache of the submission's own forward and is compared twice: with the oracle's
+backward on the same inputs, and with central finite differences of the submission's own forward
+(independent of the oracle). Dropout's mask depends on how a submission draws random numbers, so
+its checks are structural (outputs 0 or x/(1−p), the backward reusing the forward's mask) and
+statistical (binomial test of the kept fraction, z-test of the mean) at α = 1e-6 with fixed seeds.
+Normalization layers are checked in checks/norms.py.
+"""
+import numpy as np
+from hypothesis import strategies as st
+from scipy import stats
+
+from reference import layers as oracle
+from reference._core.conv import output_size
+from reference.gradient_check import eval_numerical_gradient_array
+
+from .compare import difference
+from .registry import check
+from .strategies import arrays, floats, seeds, shapes
+
+STEP = 1e-6    # central-difference step (see the "finite_difference" tolerance row)
+ALPHA = 1e-6   # false-alarm rate of every statistical test
+
+
+# --- calling the submission -------------------------------------------------------------------
+
+
+def forward(ctx, name, *args):
+    """(out, cache) of your layers.<name>; the cache stays in the worker as a handle."""
+    return ctx.call(f"layers.{name}", *args, returns=2, keep=[1])
+
+
+def backward(ctx, name, dout, cache, grads):
+    """Your layers.<name>(dout, cache) as {gradient name: value}."""
+    got = ctx.call(f"layers.{name}", dout, cache, returns=len(grads) if len(grads) > 1 else None)
+    return dict(zip(grads, got if len(grads) > 1 else (got,)))
+
+
+def require_shape(ctx, name, out, shape, inputs):
+    if not isinstance(out, np.ndarray) or out.shape != tuple(shape):
+        what = f"an array of shape {out.shape}" if isinstance(out, np.ndarray) else f"a {type(out).__name__}"
+        ctx.fail(f"layers.{name} should return out of shape {tuple(shape)}; it returned {what}", inputs=inputs)
+
+
+def forward_vs_oracle(ctx, name, args, inputs):
+    out, _ = forward(ctx, name, *args)
+    ctx.expect(out, lambda **m: getattr(oracle, name)(*args, **m)[0], inputs=inputs, label="out")
+
+
+def backward_vs_oracle(ctx, fwd, bwd, args, dout, grads, inputs):
+    """Your backward on your forward's cache against the oracle's backward on the oracle's cache."""
+    _, cache = forward(ctx, fwd, *args)
+    got = backward(ctx, bwd, dout, cache, grads)
+
+    def want(**mistake):
+        _, oracle_cache = getattr(oracle, fwd)(*args)
+        value = getattr(oracle, bwd)(dout, oracle_cache, **mistake)
+        return dict(zip(grads, value if len(grads) > 1 else (value,)))
+    ctx.expect(got, want, inputs=dict(inputs, dout=dout), label="")
+
+
+def backward_vs_differences(ctx, fwd, bwd, args, dout, grads, inputs):
+    """Your backward against central differences of your forward: grads[i] is ∂(Σ out·dout)/∂args[i]."""
+    inputs = dict(inputs, dout=dout)
+    out, cache = forward(ctx, fwd, *args)
+    require_shape(ctx, fwd, out, dout.shape, inputs)
+    got = backward(ctx, bwd, dout, cache, grads)
+    for i, grad in enumerate(grads):
+        def out_at(value, i=i):
+            return np.asarray(forward(ctx, fwd, *args[:i], value, *args[i + 1:])[0], dtype=float)
+        numeric = eval_numerical_gradient_array(out_at, np.array(args[i], dtype=float), dout, h=STEP)
+        ctx.expect(got[grad], numeric, inputs=inputs, label=f"{grad} (central differences of your {fwd})")
+
+
+def elementwise_vs_differences(ctx, name, x, dout):
+    """Your <name>_backward against (f(x + h) − f(x − h))/2h of your elementwise <name>_forward."""
+    inputs = {"x": x, "dout": dout}
+    out, cache = forward(ctx, f"{name}_forward", x)
+    require_shape(ctx, f"{name}_forward", out, x.shape, inputs)
+    dx = backward(ctx, f"{name}_backward", dout, cache, ("dx",))["dx"]
+    up, down = x + STEP, x - STEP
+    rise = np.asarray(forward(ctx, f"{name}_forward", up)[0]) - np.asarray(forward(ctx, f"{name}_forward", down)[0])
+    ctx.expect(dx, dout * rise / (up - down), inputs=inputs, label=f"dx (central differences of your {name}_forward)")
+
+
+# --- strategies -------------------------------------------------------------------------------
+
+
+@st.composite
+def affine_cases(draw, max_batch=4, max_dims=3, max_side=4, max_out=4):
+    n, dims, m = draw(st.integers(1, max_batch)), draw(shapes(1, max_dims, 1, max_side)), draw(st.integers(1, max_out))
+    return {"x": draw(arrays((n, *dims))), "w": draw(arrays((int(np.prod(dims)), m))),
+            "b": draw(arrays((m,))), "dout": draw(arrays((n, m), -1.0, 1.0))}
+
+
+def nonzero(low=0.01, high=10.0):
+    """Floats with low ≤ |x| ≤ high: away from a kink at 0, or safe to divide by."""
+    return st.one_of(floats(-high, -low), floats(low, high))
+
+
+def with_zeros():
+    """Values from {−1, 0, 1}·[0.5, 2]: exact zeros, where ReLU has its kink."""
+    return st.sampled_from([-1.0, 0.0, 1.0]).flatmap(lambda sign: floats(0.5, 2.0).map(lambda v: sign * v))
+
+
+@st.composite
+def elementwise_cases(draw, elements=floats(-10.0, 10.0)):
+    shape = draw(shapes(1, 3, 1, 5))
+    return {"x": draw(arrays(shape, elements=elements)), "dout": draw(arrays(shape, -1.0, 1.0))}
+
+
+SATURATED = st.one_of(floats(-50.0, -20.0), floats(20.0, 50.0), st.sampled_from([-50.0, 50.0]))
+
+
+@st.composite
+def conv_cases(draw, max_batch=2, max_channels=3, max_side=6, max_kernel=4):
+    """x, w, b, conv_param with H + 2·pad ≥ HH and W + 2·pad ≥ WW, and dout of out's shape."""
+    kh, kw = draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel))
+    stride, pad = draw(st.integers(1, 3)), draw(st.integers(0, 2))
+    h = draw(st.integers(max(1, kh - 2 * pad), max_side))
+    w = draw(st.integers(max(1, kw - 2 * pad), max_side))
+    n, c, f = draw(st.integers(1, max_batch)), draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
+    out_shape = (n, f, output_size(h, kh, stride, pad), output_size(w, kw, stride, pad))
+    return {"x": draw(arrays((n, c, h, w), -5.0, 5.0)), "w": draw(arrays((f, c, kh, kw), -5.0, 5.0)),
+            "b": draw(arrays((f,), -5.0, 5.0)), "conv_param": {"stride": stride, "pad": pad},
+            "dout": draw(arrays(out_shape, -1.0, 1.0))}
+
+
+def grid(low=-400, high=400):
+    """Distinct multiples of 1/8 (with unique=True): maxima 0.125 apart, far beyond the step."""
+    return st.integers(low, high).map(lambda k: k / 8)
+
+
+@st.composite
+def pool_cases(draw, elements=None, unique=False, max_side=6):
+    """x, pool_param (windows that fit, overlapping when stride < pool size) and dout of out's shape."""
+    ph, pw, stride = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)),
+             draw(st.integers(ph, max_side)), draw(st.integers(pw, max_side)))
+    out_shape = shape[:2] + (output_size(shape[2], ph, stride), output_size(shape[3], pw, stride))
+    return {"x": draw(arrays(shape, elements=elements, unique=unique)),
+            "pool_param": {"pool_height": ph, "pool_width": pw, "stride": stride},
+            "dout": draw(arrays(out_shape, -1.0, 1.0))}
+
+
+# Textbook cases, first in every search.
+AFFINE_TEXTBOOK = {"x": np.arange(12.0).reshape(2, 2, 3) / 10 - 0.5, "w": np.linspace(-1, 1, 18).reshape(6, 3),
+                   "b": np.array([0.1, -0.2, 0.3]), "dout": np.array([[1.0, -1.0, 0.5], [0.2, 0.0, -0.3]])}
+CONV_TEXTBOOK = {"x": np.linspace(-1, 1, 32).reshape(1, 2, 4, 4), "w": np.linspace(-1, 2, 36).reshape(2, 2, 3, 3),
+                 "b": np.array([0.5, -0.5]), "conv_param": {"stride": 2, "pad": 1},
+                 "dout": np.linspace(-1, 1, 8).reshape(1, 2, 2, 2)}
+POOL_TEXTBOOK = {"x": np.array([[[[1.0, 5.0, 2.0, 0.0], [3.0, 5.0, 4.0, 4.0],
+                                  [0.0, 0.0, 1.0, 2.0], [0.0, -1.0, 3.0, 3.0]]]]),
+                 "pool_param": {"pool_height": 2, "pool_width": 2, "stride": 2},
+                 "dout": np.array([[[[1.0, 2.0], [3.0, 4.0]]]])}
+POOL_DISTINCT = dict(POOL_TEXTBOOK, x=np.arange(16.0).reshape(1, 1, 4, 4)[..., ::-1] / 4)
+# Overlapping windows sharing their maximum (the centre): its gradient is the sum over the windows.
+POOL_OVERLAP = {"x": np.array([[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]]),
+                "pool_param": {"pool_height": 2, "pool_width": 2, "stride": 1},
+                "dout": np.array([[[[1.0, 2.0], [3.0, 4.0]]]])}
+
+
+def conv_args(case):
+    return case["x"], case["w"], case["b"], case["conv_param"]
+
+
+def conv_inputs(case):
+    return {k: case[k] for k in ("x", "w", "b", "conv_param")}
+
+
+def pool_inputs(case):
+    return {"x": case["x"], "pool_param": case["pool_param"]}
+
+
+# --- affine -----------------------------------------------------------------------------------
+
+
+@check("layers.affine_forward", "agrees with the oracle", points=1,
+       doc="out = x·w + b with x of shape (N, d1…dk) flattened to (N, D)")
+def affine_forward_oracle(ctx):
+    ctx.falsify(affine_cases(), lambda case: forward_vs_oracle(
+        ctx, "affine_forward", (case["x"], case["w"], case["b"]), {k: case[k] for k in "xwb"}),
+        examples=[AFFINE_TEXTBOOK])
+
+
+@check("layers.affine_backward", "agrees with the oracle", points=1, uses=("layers.affine_forward",),
+       doc="dx (in x's shape), dw, db from your forward's cache agree with the oracle's")
+def affine_backward_oracle(ctx):
+    ctx.falsify(affine_cases(), lambda case: backward_vs_oracle(
+        ctx, "affine_forward", "affine_backward", (case["x"], case["w"], case["b"]), case["dout"],
+        ("dx", "dw", "db"), {k: case[k] for k in "xwb"}), examples=[AFFINE_TEXTBOOK])
+
+
+@check("layers.affine_backward", "matches finite differences of your forward", points=1, tol="finite_difference",
+       kind="gradient", uses=("layers.affine_forward",),
+       doc="dx, dw, db agree with central differences of your own affine_forward")
+def affine_backward_differences(ctx):
+    ctx.falsify(affine_cases(max_batch=2, max_dims=2, max_side=3, max_out=3), lambda case: backward_vs_differences(
+        ctx, "affine_forward", "affine_backward", (case["x"], case["w"], case["b"]), case["dout"],
+        ("dx", "dw", "db"), {k: case[k] for k in "xwb"}),
+        examples=[AFFINE_TEXTBOOK], max_examples=max(1, ctx.max_examples // 2))
+
+
+# --- activations ------------------------------------------------------------------------------
+
+
+def _activation_checks(name, formula, derivative, edge_doc):
+    @check(f"layers.{name}_forward", "agrees with the oracle", points=1,
+           doc=f"out = {formula} elementwise")
+    def forward_oracle(ctx):
+        ctx.falsify(elementwise_cases(with_zeros() | floats(-10.0, 10.0)),
+                    lambda case: forward_vs_oracle(ctx, f"{name}_forward", (case["x"],), {"x": case["x"]}))
+
+    @check(f"layers.{name}_backward", "agrees with the oracle", points=1, uses=(f"layers.{name}_forward",),
+           doc=f"dx = dout·{derivative} from your forward's cache")
+    def backward_oracle(ctx):
+        ctx.falsify(elementwise_cases(with_zeros() | floats(-10.0, 10.0)), lambda case: backward_vs_oracle(
+            ctx, f"{name}_forward", f"{name}_backward", (case["x"],), case["dout"], ("dx",), {"x": case["x"]}))
+
+    @check(f"layers.{name}_backward", "matches finite differences of your forward", points=1,
+           tol="finite_difference", kind="gradient", uses=(f"layers.{name}_forward",),
+           doc=f"dx agrees with central differences of your own {name}_forward (away from kinks)")
+    def backward_differences(ctx):
+        ctx.falsify(elementwise_cases(nonzero()),
+                    lambda case: elementwise_vs_differences(ctx, name, case["x"], case["dout"]))
+
+    if name == "relu":
+        return
+
+    @check(f"layers.{name}_forward", "saturating inputs |x| ≤ 50", points=0.5, kind="edge",
+           doc=f"{edge_doc}: finite, no overflow, agrees with the oracle")
+    def forward_saturated(ctx):
+        ctx.falsify(elementwise_cases(SATURATED),
+                    lambda case: forward_vs_oracle(ctx, f"{name}_forward", (case["x"],), {"x": case["x"]}),
+                    examples=[{"x": np.array([-50.0, -30.0, 30.0, 50.0]), "dout": np.ones(4)}])
+
+    @check(f"layers.{name}_backward", "saturating inputs |x| ≤ 50", points=0.5, kind="edge",
+           uses=(f"layers.{name}_forward",), doc=f"{edge_doc}: the gradient vanishes, finite and without NaN")
+    def backward_saturated(ctx):
+        ctx.falsify(elementwise_cases(SATURATED), lambda case: backward_vs_oracle(
+            ctx, f"{name}_forward", f"{name}_backward", (case["x"],), case["dout"], ("dx",), {"x": case["x"]}),
+            examples=[{"x": np.array([-50.0, -30.0, 30.0, 50.0]), "dout": np.ones(4)}])
+
+
+_activation_checks("relu", "max(x, 0)", "1[x > 0]", "")
+_activation_checks("sigmoid", "σ(x) = 1/(1 + e^(−x))", "σ(x)(1 − σ(x))", "σ at |x| up to 50")
+_activation_checks("tanh", "tanh x", "(1 − tanh²x)", "tanh at |x| up to 50")
+
+
+@check("layers.relu_backward", "ReLU'(0) = 0 at exact zeros", points=1, kind="edge", uses=("layers.relu_forward",),
+       doc="where x = 0 exactly, dx = 0: the spec's subgradient of ReLU at its kink")
+def relu_backward_at_zero(ctx):
+    zeros_and_more = arrays(shapes(1, 2, 1, 5), elements=st.sampled_from([0.0, 0.0, -1.5, 2.0]))
+    ctx.falsify(st.fixed_dictionaries({"x": zeros_and_more, "dout": floats(0.5, 2.0)}), lambda case: backward_vs_oracle(
+        ctx, "relu_forward", "relu_backward", (case["x"],), np.full(case["x"].shape, case["dout"]), ("dx",),
+        {"x": case["x"]}), examples=[{"x": np.array([0.0, -1.0, 0.0, 2.0]), "dout": 1.0}])
+
+
+# --- dropout ----------------------------------------------------------------------------------
+
+
+def _dropout_param(draw, p=None, mode="train"):
+    param = {"p": draw(floats(0.05, 0.95)) if p is None else p, "seed": draw(seeds())}
+    if mode != "train" or draw(st.booleans()):  # mode 'train' is the default
+        param["mode"] = mode
+    return param
+
+
+@st.composite
+def dropout_cases(draw, p=None, mode="train"):
+    shape = draw(shapes(1, 3, 1, 6))
+    return {"x": draw(arrays(shape, elements=nonzero(0.5, 5.0))), "dropout_param": _dropout_param(draw, p, mode),
+            "dout": draw(arrays(shape, -1.0, 1.0))}
+
+
+DROPOUT_TEXTBOOK = {"x": np.linspace(0.5, 3.0, 24).reshape(4, 6), "dropout_param": {"p": 0.3, "seed": 7},
+                    "dout": np.linspace(-1.0, 1.0, 24).reshape(4, 6)}
+
+
+def dropout_out(ctx, case):
+    out, cache = forward(ctx, "dropout_forward", case["x"], dict(case["dropout_param"]))
+    require_shape(ctx, "dropout_forward", out, case["x"].shape, {k: case[k] for k in ("x", "dropout_param")})
+    return np.asarray(out, dtype=float), cache
+
+
+@check("layers.dropout_forward", "p = 0 is the identity", points=0.5, kind="edge",
+       doc="in training with p = 0 nothing is dropped and nothing is scaled: out = x")
+def dropout_p_zero(ctx):
+    def body(case):
+        out, _ = forward(ctx, "dropout_forward", case["x"], dict(case["dropout_param"]))
+        ctx.expect(out, case["x"], inputs={k: case[k] for k in ("x", "dropout_param")}, label="out")
+    ctx.falsify(dropout_cases(p=0.0), body, examples=[dict(DROPOUT_TEXTBOOK, dropout_param={"p": 0.0, "seed": 7})])
+
+
+@check("layers.dropout_forward", "test mode is the identity", points=0.5, kind="edge",
+       doc="mode 'test' returns x unchanged: inverted dropout scales during training only")
+def dropout_test_mode(ctx):
+    def body(case):
+        x, param = case["x"], case["dropout_param"]
+        out, _ = forward(ctx, "dropout_forward", x, dict(param))
+        ctx.expect(out, lambda **m: oracle.dropout_forward(x, dict(param), **m)[0],
+                   inputs={"x": x, "dropout_param": param}, label="out")
+    ctx.falsify(dropout_cases(mode="test"), body,
+                examples=[dict(DROPOUT_TEXTBOOK, dropout_param={"p": 0.3, "mode": "test"})])
+
+
+@check("layers.dropout_forward", "same seed, same output", points=0.5, tol="exact", kind="metamorphic",
+       doc="two calls with the same seed return the same output (randomness only through the seed)")
+def dropout_same_seed(ctx):
+    def body(case):
+        first, _ = dropout_out(ctx, case)
+        second, _ = dropout_out(ctx, case)
+        ctx.expect(second, first, inputs={k: case[k] for k in ("x", "dropout_param")}, label="out of the second call")
+    ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])
+
+
+@check("layers.dropout_forward", "outputs are 0 or x/(1−p)", points=1, kind="metamorphic",
+       doc="inverted dropout: every unit is either dropped (0) or kept and scaled to x/(1−p)")
+def dropout_values(ctx):
+    def body(case):
+        x, p = case["x"], case["dropout_param"]["p"]
+        out, _ = dropout_out(ctx, case)
+        kept = out != 0
+        found = difference(out[kept], x[kept] / (1 - p), ctx.tol, "kept units")
+        if found is None:
+            return
+        if difference(out[kept], x[kept], ctx.tol) is None:
+            mistake = "layers.dropout_forward:not_inverted"
+        elif difference(out[kept], x[kept] / p, ctx.tol) is None:
+            mistake = "layers.dropout_forward:p_is_keep"
+        else:
+            mistake = None
+        ctx.fail(f"a nonzero output must be x/(1−p) = x/{1 - p:.6g}; {found}",
+                 inputs={"x": x, "dropout_param": case["dropout_param"], "your out": out}, mistake=mistake)
+    ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])
+
+
+# The statistical checks run fixed cases: x of STAT_SHAPE from a fixed generator, each p of STAT_P
+# with seed 1000·(grading seed) + its index. Each test has false-alarm rate ALPHA.
+STAT_SHAPE = (200, 100)
+STAT_P = (0.1, 0.5, 0.8)
+STAT_X = "x ~ uniform(0.5, 1.5) of shape (200, 100)"
+
+
+def dropout_samples(ctx):
+    """(x, dropout_param, your out) for each p of STAT_P."""
+    x = np.random.default_rng(20240601).uniform(0.5, 1.5, STAT_SHAPE)
+    for index, p in enumerate(STAT_P):
+        ctx.examples_run += 1
+        case = {"x": x, "dropout_param": {"p": p, "mode": "train", "seed": 1000 * ctx.seed + index}}
+        yield x, case["dropout_param"], dropout_out(ctx, case)[0]
+
+
+@check("layers.dropout_forward", "kept fraction is 1 − p", points=1, tol="statistic", kind="statistical",
+       doc="the number of kept units passes a binomial test against 1 − p (α = 1e-6, fixed seeds)")
+def dropout_kept_fraction(ctx):
+    for x, param, out in dropout_samples(ctx):
+        p, kept, n = param["p"], int(np.count_nonzero(out)), out.size
+        pvalue = stats.binomtest(kept, n, 1 - p).pvalue
+        if pvalue < ALPHA:
+            keeps_p = stats.binomtest(kept, n, p).pvalue >= ALPHA
+            ctx.fail(f"with p = {p:g} your dropout kept {kept} of {n} units (fraction {kept / n:.4f}); each unit "
+                     f"must be kept with probability 1 − p = {1 - p:g} (binomial test p-value {pvalue:.2g} "
+                     f"< α = {ALPHA:g})", inputs={"x": STAT_X, "dropout_param": param},
+                     mistake="layers.dropout_forward:p_is_keep" if keeps_p else None)
+
+
+def _z(out, x, keep_prob, scale):
+    """z statistic of mean(out) when out_i = x_i·K_i·scale with K_i ~ Bernoulli(keep_prob) independent."""
+    mean = keep_prob * scale * x.mean()
+    std = scale * np.sqrt(keep_prob * (1 - keep_prob) * np.sum(x**2)) / x.size
+    return (out.mean() - mean) / std
+
+
+@check("layers.dropout_forward", "preserves the mean", points=1, tol="statistic", kind="statistical",
+       doc="E[out] = x: the mean of out passes a z-test against the mean of x (α = 1e-6, fixed seeds)")
+def dropout_mean(ctx):
+    critical = stats.norm.isf(ALPHA / 2)
+    for x, param, out in dropout_samples(ctx):
+        p = param["p"]
+        z = _z(out, x, 1 - p, 1 / (1 - p))
+        if abs(z) <= critical:
+            continue
+        if abs(_z(out, x, 1 - p, 1.0)) <= critical:
+            mistake = "layers.dropout_forward:not_inverted"
+        elif abs(_z(out, x, p, 1 / p)) <= critical:
+            mistake = "layers.dropout_forward:p_is_keep"
+        else:
+            mistake = None
+        ctx.fail(f"with p = {p:g} the mean of your out is {out.mean():.6g} and the mean of x is {x.mean():.6g}: "
+                 f"z = {z:.3g} under inverted dropout (each x_i kept with probability 1 − p and scaled by "
+                 f"1/(1 − p), so E[out] = x), |z| > {critical:.3g} at α = {ALPHA:g}",
+                 inputs={"x": STAT_X, "dropout_param": param}, mistake=mistake)
+
+
+@check("layers.dropout_backward", "dx = dout·mask/(1−p) with the forward's mask", points=1, kind="gradient",
+       uses=("layers.dropout_forward",),
+       doc="the backward reuses the forward's mask and scale: dx = dout·out/x")
+def dropout_backward_mask(ctx):
+    def body(case):
+        x, dout = case["x"], case["dout"]
+        out, cache = dropout_out(ctx, case)
+        dx = backward(ctx, "dropout_backward", dout, cache, ("dx",))["dx"]
+        found = difference(dx, dout * out / x, ctx.tol, "dx")
+        if found is None:
+            return
+        unscaled = difference(dx, dout * (out != 0), ctx.tol) is None
+        ctx.fail(f"dx must be dout·out/x (your forward's mask and its 1/(1−p)); {found}",
+                 inputs={"x": x, "dropout_param": case["dropout_param"], "dout": dout, "your out": out},
+                 mistake="layers.dropout_backward:unscaled" if unscaled else None)
+    ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])
+
+
+@check("layers.dropout_backward", "test mode: dx = dout", points=0.5, kind="edge", uses=("layers.dropout_forward",),
+       doc="after a forward in mode 'test' (the identity) the backward passes dout through")
+def dropout_backward_test_mode(ctx):
+    def body(case):
+        _, cache = forward(ctx, "dropout_forward", case["x"], dict(case["dropout_param"]))
+        dx = backward(ctx, "dropout_backward", case["dout"], cache, ("dx",))["dx"]
+        ctx.expect(dx, case["dout"], inputs=case, label="dx")
+    ctx.falsify(dropout_cases(mode="test"), body,
+                examples=[dict(DROPOUT_TEXTBOOK, dropout_param={"p": 0.3, "mode": "test"})])
+
+
+# --- convolution ------------------------------------------------------------------------------
+
+
+@check("layers.conv_forward_naive", "agrees with the oracle", points=3,
+       doc="cross-correlation with zero padding and stride, on drawn shapes, strides and pads")
+def conv_forward_oracle(ctx):
+    ctx.falsify(conv_cases(), lambda case: forward_vs_oracle(
+        ctx, "conv_forward_naive", conv_args(case), conv_inputs(case)), examples=[CONV_TEXTBOOK])
+
+
+@check("layers.conv_forward_naive", "output shape", points=1, tol="exact", kind="edge",
+       doc="out has shape (N, F, 1 + ⌊(H + 2·pad − HH)/stride⌋, 1 + ⌊(W + 2·pad − WW)/stride⌋), "
+           "strides that do not divide evenly included")
+def conv_output_shape(ctx):
+    def body(case):
+        out, _ = forward(ctx, "conv_forward_naive", *conv_args(case))
+        want = case["dout"].shape
+        if np.shape(out) != want:
+            ctx.fail(f"out should have shape {want} = (N, F, 1 + ⌊(H + 2·pad − HH)/stride⌋, "
+                     f"1 + ⌊(W + 2·pad − WW)/stride⌋); yours has shape {np.shape(out)}",
+                     inputs=dict(conv_inputs(case), x_shape=case["x"].shape, w_shape=case["w"].shape))
+    uneven = {"x": np.ones((1, 1, 6, 7)), "w": np.ones((2, 1, 3, 2)), "b": np.zeros(2),
+              "conv_param": {"stride": 2, "pad": 1}, "dout": np.zeros((1, 2, 3, 4))}
+    ctx.falsify(conv_cases(), body, examples=[uneven])
+
+
+@check("layers.conv_backward_naive", "agrees with the oracle", points=2, uses=("layers.conv_forward_naive",),
+       doc="dx, dw, db from your forward's cache agree with the oracle's")
+def conv_backward_oracle(ctx):
+    ctx.falsify(conv_cases(), lambda case: backward_vs_oracle(
+        ctx, "conv_forward_naive", "conv_backward_naive", conv_args(case), case["dout"], ("dx", "dw", "db"),
+        conv_inputs(case)), examples=[CONV_TEXTBOOK])
+
+
+@check("layers.conv_backward_naive", "matches finite differences of your forward", points=2,
+       tol="finite_difference", kind="gradient", uses=("layers.conv_forward_naive",),
+       doc="dx, dw, db agree with central differences of your own conv_forward_naive")
+def conv_backward_differences(ctx):
+    ctx.falsify(conv_cases(max_batch=1, max_channels=2, max_side=4, max_kernel=3), lambda case: backward_vs_differences(
+        ctx, "conv_forward_naive", "conv_backward_naive", conv_args(case), case["dout"], ("dx", "dw", "db"),
+        conv_inputs(case)), examples=[CONV_TEXTBOOK], max_examples=max(1, ctx.max_examples // 2))
+
+
+@check("layers.conv1d_full", "agrees with the oracle for lengths 1…8", points=1,
+       doc="z_i = Σ_j w_j x_{i−j+1}, length d + k − 1: np.convolve(x, w, 'full')")
+def conv1d_oracle(ctx):
+    def body(case):
+        z = ctx.call("layers.conv1d_full", case["x"], case["w"])
+        ctx.expect(z, lambda **m: oracle.conv1d_full(case["x"], case["w"], **m), inputs=case, label="z")
+    cases = st.fixed_dictionaries({"x": arrays(st.integers(1, 8).map(lambda d: (d,))),
+                                   "w": arrays(st.integers(1, 8).map(lambda k: (k,)))})
+    ctx.falsify(cases, body, examples=[{"x": np.array([1.0, 2.0, 3.0]), "w": np.array([0.0, 1.0, 0.5])}])
+
+
+@check("layers.conv1d_full", "commutes: x * w = w * x", points=1, kind="metamorphic",
+       doc="a convolution is symmetric in its arguments (a correlation is not)")
+def conv1d_commutes(ctx):
+    def body(case):
+        ctx.expect(ctx.call("layers.conv1d_full", case["x"], case["w"]),
+                   ctx.call("layers.conv1d_full", case["w"], case["x"]), inputs=case, label="conv1d_full(x, w)")
+    cases = st.fixed_dictionaries({"x": arrays(st.integers(1, 8).map(lambda d: (d,))),
+                                   "w": arrays(st.integers(1, 8).map(lambda k: (k,)))})
+    ctx.falsify(cases, body, examples=[{"x": np.array([1.0, 2.0, 3.0]), "w": np.array([0.0, 1.0, 0.5])}])
+
+
+# --- pooling ----------------------------------------------------------------------------------
+
+
+def _pool_checks(kind, formula):
+    fwd, bwd = f"{kind}_pool_forward_naive", f"{kind}_pool_backward_naive"
+
+    @check(f"layers.{fwd}", "agrees with the oracle", points=1,
+           doc=f"{formula} over pool_height × pool_width windows at the stride, overlapping windows included")
+    def forward_oracle(ctx):
+        ctx.falsify(pool_cases(), lambda case: forward_vs_oracle(
+            ctx, fwd, (case["x"], case["pool_param"]), pool_inputs(case)), examples=[POOL_TEXTBOOK])
+
+    @check(f"layers.{bwd}", "agrees with the oracle", points=1, uses=(f"layers.{fwd}",),
+           doc="dx from your forward's cache agrees with the oracle's")
+    def backward_oracle(ctx):
+        ctx.falsify(pool_cases(), lambda case: backward_vs_oracle(
+            ctx, fwd, bwd, (case["x"], case["pool_param"]), case["dout"], ("dx",), pool_inputs(case)),
+            examples=[POOL_DISTINCT, POOL_OVERLAP])
+
+    @check(f"layers.{bwd}", "matches finite differences of your forward", points=1, tol="finite_difference",
+           kind="gradient", uses=(f"layers.{fwd}",),
+           doc=f"dx agrees with central differences of your own {fwd} (distinct values, no ties)")
+    def backward_differences(ctx):
+        ctx.falsify(pool_cases(elements=grid(), unique=True, max_side=5), lambda case: backward_vs_differences(
+            ctx, fwd, bwd, (case["x"], case["pool_param"]), case["dout"], ("dx",), pool_inputs(case)),
+            examples=[POOL_DISTINCT, POOL_OVERLAP], max_examples=max(1, ctx.max_examples // 2))
+
+
+_pool_checks("max", "the maximum")
+_pool_checks("avg", "the mean")
+
+
+@check("layers.max_pool_backward_naive", "ties go to the first maximum", points=1, kind="edge",
+       uses=("layers.max_pool_forward_naive",),
+       doc="in a window with repeated maxima only the first in row-major order gets the gradient")
+def max_pool_ties(ctx):
+    ctx.falsify(pool_cases(elements=st.sampled_from([-1.0, 0.0, 1.0])), lambda case: backward_vs_oracle(
+        ctx, "max_pool_forward_naive", "max_pool_backward_naive", (case["x"], case["pool_param"]), case["dout"],
+        ("dx",), pool_inputs(case)), examples=[POOL_TEXTBOOK])
