@@ -1,1 +1,393 @@
-"""Checks of norms (being written)."""
+"""Checks of the normalization layers: batch, layer, spatial batch, instance and group norm.
+
+Every forward is compared with the oracle (out, and for the batch norms the running statistics
+stored into bn_param), with the defaults that apply when keys are absent from its param dict,
+and with the invariance every normalization has: shifting and positively scaling the entries of
+one normalized group leaves the output unchanged. Every backward is compared with the oracle's
+gradients on the same input and with central differences of the submission's own forward.
+Group norm is tied to layer norm (G = 1) and instance norm (G = C), student against student.
+"""
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from reference import layers as oracle
+from reference.gradient_check import eval_numerical_gradient_array
+
+from .registry import check
+from .strategies import arrays, floats
+
+FD_STEP = 1e-6  # the step the "finite_difference" tolerance row assumes
+GRADS = ("dx", "dgamma", "dbeta")
+RUNNING = ("running_mean", "running_var")
+# The invariance checks set ε = 1e-12 through the param dict and keep every group's variance ≥ 1e-2
+# (scaled by at least 0.1): ε/σ² ≤ 1e-8, so ε breaks the scale invariance by far less than rtol.
+TINY_EPS = 1e-12
+MIN_GROUP_VAR = 1e-2
+# Spread of x: at 1e-3 the variance is of the order of ε, where ε's placement and default show.
+SCALES = st.sampled_from([1.0, 1e-3])
+SMALL = st.just(1e-3)
+OFFSETS = st.just(0.0) | floats(-100.0, 100.0)
+# |γ| ≥ 0.1: at γ = 0, out = β would hide how x was normalized (and which mistake was made).
+GAMMA_SIGNS = st.sampled_from([1.0, -1.0])
+
+
+def few(ctx):
+    """Examples for the side properties (defaults, shapes, relations): half the profile's count,
+    which the agreement checks run in full, to keep the area within its time budget."""
+    return max(1, ctx.max_examples // 2)
+
+
+def fd_examples(ctx):
+    """A finite-difference example costs ~100 calls of the forward: a quarter of the profile's count."""
+    return max(1, ctx.max_examples // 4)
+
+
+@dataclass(frozen=True)
+class Norm:
+    name: str       # the spec functions are layers.<name>_forward and layers.<name>_backward
+    param: str      # the param dict's argument name
+    image: bool     # x is (N, C, H, W); else (N, D)
+    running: bool   # batch norm: mode, momentum and running statistics in the param dict
+    group: str      # what one statistic is taken over, for the docs
+
+    @property
+    def forward(self):
+        return f"layers.{self.name}_forward"
+
+    @property
+    def backward(self):
+        return f"layers.{self.name}_backward"
+
+
+NORMS = {n.name: n for n in (
+    Norm("batchnorm", "bn_param", False, True, "each feature over the batch"),
+    Norm("layernorm", "ln_param", False, False, "each row"),
+    Norm("spatial_batchnorm", "bn_param", True, True, "each channel over N, H, W"),
+    Norm("instancenorm", "in_param", True, False, "each sample and channel over H, W"),
+    Norm("groupnorm", "gn_param", True, False, "each sample and group of C/G channels"),
+)}
+
+
+def group_labels(norm, shape, groups=None):
+    """For every entry of x, the index of the group its statistics are taken over."""
+    if norm.name == "batchnorm":
+        return np.broadcast_to(np.arange(shape[1]), shape)
+    if norm.name == "layernorm":
+        return np.broadcast_to(np.arange(shape[0])[:, None], shape)
+    n, c = np.arange(shape[0])[:, None], np.arange(shape[1])[None, :]
+    labels = {"spatial_batchnorm": 0 * n + c, "instancenorm": n * shape[1] + c,
+              "groupnorm": n * (groups or 1) + c // (shape[1] // (groups or 1))}[norm.name]
+    return np.broadcast_to(labels[:, :, None, None], shape)
+
+
+def min_group_variance(norm, case):
+    labels = group_labels(norm, case["x"].shape, case.get("G"))
+    return min(case["x"][labels == g].var() for g in range(labels.max() + 1))
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+
+@st.composite
+def _shape_and_groups(draw, norm):
+    """Small shapes with at least two entries in every normalized group; G divides C."""
+    if not norm.image:
+        rows = draw(st.integers(2, 5) if norm.running else st.integers(1, 4))
+        return (rows, draw(st.integers(1, 4) if norm.running else st.integers(2, 5))), None
+    groups, per_group = (draw(st.integers(1, 3)), draw(st.integers(1, 2))) if norm.name == "groupnorm" \
+        else (None, draw(st.integers(1, 3)))
+    channels = (groups or 1) * per_group
+    return (draw(st.integers(1, 2)), channels, draw(st.integers(1, 3)), draw(st.integers(2, 3))), groups
+
+
+@st.composite
+def cases(draw, norm, *, modes=("train",), optional=(), required=(), scales=SCALES, min_var=0.0, dout=False):
+    """x, γ, β, G (group norm), the param dict (under its argument name) and, with dout=True, a
+    random dout. The param dict holds a mode drawn from `modes`, the `required` keys and, each only
+    sometimes, the `optional` ones (eps, momentum, running: the running statistics)."""
+    shape, groups = draw(_shape_and_groups(norm))
+    channels = shape[1]
+    scale, offset = draw(scales), draw(OFFSETS)
+    param = {"mode": draw(st.sampled_from(modes))} if modes else {}
+    for key in required + tuple(k for k in optional if draw(st.booleans())):
+        if key == "eps":
+            param["eps"] = draw(st.sampled_from([1e-8, 1e-5, 1e-3]))
+        elif key == "momentum":
+            param["momentum"] = draw(floats(0.0, 0.99))
+        else:
+            param["running_mean"] = draw(arrays((channels,))) * scale + offset
+            param["running_var"] = draw(arrays((channels,), 0.0, 10.0)) * scale ** 2
+    case = {"x": draw(arrays(shape)) * scale + offset,
+            "gamma": draw(arrays((channels,), 0.1, 3.0)) * draw(GAMMA_SIGNS),
+            "beta": draw(arrays((channels,), -3.0, 3.0)), norm.param: param}
+    if groups:
+        case["G"] = groups
+    if dout:
+        case["dout"] = draw(arrays(shape, -1.0, 1.0))
+    assume(not min_var or min_group_variance(norm, case) >= min_var)
+    return case
+
+
+def textbook(norm):
+    """A hand-sized case: distinct values, γ and β not 1 and 0, two groups of two channels."""
+    shape = (4, 3) if not norm.image else (2, 4, 2, 2)
+    x = np.sin(np.arange(1.0, 1.0 + np.prod(shape)) * 1.7).reshape(shape) * 3.0 + 1.0
+    channels = shape[1]
+    gamma, beta = np.linspace(0.5, 2.0, channels), np.linspace(-1.0, 1.0, channels)
+    case = {"x": x, "gamma": gamma, "beta": beta, norm.param: {"mode": "train"} if norm.running else {},
+            "dout": np.cos(np.arange(np.prod(shape))).reshape(shape)}
+    return dict(case, G=2) if norm.name == "groupnorm" else case
+
+
+def with_gamma_4d(case):
+    """γ and β given as (1, C, 1, 1)."""
+    return dict(case, gamma=case["gamma"].reshape(1, -1, 1, 1), beta=case["beta"].reshape(1, -1, 1, 1))
+
+
+# --- calling the submission and the oracle ------------------------------------------------------
+
+
+def _args(norm, case, **changed):
+    """The forward's arguments (fresh copies); `changed` replaces x, gamma or beta."""
+    values = {k: changed.get(k, case[k]) for k in ("x", "gamma", "beta")}
+    args = [values["x"].copy(), values["gamma"].copy(), values["beta"].copy()]
+    if norm.name == "groupnorm":
+        args.append(case["G"])
+    return args + [copy.deepcopy(case[norm.param])]
+
+
+def inputs(norm, case, **extra):
+    names = ["x", "gamma", "beta"] + (["G"] if norm.name == "groupnorm" else []) + [norm.param]
+    return dict(zip(names, _args(norm, case)), **extra)
+
+
+def student_forward(ctx, norm, case, **changed):
+    """Your (out, cache handle, param dict after the call)."""
+    (out, cache), after = ctx.call(norm.forward, *_args(norm, case, **changed), returns=2, keep=[1],
+                                   return_args=True)
+    return out, cache, after[-1]
+
+
+def checked_out(ctx, function, out, shape, shown):
+    """out, failing clearly unless it is an array of the given shape (relations compute with it)."""
+    if not isinstance(out, np.ndarray) or out.shape != shape:
+        ctx.fail(f"{function} should return out of shape {shape}; got {type(out).__name__} of shape "
+                 f"{np.shape(out)}", inputs=shown)
+    return out
+
+
+def student_out(ctx, norm, case, **changed):
+    out = student_forward(ctx, norm, case, **changed)[0]
+    return checked_out(ctx, norm.forward, out, case["x"].shape, inputs(norm, case, **changed))
+
+
+def forward_result(ctx, norm, case):
+    """Your out and, for the batch norms, the param dict after the call."""
+    out, _, param = student_forward(ctx, norm, case)
+    return {"out": out, norm.param: param} if norm.running else {"out": out}
+
+
+def oracle_forward_result(norm, case, **mistake):
+    args = _args(norm, case)
+    out, _ = getattr(oracle, f"{norm.name}_forward")(*args, **mistake)
+    return {"out": out, norm.param: {k: args[-1][k] for k in RUNNING}} if norm.running else {"out": out}
+
+
+def oracle_gradients(norm, case, **mistake):
+    _, cache = getattr(oracle, f"{norm.name}_forward")(*_args(norm, case))
+    return dict(zip(GRADS, getattr(oracle, f"{norm.name}_backward")(case["dout"].copy(), cache, **mistake)))
+
+
+def student_gradients(ctx, norm, case):
+    _, cache, _ = student_forward(ctx, norm, case)
+    return dict(zip(GRADS, ctx.call(norm.backward, case["dout"].copy(), cache, returns=3)))
+
+
+# --- bodies shared by the norms -----------------------------------------------------------------
+
+
+def agrees_forward(ctx, norm, case):
+    ctx.expect(forward_result(ctx, norm, case), lambda **m: oracle_forward_result(norm, case, **m),
+               inputs=inputs(norm, case), label="")
+
+
+def agrees_backward(ctx, norm, case):
+    ctx.expect(student_gradients(ctx, norm, case), lambda **m: oracle_gradients(norm, case, **m),
+               inputs=inputs(norm, case, dout=case["dout"]), label="")
+
+
+def matches_finite_differences(ctx, norm, case):
+    """dx, dγ, dβ of your backward against central differences of Σ out·dout of your forward."""
+    got = student_gradients(ctx, norm, case)
+
+    def numeric(name):
+        return eval_numerical_gradient_array(lambda value: student_out(ctx, norm, case, **{name: value}),
+                                             case[name].copy(), case["dout"], h=FD_STEP)
+    ctx.expect(got, {f"d{name}": numeric(name) for name in ("x", "gamma", "beta")},
+               inputs=inputs(norm, case, dout=case["dout"]), label="")
+
+
+@st.composite
+def moved(draw, norm, **options):
+    """A case with ε tiny and, per normalized group, a shift and a positive scale."""
+    case = draw(cases(norm, scales=st.just(1.0), min_var=MIN_GROUP_VAR, **options))
+    count = int(group_labels(norm, case["x"].shape, case.get("G")).max()) + 1
+    return dict(case, **{norm.param: dict(case[norm.param], eps=TINY_EPS)},
+                shift=draw(arrays((count,), -100.0, 100.0)), scale=draw(arrays((count,), 0.1, 10.0)))
+
+
+def invariant_to_shift_and_scale(ctx, norm, case):
+    labels = group_labels(norm, case["x"].shape, case.get("G"))
+    x_moved = case["scale"][labels] * case["x"] + case["shift"][labels]
+    ctx.expect(student_out(ctx, norm, case, x=x_moved), student_out(ctx, norm, case),
+               inputs=inputs(norm, case, x_moved=x_moved), label="out for x_moved (expected: out for x)")
+
+
+def _moved_textbook(norm):
+    case = textbook(norm)
+    count = int(group_labels(norm, case["x"].shape, case.get("G")).max()) + 1
+    return dict(case, **{norm.param: dict(case[norm.param], eps=TINY_EPS)},
+                shift=np.linspace(-50.0, 30.0, count), scale=np.linspace(0.2, 7.0, count))
+
+
+# --- registration -------------------------------------------------------------------------------
+
+
+def _register_forward(norm):
+    p = norm.param
+    optional = ("eps",) + (("momentum", "running") if norm.running else ())
+    modes = ("train",) if norm.running else (("train", "test") if norm.name == "layernorm" else ())
+
+    @check(norm.forward, "train mode: out and running statistics" if norm.running else "agrees with the oracle",
+           points=2, tol="normalization",
+           doc=f"out normalizes {norm.group} with the biased variance"
+               + (" and bn_param's running_mean/running_var are updated with the given momentum"
+                  if norm.running else "") + f"; {p} keys sometimes given, sometimes left to their defaults")
+    def agreement(ctx):
+        ctx.falsify(cases(norm, modes=modes, optional=optional),
+                    lambda case: agrees_forward(ctx, norm, case), examples=[textbook(norm)])
+
+    @check(norm.forward, f"{p} without eps" + (" or momentum: the defaults" if norm.running else ": the default"),
+           points=0.5, tol="normalization", kind="edge",
+           doc=f"with the key{'s' if norm.running else ''} absent from {p}, eps = 1e-5"
+               + (" and momentum = 0.9 apply" if norm.running else " applies")
+               + " (on inputs whose variance is of the order of eps, where it shows)")
+    def defaults(ctx):
+        ctx.falsify(cases(norm, modes=("train", "test") if norm.running else (),
+                          required=("running",) if norm.running else (), scales=SMALL),
+                    lambda case: agrees_forward(ctx, norm, case), max_examples=few(ctx))
+
+    @check(norm.forward, f"invariant to shifting and scaling {norm.group}", points=1, tol="normalization",
+           kind="metamorphic",
+           doc=f"x ↦ a·x + b with a > 0 and b constant over {norm.group} leaves out unchanged "
+               f"(eps = 1e-12 in {p}, every group's variance ≥ 1e-2, so eps barely matters)")
+    def invariance(ctx):
+        ctx.falsify(moved(norm, modes=("train",) if norm.running else (),
+                          optional=("momentum", "running") if norm.running else ()),
+                    lambda case: invariant_to_shift_and_scale(ctx, norm, case), examples=[_moved_textbook(norm)],
+                    max_examples=few(ctx))
+
+    if norm.running:
+        @check(norm.forward, "test mode normalizes with the running statistics", points=1, tol="normalization",
+               doc=f"mode 'test': x̂ = (x − running_mean)/√(running_var + eps); {p}'s running statistics "
+                   "stay as they were")
+        def test_mode(ctx):
+            case = textbook(norm)
+            example = dict(case, bn_param={"mode": "test", "running_mean": case["gamma"] - 1.0,
+                                        "running_var": case["gamma"] ** 2})
+            ctx.falsify(cases(norm, modes=("test",), optional=("eps", "momentum"), required=("running",)),
+                        lambda case: agrees_forward(ctx, norm, case), examples=[example])
+
+        @check(norm.forward, "running statistics created as zeros", points=0.5, tol="normalization", kind="edge",
+               doc=f"without running_mean/running_var in {p}, train mode creates them as zeros of shape (C,), "
+                   f"updates them and stores them in {p}")
+        def created_as_zeros(ctx):
+            ctx.falsify(cases(norm, optional=("eps", "momentum")), lambda case: agrees_forward(ctx, norm, case),
+                        max_examples=few(ctx))
+
+    if norm.name in ("instancenorm", "groupnorm"):
+        @check(norm.forward, "gamma and beta of shape (1, C, 1, 1)", points=0.5, tol="normalization", kind="edge",
+               doc="γ and β given as (1, C, 1, 1) instead of (C,) give the same out")
+        def gamma_4d(ctx):
+            ctx.falsify(cases(norm, modes=(), optional=("eps",)).map(with_gamma_4d),
+                        lambda case: agrees_forward(ctx, norm, case), examples=[with_gamma_4d(textbook(norm))],
+                        max_examples=few(ctx))
+
+
+def _register_backward(norm):
+    train = " (mode 'train')" if norm.running else ""
+    modes = ("train",) if norm.running else ()
+    optional = ("eps",) + (("momentum", "running") if norm.running else ())
+
+    @check(norm.backward, "agrees with the oracle", points=2, tol="normalization", uses=(norm.forward,),
+           doc=f"dx, dgamma, dbeta from your forward's cache{train} agree with the oracle's gradients")
+    def agreement(ctx):
+        ctx.falsify(cases(norm, modes=modes, optional=optional, dout=True),
+                    lambda case: agrees_backward(ctx, norm, case), examples=[textbook(norm)])
+
+    @check(norm.backward, "matches finite differences of your forward", points=2, tol="finite_difference",
+           kind="gradient", uses=(norm.forward,),
+           doc=f"dx, dgamma, dbeta{train} agree with central differences (h = 1e-6) of Σ out·dout of your "
+               "own forward (the 'expected' values), every group's variance ≥ 1e-2")
+    def finite_differences(ctx):
+        ctx.falsify(cases(norm, modes=modes, optional=optional, scales=st.just(1.0), min_var=MIN_GROUP_VAR,
+                          dout=True),
+                    lambda case: matches_finite_differences(ctx, norm, case), examples=[textbook(norm)],
+                    max_examples=fd_examples(ctx))
+
+    if norm.name in ("instancenorm", "groupnorm"):
+        @check(norm.backward, "gamma of shape (1, C, 1, 1)", points=0.5, tol="normalization", kind="edge",
+               uses=(norm.forward,),
+               doc="with γ and β given as (1, C, 1, 1), dgamma and dbeta come back in that shape")
+        def gamma_4d(ctx):
+            ctx.falsify(cases(norm, modes=(), optional=("eps",), dout=True).map(with_gamma_4d),
+                        lambda case: agrees_backward(ctx, norm, case), examples=[with_gamma_4d(textbook(norm))],
+                        max_examples=few(ctx))
+
+
+for _norm in NORMS.values():
+    _register_forward(_norm)
+    _register_backward(_norm)
+
+
+# --- group norm against layer norm and instance norm, student against student ------------------
+
+GROUPNORM = NORMS["groupnorm"]
+
+
+@check("layers.groupnorm_forward", "G = 1 is layer norm over (C, H, W)", points=0.5, tol="normalization",
+       kind="metamorphic", uses=("layers.layernorm_forward",),
+       doc="with one group, out equals your layernorm_forward of x reshaped to (N, C·H·W), γ and β "
+           "repeated over H·W")
+def groupnorm_one_group_is_layernorm(ctx):
+    def body(case):
+        x, spatial = case["x"], case["x"][0, 0].size
+        got = student_out(ctx, GROUPNORM, case)
+        rows = x.reshape(x.shape[0], -1)
+        ln_out, _ = ctx.call("layers.layernorm_forward", rows, np.repeat(case["gamma"], spatial),
+                             np.repeat(case["beta"], spatial), copy.deepcopy(case["gn_param"]),
+                             returns=2, keep=[1])
+        ln_out = checked_out(ctx, "layers.layernorm_forward", ln_out, rows.shape, inputs(GROUPNORM, case))
+        ctx.expect(got, ln_out.reshape(x.shape), inputs=inputs(GROUPNORM, case),
+                   label="out (expected: your layernorm_forward's)")
+    ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=1)), body,
+                examples=[dict(textbook(GROUPNORM), G=1)], max_examples=few(ctx))
+
+
+@check("layers.groupnorm_forward", "G = C is instance norm", points=0.5, tol="normalization",
+       kind="metamorphic", uses=("layers.instancenorm_forward",),
+       doc="with one channel per group, out equals your instancenorm_forward's")
+def groupnorm_group_per_channel_is_instancenorm(ctx):
+    def body(case):
+        got = student_out(ctx, GROUPNORM, case)
+        in_out, _ = ctx.call("layers.instancenorm_forward", case["x"].copy(), case["gamma"].copy(),
+                             case["beta"].copy(), copy.deepcopy(case["gn_param"]), returns=2, keep=[1])
+        in_out = checked_out(ctx, "layers.instancenorm_forward", in_out, case["x"].shape, inputs(GROUPNORM, case))
+        ctx.expect(got, in_out, inputs=inputs(GROUPNORM, case),
+                   label="out (expected: your instancenorm_forward's)")
+    ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=case["x"].shape[1])),
+                body, examples=[dict(textbook(GROUPNORM), G=4)], max_examples=few(ctx))
