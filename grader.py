@@ -63,7 +63,8 @@ def replay_prefix(args):
 def list_checks(profile):
     shares = runner.function_points(profile, runner.select())
     for c in runner.select():
-        print(f"{c.id}\t{shares[c.id]:.3g} pts\t{c.kind}\ttol={c.tol}\t{c.doc}")
+        print(f"{c.id}\t{shares[c.id]:.3g} pts\t{c.kind}\ttol={c.tol}\t"
+              f"{profile.max_examples_for(c)} examples\t{c.doc}")
 
 
 def main(argv=None):
@@ -98,4 +99,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the reader (| head) went away
+        sys.exit(0)

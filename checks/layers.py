@@ -195,12 +195,12 @@ def affine_backward_oracle(ctx):
 
 @check("layers.affine_backward", "matches finite differences of your forward", points=1, tol="finite_difference",
        kind="gradient", uses=("layers.affine_forward",),
-       doc="dx, dw, db agree with central differences of your own affine_forward")
+       examples=0.5, doc="dx, dw, db agree with central differences of your own affine_forward")
 def affine_backward_differences(ctx):
     ctx.falsify(affine_cases(max_batch=2, max_dims=2, max_side=3, max_out=3), lambda case: backward_vs_differences(
         ctx, "affine_forward", "affine_backward", (case["x"], case["w"], case["b"]), case["dout"],
         ("dx", "dw", "db"), {k: case[k] for k in "xwb"}),
-        examples=[AFFINE_TEXTBOOK], max_examples=max(1, ctx.max_examples // 2))
+        examples=[AFFINE_TEXTBOOK])
 
 
 # --- activations ------------------------------------------------------------------------------
@@ -460,11 +460,11 @@ def conv_backward_oracle(ctx):
 
 @check("layers.conv_backward_naive", "matches finite differences of your forward", points=2,
        tol="finite_difference", kind="gradient", uses=("layers.conv_forward_naive",),
-       doc="dx, dw, db agree with central differences of your own conv_forward_naive")
+       examples=0.5, doc="dx, dw, db agree with central differences of your own conv_forward_naive")
 def conv_backward_differences(ctx):
     ctx.falsify(conv_cases(max_batch=1, max_channels=2, max_side=4, max_kernel=3), lambda case: backward_vs_differences(
         ctx, "conv_forward_naive", "conv_backward_naive", conv_args(case), case["dout"], ("dx", "dw", "db"),
-        conv_inputs(case)), examples=[CONV_TEXTBOOK], max_examples=max(1, ctx.max_examples // 2))
+        conv_inputs(case)), examples=[CONV_TEXTBOOK])
 
 
 @check("layers.conv1d_full", "agrees with the oracle for lengths 1…8", points=1,
@@ -510,11 +510,11 @@ def _pool_checks(kind, formula):
 
     @check(f"layers.{bwd}", "matches finite differences of your forward", points=1, tol="finite_difference",
            kind="gradient", uses=(f"layers.{fwd}",),
-           doc=f"dx agrees with central differences of your own {fwd} (distinct values, no ties)")
+           examples=0.5, doc=f"dx agrees with central differences of your own {fwd} (distinct values, no ties)")
     def backward_differences(ctx):
         ctx.falsify(pool_cases(elements=grid(), unique=True, max_side=5), lambda case: backward_vs_differences(
             ctx, fwd, bwd, (case["x"], case["pool_param"]), case["dout"], ("dx",), pool_inputs(case)),
-            examples=[POOL_DISTINCT, POOL_OVERLAP], max_examples=max(1, ctx.max_examples // 2))
+            examples=[POOL_DISTINCT, POOL_OVERLAP])
 
 
 _pool_checks("max", "the maximum")

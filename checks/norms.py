@@ -35,17 +35,6 @@ OFFSETS = st.just(0.0) | floats(-100.0, 100.0)
 GAMMA_SIGNS = st.sampled_from([1.0, -1.0])
 
 
-def few(ctx):
-    """Examples for the side properties (defaults, shapes, relations): half the profile's count,
-    which the agreement checks run in full, to keep the area within its time budget."""
-    return max(1, ctx.max_examples // 2)
-
-
-def fd_examples(ctx):
-    """A finite-difference example costs ~100 calls of the forward: a quarter of the profile's count."""
-    return max(1, ctx.max_examples // 4)
-
-
 @dataclass(frozen=True)
 class Norm:
     name: str       # the spec functions are layers.<name>_forward and layers.<name>_backward
@@ -273,23 +262,22 @@ def _register_forward(norm):
 
     @check(norm.forward, f"{p} without eps" + (" or momentum: the defaults" if norm.running else ": the default"),
            points=0.5, tol="normalization", kind="edge",
-           doc=f"with the key{'s' if norm.running else ''} absent from {p}, eps = 1e-5"
+           examples=0.5, doc=f"with the key{'s' if norm.running else ''} absent from {p}, eps = 1e-5"
                + (" and momentum = 0.9 apply" if norm.running else " applies")
                + " (on inputs whose variance is of the order of eps, where it shows)")
     def defaults(ctx):
         ctx.falsify(cases(norm, modes=("train", "test") if norm.running else (),
                           required=("running",) if norm.running else (), scales=SMALL),
-                    lambda case: agrees_forward(ctx, norm, case), max_examples=few(ctx))
+                    lambda case: agrees_forward(ctx, norm, case))
 
     @check(norm.forward, f"invariant to shifting and scaling {norm.group}", points=1, tol="normalization",
            kind="metamorphic",
-           doc=f"x ↦ a·x + b with a > 0 and b constant over {norm.group} leaves out unchanged "
+           examples=0.5, doc=f"x ↦ a·x + b with a > 0 and b constant over {norm.group} leaves out unchanged "
                f"(eps = 1e-12 in {p}, every group's variance ≥ 1e-2, so eps barely matters)")
     def invariance(ctx):
         ctx.falsify(moved(norm, modes=("train",) if norm.running else (),
                           optional=("momentum", "running") if norm.running else ()),
-                    lambda case: invariant_to_shift_and_scale(ctx, norm, case), examples=[_moved_textbook(norm)],
-                    max_examples=few(ctx))
+                    lambda case: invariant_to_shift_and_scale(ctx, norm, case), examples=[_moved_textbook(norm)])
 
     if norm.running:
         @check(norm.forward, "test mode normalizes with the running statistics", points=1, tol="normalization",
@@ -303,19 +291,17 @@ def _register_forward(norm):
                         lambda case: agrees_forward(ctx, norm, case), examples=[example])
 
         @check(norm.forward, "running statistics created as zeros", points=0.5, tol="normalization", kind="edge",
-               doc=f"without running_mean/running_var in {p}, train mode creates them as zeros of shape (C,), "
+               examples=0.5, doc=f"without running_mean/running_var in {p}, train mode creates them as zeros of shape (C,), "
                    f"updates them and stores them in {p}")
         def created_as_zeros(ctx):
-            ctx.falsify(cases(norm, optional=("eps", "momentum")), lambda case: agrees_forward(ctx, norm, case),
-                        max_examples=few(ctx))
+            ctx.falsify(cases(norm, optional=("eps", "momentum")), lambda case: agrees_forward(ctx, norm, case))
 
     if norm.name in ("instancenorm", "groupnorm"):
         @check(norm.forward, "gamma and beta of shape (1, C, 1, 1)", points=0.5, tol="normalization", kind="edge",
-               doc="γ and β given as (1, C, 1, 1) instead of (C,) give the same out")
+               examples=0.5, doc="γ and β given as (1, C, 1, 1) instead of (C,) give the same out")
         def gamma_4d(ctx):
             ctx.falsify(cases(norm, modes=(), optional=("eps",)).map(with_gamma_4d),
-                        lambda case: agrees_forward(ctx, norm, case), examples=[with_gamma_4d(textbook(norm))],
-                        max_examples=few(ctx))
+                        lambda case: agrees_forward(ctx, norm, case), examples=[with_gamma_4d(textbook(norm))])
 
 
 def _register_backward(norm):
@@ -331,22 +317,20 @@ def _register_backward(norm):
 
     @check(norm.backward, "matches finite differences of your forward", points=2, tol="finite_difference",
            kind="gradient", uses=(norm.forward,),
-           doc=f"dx, dgamma, dbeta{train} agree with central differences (h = 1e-6) of Σ out·dout of your "
+           examples=0.25, doc=f"dx, dgamma, dbeta{train} agree with central differences (h = 1e-6) of Σ out·dout of your "
                "own forward (the 'expected' values), every group's variance ≥ 1e-2")
     def finite_differences(ctx):
         ctx.falsify(cases(norm, modes=modes, optional=optional, scales=st.just(1.0), min_var=MIN_GROUP_VAR,
                           dout=True),
-                    lambda case: matches_finite_differences(ctx, norm, case), examples=[textbook(norm)],
-                    max_examples=fd_examples(ctx))
+                    lambda case: matches_finite_differences(ctx, norm, case), examples=[textbook(norm)])
 
     if norm.name in ("instancenorm", "groupnorm"):
         @check(norm.backward, "gamma of shape (1, C, 1, 1)", points=0.5, tol="normalization", kind="edge",
                uses=(norm.forward,),
-               doc="with γ and β given as (1, C, 1, 1), dgamma and dbeta come back in that shape")
+               examples=0.5, doc="with γ and β given as (1, C, 1, 1), dgamma and dbeta come back in that shape")
         def gamma_4d(ctx):
             ctx.falsify(cases(norm, modes=(), optional=("eps",), dout=True).map(with_gamma_4d),
-                        lambda case: agrees_backward(ctx, norm, case), examples=[with_gamma_4d(textbook(norm))],
-                        max_examples=few(ctx))
+                        lambda case: agrees_backward(ctx, norm, case), examples=[with_gamma_4d(textbook(norm))])
 
 
 for _norm in NORMS.values():
@@ -361,7 +345,7 @@ GROUPNORM = NORMS["groupnorm"]
 
 @check("layers.groupnorm_forward", "G = 1 is layer norm over (C, H, W)", points=0.5, tol="normalization",
        kind="metamorphic", uses=("layers.layernorm_forward",),
-       doc="with one group, out equals your layernorm_forward of x reshaped to (N, C·H·W), γ and β "
+       examples=0.5, doc="with one group, out equals your layernorm_forward of x reshaped to (N, C·H·W), γ and β "
            "repeated over H·W")
 def groupnorm_one_group_is_layernorm(ctx):
     def body(case):
@@ -375,12 +359,12 @@ def groupnorm_one_group_is_layernorm(ctx):
         ctx.expect(got, ln_out.reshape(x.shape), inputs=inputs(GROUPNORM, case),
                    label="out (expected: your layernorm_forward's)")
     ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=1)), body,
-                examples=[dict(textbook(GROUPNORM), G=1)], max_examples=few(ctx))
+                examples=[dict(textbook(GROUPNORM), G=1)])
 
 
 @check("layers.groupnorm_forward", "G = C is instance norm", points=0.5, tol="normalization",
        kind="metamorphic", uses=("layers.instancenorm_forward",),
-       doc="with one channel per group, out equals your instancenorm_forward's")
+       examples=0.5, doc="with one channel per group, out equals your instancenorm_forward's")
 def groupnorm_group_per_channel_is_instancenorm(ctx):
     def body(case):
         got = student_out(ctx, GROUPNORM, case)
@@ -390,4 +374,4 @@ def groupnorm_group_per_channel_is_instancenorm(ctx):
         ctx.expect(got, in_out, inputs=inputs(GROUPNORM, case),
                    label="out (expected: your instancenorm_forward's)")
     ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=case["x"].shape[1])),
-                body, examples=[dict(textbook(GROUPNORM), G=4)], max_examples=few(ctx))
+                body, examples=[dict(textbook(GROUPNORM), G=4)])

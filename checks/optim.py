@@ -91,7 +91,7 @@ def _register(name):
     state = f"the state ({', '.join(STATE[name])}) is created and returned" if STATE[name] else "no state"
     counter = ", t = 1" if "t" in STATE[name] else ""
 
-    @check(f"optim.{name}", "first step from an empty config", points=1, tol=tol,
+    @check(f"optim.{name}", "first step from an empty config", points=1, tol=tol, examples=0.5,
            doc=f"config=None: the defaults apply, {state}{counter}")
     def first_step(ctx):
         def body(case):
@@ -107,7 +107,7 @@ def _register(name):
         ctx.falsify(trajectories(name), lambda case: teacher_forced(ctx, name, case), examples=[TEXTBOOK])
 
     @check(f"optim.{name}", "learning rate 0 leaves w unchanged", points=0.5, tol="float64", kind="metamorphic",
-           doc="with learning_rate = 0 every step returns w itself")
+           examples=0.5, doc="with learning_rate = 0 every step returns w itself")
     def zero_learning_rate(ctx):
         def body(case):
             w, config = case["w"], dict(case["config"], learning_rate=0.0)
@@ -150,14 +150,14 @@ def _without(*keys):
     return lambda config: {k: v for k, v in config.items() if k not in keys}
 
 
-@check("optim.sgd_momentum", "momentum 0 is SGD", points=0.5, kind="metamorphic", uses=("optim.sgd",),
+@check("optim.sgd_momentum", "momentum 0 is SGD", points=0.5, kind="metamorphic", uses=("optim.sgd",), examples=0.5,
        doc="with momentum = 0, sgd_momentum takes the same steps as your sgd")
 def momentum_zero_is_sgd(ctx):
     ctx.falsify(_with("sgd_momentum", momentum=0.0),
                 lambda case: _same_steps(ctx, case, "sgd_momentum", "sgd", _without("momentum")))
 
 
-@check("optim.sgd_nesterov", "momentum 0 is SGD", points=0.5, kind="metamorphic", uses=("optim.sgd",),
+@check("optim.sgd_nesterov", "momentum 0 is SGD", points=0.5, kind="metamorphic", uses=("optim.sgd",), examples=0.5,
        doc="with momentum = 0, sgd_nesterov takes the same steps as your sgd")
 def nesterov_zero_is_sgd(ctx):
     ctx.falsify(_with("sgd_nesterov", momentum=0.0),
@@ -165,7 +165,7 @@ def nesterov_zero_is_sgd(ctx):
 
 
 @check("optim.adamw", "weight decay 0 is Adam", points=0.5, kind="metamorphic", tol="adaptive",
-       uses=("optim.adam",),
+       uses=("optim.adam",), examples=0.5,
        doc="with weight_decay = 0, adamw takes the same steps as your adam")
 def adamw_zero_decay_is_adam(ctx):
     ctx.falsify(_with("adamw", weight_decay=0.0),
@@ -173,7 +173,7 @@ def adamw_zero_decay_is_adam(ctx):
 
 
 @check("optim.adam", "β₁ = 0 is RMSProp with bias correction", points=0.5, kind="metamorphic",
-       tol="adaptive", uses=("optim.rmsprop",),
+       tol="adaptive", uses=("optim.rmsprop",), examples=0.5,
        doc="Adam without momentum steps like your rmsprop (decay β₂) with η and ε scaled by √(1−β₂ᵗ)")
 def adam_beta1_zero_is_rmsprop(ctx):
     # η·g/(√(r/c) + ε) = (η√c)·g/(√r + ε√c) with c = 1 − β₂ᵗ: bias-corrected RMSProp is plain
@@ -196,7 +196,7 @@ def adam_beta1_zero_is_rmsprop(ctx):
 
 def _scale_invariance(name):
     @check(f"optim.{name}", "scaling the gradients leaves the steps unchanged (ε = 0)", points=0.5,
-           kind="metamorphic", tol="adaptive",
+           kind="metamorphic", tol="adaptive", examples=0.5,
            doc="with epsilon = 0 the step divides g by its own running magnitude, so g and 10·g step alike")
     def scale_invariance(ctx):
         nonzero = trajectories(name, st.just(1.0)).map(

@@ -38,7 +38,10 @@ class Profile:
         return frozenset(self.accept.get(function, ()))
 
     def max_examples_for(self, check):
-        return self.examples.get(check.id, self.examples.get(check.function, self.max_examples))
+        """A count the profile gives the check by id; else its function's (or the default) times the check's share."""
+        if check.id in self.examples:
+            return self.examples[check.id]
+        return max(1, round(self.examples.get(check.function, self.max_examples) * check.examples))
 
 
 def load(path=None):

@@ -24,6 +24,7 @@ class Check:
     kind: str
     doc: str               # one line, shown to students
     uses: tuple = ()       # other spec functions the check calls (a forward, a related rule)
+    examples: float = 1.0  # share of the profile's example count (costly properties run fewer)
 
     @property
     def id(self):
@@ -37,7 +38,7 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses=()):
+def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses=(), examples=1.0):
     """Register the decorated function as a check of `function` (see the module docstring)."""
     if tol not in TOLERANCES:
         raise KeyError(f"unknown tolerance row {tol!r}")
@@ -45,7 +46,7 @@ def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses
         raise KeyError(f"unknown check kind {kind!r}")
 
     def register(run):
-        entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses))
+        entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses), float(examples))
         if any(c.id == entry.id for c in REGISTRY):
             raise ValueError(f"duplicate check id {entry.id!r}")
         REGISTRY.append(entry)
