@@ -7,22 +7,17 @@ is exactly c·h², so dividing h by 10 divides the error by 100 (a forward diffe
 """
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from reference import gradient_check as oracle
 
 from .compare import difference
 from .registry import check
-from .strategies import arrays, floats, shapes
+from .strategies import arrays, floats, shapes, signs
 
 NOT_RESTORED = "gradient_check.eval_numerical_gradient:not_restored"
 STEPS = st.sampled_from([None, 1e-5, 1e-4, 1e-3])  # None: the call leaves h to its default
 COARSE, FINE = 1e-2, 1e-3                          # the two steps of the convergence-order checks
 ORDER_BAND = (50.0, 200.0)                         # error(COARSE)/error(FINE): 100 for O(h²), ~10 for O(h)
-
-
-def _arrays_of(shape, elements):
-    return hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing())
 
 
 def _step(h):
@@ -55,7 +50,7 @@ def cubics(draw):
     """x with |x| ≥ 0.5 (so a forward difference's h·f'' term shows), c ≥ 0.5, b, df of x's shape."""
     shape = draw(shapes(1, 2, 1, 4))
     magnitude = arrays(shape, 0.5, 2.0)
-    sign = _arrays_of(shape, st.sampled_from([-1.0, 1.0]))
+    sign = signs(shape)
     return {"x": draw(magnitude) * draw(sign), "c": draw(arrays(shape, 0.5, 2.0)),
             "b": draw(arrays(shape, -2.0, 2.0)), "df": draw(magnitude) * draw(sign)}
 
@@ -161,9 +156,9 @@ _ENTRIES = st.one_of(floats(-10.0, 10.0), st.just(0.0), floats(-1e-8, 1e-8))
 def error_pairs(draw):
     """(a, b): independent, or b a small relative perturbation of a; zeros and |a|+|b| < 1e-8 included."""
     shape = draw(shapes(1, 2, 1, 5))
-    a = draw(_arrays_of(shape, _ENTRIES))
+    a = draw(arrays(shape, elements=_ENTRIES))
     if draw(st.booleans()):
-        return {"a": a, "b": draw(_arrays_of(shape, _ENTRIES))}
+        return {"a": a, "b": draw(arrays(shape, elements=_ENTRIES))}
     return {"a": a, "b": a * (1 + draw(arrays(shape, -1e-3, 1e-3)))}
 
 

@@ -21,8 +21,8 @@ from sandbox import RngSeed
 from . import mistakes
 from .registry import check
 from .strategies import seeds
+from .tolerances import FALSE_ALARM_RATE
 
-ALPHA = 1e-6
 FANS = (100, 400)          # 40 000 entries; σ of the four initialisers: 0.063, 0.063 (uniform), 0.141, 0.1
 STAT_SEED = 20_240_601
 MISTAKE_STD_RTOL = 0.05    # the sample std of 40 000 draws is within ~1.5% of the true std (4 standard errors)
@@ -99,7 +99,7 @@ def _register(name):
 
     @check(function, "W follows the stated distribution", points=2, tol="statistic", kind="statistical",
            doc=f"zero mean (t-test) and {stated(name, *FANS)[0]} at fans {FANS} (Kolmogorov–Smirnov test), "
-               f"each at α = {ALPHA:g} with a fixed rng seed")
+               f"each at α = {FALSE_ALARM_RATE:g} with a fixed rng seed")
     def distribution(ctx):
         fan_in, fan_out = FANS
         text, family, args = stated(name, fan_in, fan_out)
@@ -110,10 +110,10 @@ def _register(name):
         mean, std = float(sample.mean()), float(sample.std())
         p_mean = stats.ttest_1samp(sample, 0.0).pvalue if std > 0 else float(mean == 0)
         p_ks = stats.kstest(sample, family, args=args).pvalue
-        if p_mean < ALPHA:
-            found = f"W's mean {mean:.4g} is not 0 (t-test p = {p_mean:.2g} < α = {ALPHA:g})"
-        elif p_ks < ALPHA:
-            found = f"W's entries do not follow {text} (Kolmogorov–Smirnov p = {p_ks:.2g} < α = {ALPHA:g})"
+        if p_mean < FALSE_ALARM_RATE:
+            found = f"W's mean {mean:.4g} is not 0 (t-test p = {p_mean:.2g} < α = {FALSE_ALARM_RATE:g})"
+        elif p_ks < FALSE_ALARM_RATE:
+            found = f"W's entries do not follow {text} (Kolmogorov–Smirnov p = {p_ks:.2g} < α = {FALSE_ALARM_RATE:g})"
         else:
             return
         ctx.fail(f"{found}; W's std is {std:.4g}", inputs=inputs,

@@ -19,9 +19,8 @@ from reference.gradient_check import eval_numerical_gradient_array
 from .compare import difference
 from .registry import check
 from .strategies import arrays, floats, seeds, shapes
+from .tolerances import DIFFERENCE_STEP, FALSE_ALARM_RATE
 
-STEP = 1e-6    # central-difference step (see the "finite_difference" tolerance row)
-ALPHA = 1e-6   # false-alarm rate of every statistical test
 
 
 # --- calling the submission -------------------------------------------------------------------
@@ -70,7 +69,7 @@ def backward_vs_differences(ctx, fwd, bwd, args, dout, grads, inputs):
     for i, grad in enumerate(grads):
         def out_at(value, i=i):
             return np.asarray(forward(ctx, fwd, *args[:i], value, *args[i + 1:])[0], dtype=float)
-        numeric = eval_numerical_gradient_array(out_at, np.array(args[i], dtype=float), dout, h=STEP)
+        numeric = eval_numerical_gradient_array(out_at, np.array(args[i], dtype=float), dout, h=DIFFERENCE_STEP)
         ctx.expect(got[grad], numeric, inputs=inputs, label=f"{grad} (central differences of your {fwd})")
 
 
@@ -80,7 +79,7 @@ def elementwise_vs_differences(ctx, name, x, dout):
     out, cache = forward(ctx, f"{name}_forward", x)
     require_shape(ctx, f"{name}_forward", out, x.shape, inputs)
     dx = backward(ctx, f"{name}_backward", dout, cache, ("dx",))["dx"]
-    up, down = x + STEP, x - STEP
+    up, down = x + DIFFERENCE_STEP, x - DIFFERENCE_STEP
     rise = np.asarray(forward(ctx, f"{name}_forward", up)[0]) - np.asarray(forward(ctx, f"{name}_forward", down)[0])
     ctx.expect(dx, dout * rise / (up - down), inputs=inputs, label=f"dx (central differences of your {name}_forward)")
 
@@ -338,7 +337,7 @@ def dropout_values(ctx):
 
 
 # The statistical checks run fixed cases: x of STAT_SHAPE from a fixed generator, each p of STAT_P
-# with seed 1000·(grading seed) + its index. Each test has false-alarm rate ALPHA.
+# with seed 1000·(grading seed) + its index. Each test has false-alarm rate FALSE_ALARM_RATE.
 STAT_SHAPE = (200, 100)
 STAT_P = (0.1, 0.5, 0.8)
 STAT_X = "x ~ uniform(0.5, 1.5) of shape (200, 100)"
@@ -359,11 +358,11 @@ def dropout_kept_fraction(ctx):
     for x, param, out in dropout_samples(ctx):
         p, kept, n = param["p"], int(np.count_nonzero(out)), out.size
         pvalue = stats.binomtest(kept, n, 1 - p).pvalue
-        if pvalue < ALPHA:
-            keeps_p = stats.binomtest(kept, n, p).pvalue >= ALPHA
+        if pvalue < FALSE_ALARM_RATE:
+            keeps_p = stats.binomtest(kept, n, p).pvalue >= FALSE_ALARM_RATE
             ctx.fail(f"with p = {p:g} your dropout kept {kept} of {n} units (fraction {kept / n:.4f}); each unit "
                      f"must be kept with probability 1 − p = {1 - p:g} (binomial test p-value {pvalue:.2g} "
-                     f"< α = {ALPHA:g})", inputs={"x": STAT_X, "dropout_param": param},
+                     f"< α = {FALSE_ALARM_RATE:g})", inputs={"x": STAT_X, "dropout_param": param},
                      mistake="layers.dropout_forward:p_is_keep" if keeps_p else None)
 
 
@@ -377,7 +376,7 @@ def _z(out, x, keep_prob, scale):
 @check("layers.dropout_forward", "preserves the mean", points=1, tol="statistic", kind="statistical",
        doc="E[out] = x: the mean of out passes a z-test against the mean of x (α = 1e-6, fixed seeds)")
 def dropout_mean(ctx):
-    critical = stats.norm.isf(ALPHA / 2)
+    critical = stats.norm.isf(FALSE_ALARM_RATE / 2)
     for x, param, out in dropout_samples(ctx):
         p = param["p"]
         z = _z(out, x, 1 - p, 1 / (1 - p))
@@ -391,7 +390,7 @@ def dropout_mean(ctx):
             mistake = None
         ctx.fail(f"with p = {p:g} the mean of your out is {out.mean():.6g} and the mean of x is {x.mean():.6g}: "
                  f"z = {z:.3g} under inverted dropout (each x_i kept with probability 1 − p and scaled by "
-                 f"1/(1 − p), so E[out] = x), |z| > {critical:.3g} at α = {ALPHA:g}",
+                 f"1/(1 − p), so E[out] = x), |z| > {critical:.3g} at α = {FALSE_ALARM_RATE:g}",
                  inputs={"x": STAT_X, "dropout_param": param}, mistake=mistake)
 
 

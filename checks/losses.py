@@ -7,15 +7,14 @@ logistic to swapping the class labels (z → −z, y → 1 − y).
 """
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from reference import losses as oracle
 from reference.gradient_check import eval_numerical_gradient
 
 from .registry import check
-from .strategies import arrays, floats
+from .strategies import arrays, floats, labels, signs
+from .tolerances import DIFFERENCE_STEP
 
-FD_STEP = 1e-6   # the step the "finite_difference" tolerance row is derived for
 
 
 def _quiet(function, *args, **mistake):
@@ -24,36 +23,32 @@ def _quiet(function, *args, **mistake):
         return function(*args, **mistake)
 
 
-def _labels(n, classes):
-    return hnp.arrays(np.int64, (n,), elements=st.integers(0, classes - 1), fill=st.nothing())
-
-
 @st.composite
 def scores_and_labels(draw, low=-10.0, high=10.0, max_n=5, max_classes=6):
     n, classes = draw(st.integers(1, max_n)), draw(st.integers(2, max_classes))
-    return {"x": draw(arrays((n, classes), low, high)), "y": draw(_labels(n, classes))}
+    return {"x": draw(arrays((n, classes), low, high)), "y": draw(labels(n, classes))}
 
 
 @st.composite
 def large_scores(draw):
     """Scores 1e3 ± 10, each row shifted up or down: exp overflows or underflows without the max trick."""
     case = draw(scores_and_labels())
-    signs = draw(hnp.arrays(np.float64, (case["x"].shape[0], 1), elements=st.sampled_from([-1.0, 1.0])))
-    return dict(case, x=case["x"] + 1e3 * signs)
+    flips = draw(signs((case["x"].shape[0], 1)))
+    return dict(case, x=case["x"] + 1e3 * flips)
 
 
 @st.composite
 def logits_and_targets(draw, low=-10.0, high=10.0, max_n=6):
     n = draw(st.integers(1, max_n))
-    return {"z": draw(arrays((n,), low, high)), "y": draw(_labels(n, 2))}
+    return {"z": draw(arrays((n,), low, high)), "y": draw(labels(n, 2))}
 
 
 @st.composite
 def large_logits(draw):
     """Logits ±(1e3 ± 10): σ(z) rounds to 0 or 1, so log σ and log(1 − σ) need the stable form."""
     case = draw(logits_and_targets())
-    signs = draw(hnp.arrays(np.float64, case["z"].shape, elements=st.sampled_from([-1.0, 1.0])))
-    return dict(case, z=case["z"] + 1e3 * signs)
+    flips = draw(signs(case["z"].shape))
+    return dict(case, z=case["z"] + 1e3 * flips)
 
 
 @st.composite
@@ -69,7 +64,7 @@ def penalties(draw, max_side=4, zeros=False):
     """W (any shape), λ ≥ 0 and m ≥ 1; zeros=True puts exact zeros among W's entries."""
     elements = floats(-5.0, 5.0) | st.just(0.0) if zeros else floats(-5.0, 5.0)
     shape = st.sampled_from([(3,), (2, 3), (max_side, 2), (2, 2, 2)])
-    return {"W": draw(hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing())),
+    return {"W": draw(arrays(shape, elements=elements)),
             "lam": draw(floats(0.0, 5.0)), "m": draw(st.integers(1, 100))}
 
 
@@ -110,7 +105,7 @@ def _matches_finite_differences(ctx, name, case, grad_label):
             ctx.fail(f"the loss should be a scalar; got an array of shape {loss.shape}", inputs=case)
         return float(loss)
 
-    numeric = eval_numerical_gradient(loss_at, case[first].copy(), h=FD_STEP)
+    numeric = eval_numerical_gradient(loss_at, case[first].copy(), h=DIFFERENCE_STEP)
     noun = "penalty" if "regularization" in name else "loss"
     ctx.expect(grad, numeric, inputs=case, label=f"vs finite differences of your {noun}, {grad_label}")
 

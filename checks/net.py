@@ -7,22 +7,16 @@ reg = 0; and its gradients are checked against central differences of its own lo
 import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from reference import net as oracle
 from reference.gradient_check import eval_numerical_gradient
 
 from .compare import difference
 from .registry import check
-from .strategies import arrays, floats
-from .tolerances import TOLERANCES
+from .strategies import arrays, floats, labels
+from .tolerances import DIFFERENCE_STEP, tolerance
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
-FD_STEP = 1e-6
-
-
-def _labels(n, classes):
-    return hnp.arrays(np.int64, (n,), elements=st.integers(0, classes - 1))
 
 
 @st.composite
@@ -35,7 +29,7 @@ def networks(draw, reg=floats(0.0, 1.0)):
         params[f"W{layer}"] = draw(arrays((dims[layer - 1], dims[layer]), -1.0, 1.0))
         params[f"b{layer}"] = draw(arrays((dims[layer],), -1.0, 1.0))
     n = draw(st.integers(1, 5))
-    return {"params": params, "X": draw(arrays((n, dims[0]), -2.0, 2.0)), "y": draw(_labels(n, dims[-1])),
+    return {"params": params, "X": draw(arrays((n, dims[0]), -2.0, 2.0)), "y": draw(labels(n, dims[-1])),
             "activation": draw(st.sampled_from(ACTIVATIONS)), "reg": draw(reg)}
 
 
@@ -99,20 +93,20 @@ def mlp_loss_penalty(ctx):
 
 @check("net.mlp_loss", "gradients match finite differences of your loss", points=2, tol="finite_difference",
        kind="gradient",
-       examples=0.4, doc=f"every entry of grads equals the central difference (h = {FD_STEP:g}) of your own loss")
+       examples=0.4, doc=f"every entry of grads equals the central difference (h = {DIFFERENCE_STEP:g}) of your own loss")
 def mlp_loss_finite_differences(ctx):
     def body(case):
         params = case["params"]
 
         def numerical(loss_of):
             return {key: eval_numerical_gradient(lambda v, key=key: loss_of({**params, key: v}), value.copy(),
-                                                 h=FD_STEP)
+                                                 h=DIFFERENCE_STEP)
                     for key, value in params.items()}
 
         def oracle_loss(p):
             return _oracle(dict(case, params=p))["loss"]
         # skip the rare draw with a ReLU kink within h of a point (where differences are meaningless)
-        assume(difference(_oracle(case)["grads"], numerical(oracle_loss), TOLERANCES["finite_difference"]) is None)
+        assume(difference(_oracle(case)["grads"], numerical(oracle_loss), tolerance("finite_difference")) is None)
         grads = _student(ctx, case)["grads"]
         ctx.expect(grads, numerical(lambda p: _student(ctx, dict(case, params=p))["loss"]), inputs=case,
                    label="grads (expected: central differences of your loss)")

@@ -19,8 +19,8 @@ from reference.gradient_check import eval_numerical_gradient_array
 
 from .registry import check
 from .strategies import arrays, floats
+from .tolerances import DIFFERENCE_STEP
 
-FD_STEP = 1e-6  # the step the "finite_difference" tolerance row assumes
 GRADS = ("dx", "dgamma", "dbeta")
 RUNNING = ("running_mean", "running_var")
 # The invariance checks set ε = 1e-12 through the param dict and keep every group's variance ≥ 1e-2
@@ -215,7 +215,7 @@ def matches_finite_differences(ctx, norm, case):
 
     def numeric(name):
         return eval_numerical_gradient_array(lambda value: student_out(ctx, norm, case, **{name: value}),
-                                             case[name].copy(), case["dout"], h=FD_STEP)
+                                             case[name].copy(), case["dout"], h=DIFFERENCE_STEP)
     ctx.expect(got, {f"d{name}": numeric(name) for name in ("x", "gamma", "beta")},
                inputs=inputs(norm, case, dout=case["dout"]), label="")
 

@@ -13,10 +13,11 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from . import mistakes
+from .tolerances import DTYPES
 
 DEFAULT = Path(__file__).with_name("default_profile.toml")
 _SECTIONS = {"settings", "points", "accept", "max_examples"}
-_SETTINGS = {"max_examples": int, "seed": int, "call_timeout": float, "import_timeout": float}
+_SETTINGS = {"max_examples": int, "seed": int, "call_timeout": float, "import_timeout": float, "dtype": str}
 
 
 class ProfileError(Exception):
@@ -29,6 +30,7 @@ class Profile:
     seed: int
     call_timeout: float
     import_timeout: float
+    dtype: str = "float64"
     points: dict = field(default_factory=dict)        # function -> points
     accept: dict = field(default_factory=dict)        # function -> variant names
     examples: dict = field(default_factory=dict)      # function or check id -> max_examples
@@ -76,6 +78,10 @@ def _build(data, functions, source):
     for key, value in settings.items():
         if key not in _SETTINGS:
             raise ProfileError(f"profile {source}: unknown setting {key!r}; expected one of {sorted(_SETTINGS)}")
+        if key == "dtype":
+            if value not in DTYPES:
+                raise ProfileError(f"profile {source}: dtype must be one of {list(DTYPES)}, not {value!r}")
+            continue
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise ProfileError(f"profile {source}: setting {key!r} must be a non-negative number")
     for name, value in data.get("points", {}).items():
@@ -96,7 +102,7 @@ def _build(data, functions, source):
     return Profile(
         max_examples=int(settings.get("max_examples", 20)), seed=int(settings.get("seed", 0)),
         call_timeout=float(settings.get("call_timeout", 5.0)),
-        import_timeout=float(settings.get("import_timeout", 20.0)),
+        import_timeout=float(settings.get("import_timeout", 20.0)), dtype=settings.get("dtype", "float64"),
         points=dict(data.get("points", {})), accept={k: list(v) for k, v in data.get("accept", {}).items()},
         examples=dict(data.get("max_examples", {})), source=source)
 

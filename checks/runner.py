@@ -12,7 +12,7 @@ from sandbox import Sandbox, SandboxError
 from .compare import show
 from .context import CheckFailure, Context, Mismatch
 from .registry import REGISTRY
-from .tolerances import TOLERANCES
+from .tolerances import tolerance
 
 MODULE_ORDER = ("optim", "schedules", "layers", "losses", "init", "gradient_check",
                 "sgd_exercise", "training", "net")
@@ -54,11 +54,11 @@ class Report:
 
     @property
     def score(self):
-        return sum(r.score for r in self.results)
+        return round(sum(r.score for r in self.results), 9)
 
     @property
     def max_score(self):
-        return sum(r.max_score for r in self.results)
+        return round(sum(r.max_score for r in self.results), 9)
 
 
 def graded_functions():
@@ -110,7 +110,7 @@ def grade(submission, profile, *, only=(), replay_prefix="", progress=None):
 
 def _run_one(c, box, profile, max_score, replay_prefix):
     max_examples = profile.max_examples_for(c)
-    ctx = Context(box, c.function, TOLERANCES[c.tol], max_examples, profile.seed, profile.accepted(c.function))
+    ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed, profile.accepted(c.function))
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
                 seed=profile.seed, max_examples=max_examples)

@@ -19,6 +19,16 @@ def arrays(shape, min_value=-10.0, max_value=10.0, *, elements=None, unique=Fals
                       fill=st.nothing(), unique=unique)
 
 
+def labels(n, classes):
+    """n integer class labels in range(classes)."""
+    return hnp.arrays(np.int64, (n,), elements=st.integers(0, classes - 1), fill=st.nothing())
+
+
+def signs(shape):
+    """An array of ±1.0 (to flip entries without changing magnitudes)."""
+    return arrays(shape, elements=st.sampled_from([-1.0, 1.0]))
+
+
 def shapes(min_dims=1, max_dims=3, min_side=1, max_side=6):
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
 

@@ -1,44 +1,56 @@
 """Every tolerance the checks use, in one table: |got − expected| ≤ atol + rtol·|expected|.
 
-The base is torch.testing's float64 default (rtol 1e-7, atol 1e-7). A row that widens it
-says why. Checks name a row; they never carry a literal tolerance.
+Rows are what a check compares; columns are the precision the submission computes in (the
+profile's `dtype`: float64 for students, float32 for adapters of float32 libraries). The
+base is torch.testing's defaults (float64: rtol 1e-7, atol 1e-7; float32: rtol 1.3e-6,
+atol 1e-5). A row that widens them says why. Checks name a row; they never carry a literal.
 """
 from dataclasses import dataclass
+
+DTYPES = ("float64", "float32")
+DIFFERENCE_STEP = 1e-6   # h of the grader's central differences, which the "finite_difference" row assumes
+FALSE_ALARM_RATE = 1e-6  # α of every statistical test: a correct submission fails one with this probability
 
 
 @dataclass(frozen=True)
 class Tolerance:
     rtol: float
     atol: float
-    why: str
 
     def describe(self):
         return f"rtol={self.rtol:g}, atol={self.atol:g}"
 
 
+@dataclass(frozen=True)
+class Row:
+    float64: Tolerance
+    float32: Tolerance
+    why: str
+
+
 TOLERANCES = {
-    "float64": Tolerance(1e-7, 1e-7, "torch.testing's float64 default: rounding only"),
-    "float32": Tolerance(1.3e-6, 1e-5, "torch.testing's float32 default (adapters of float32 libraries)"),
-    "adaptive": Tolerance(
-        1e-6, 1e-8,
-        "adaptive optimizers divide by √r + ε; where r ≈ ε² the quotient amplifies rounding, "
-        "so rtol is 10× the float64 default while atol stays tight enough to tell ε's placement"),
-    "normalization": Tolerance(
-        1e-6, 1e-7,
-        "x̂ = (x − μ)/√(σ² + ε) cancels in x − μ and amplifies by 1/σ; two correct orders of "
-        "summation differ by ~1e-9 relative on inputs with σ ≪ |μ|"),
-    "finite_difference": Tolerance(
-        1e-5, 1e-6,
-        "a central difference with h = 1e-6 has truncation O(h²)·f''' and rounding O(ε_mach·|f|/h) "
-        "≈ 1e-10·|f|; the gap to 1e-5 covers inputs of magnitude up to 10"),
-    "gradient_check": Tolerance(
-        1e-8, 1e-8,
-        "the student's central difference on a quadratic is exact up to rounding ε_mach·|f|/h ≈ 1e-10"),
-    "exercise": Tolerance(0, 5e-7, "the textbook prints the worked exercise to 6 decimals"),
-    "statistic": Tolerance(0, 0, "statistical checks use hypothesis tests at alpha (see checks.stats)"),
-    "exact": Tolerance(0, 0, "integer results (counts, indices) must be equal"),
+    "float64": Row(Tolerance(1e-7, 1e-7), Tolerance(1.3e-6, 1e-5), "torch.testing's defaults: rounding only"),
+    "adaptive": Row(
+        Tolerance(1e-6, 1e-8), Tolerance(1e-5, 1e-6),
+        "adaptive optimizers divide by √r + ε; where r ≈ ε² the quotient amplifies rounding, so rtol is 10× "
+        "the default while atol stays tight enough to tell where ε sits"),
+    "normalization": Row(
+        Tolerance(1e-6, 1e-7), Tolerance(1e-4, 1e-5),
+        "x̂ = (x − μ)/√(σ² + ε) cancels in x − μ and amplifies by 1/σ; two correct orders of summation differ "
+        "by ~1e-9 relative (float64) or ~1e-5 (float32) on inputs with σ ≪ |μ|"),
+    "finite_difference": Row(
+        Tolerance(1e-5, 1e-6), Tolerance(1e-2, 1e-3),
+        "a central difference with h = 1e-6 has truncation O(h²)·f''' and rounding O(ε_mach·|f|/h): ≈ 1e-10·|f| "
+        "in float64, ≈ 1e-1·|f| in float32, where only gross errors can be told apart"),
+    "gradient_check": Row(
+        Tolerance(1e-8, 1e-8), Tolerance(1e-3, 1e-3),
+        "the student's central difference on a quadratic is exact up to rounding ε_mach·|f|/h ≈ 1e-10 (float64)"),
+    "exercise": Row(Tolerance(0, 5e-7), Tolerance(0, 5e-7), "the textbook prints the worked exercise to 6 decimals"),
+    "exact": Row(Tolerance(0, 0), Tolerance(0, 0), "integer results (counts, indices) must be equal"),
+    "statistic": Row(Tolerance(0, 0), Tolerance(0, 0),
+                     "random outputs are judged by hypothesis tests at FALSE_ALARM_RATE, with fixed seeds"),
 }
 
 
-def tolerance(name):
-    return TOLERANCES[name]
+def tolerance(name, dtype="float64"):
+    return getattr(TOLERANCES[name], dtype)

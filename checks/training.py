@@ -13,8 +13,8 @@ from reference import training as oracle
 from sandbox import RngSeed
 
 from .registry import check
+from .tolerances import FALSE_ALARM_RATE
 
-ALPHA = 1e-6
 SHUFFLE_SAMPLES, SHUFFLE_BATCH, SHUFFLE_SEEDS = 10, 3, 300   # 30 expected first-index counts per sample
 
 
@@ -91,14 +91,14 @@ def minibatches_deterministic(ctx):
 
 
 def _not_shuffled(ctx, p, finding, inputs, mistake):
-    if p < ALPHA:
-        ctx.fail(f"over {SHUFFLE_SEEDS} seeds, {finding} (p = {p:.2g} < {ALPHA:g}): the order must be a uniformly "
+    if p < FALSE_ALARM_RATE:
+        ctx.fail(f"over {SHUFFLE_SEEDS} seeds, {finding} (p = {p:.2g} < {FALSE_ALARM_RATE:g}): the order must be a uniformly "
                  f"random permutation drawn from rng", inputs=inputs, mistake=mistake)
 
 
 @check("training.minibatches", "the order is uniformly random", points=1, tol="statistic", kind="statistical",
        doc=f"over {SHUFFLE_SEEDS} seeds the first index is uniform (chi-square) and index 0 comes before index 1 "
-           f"half of the time (binomial), alpha = {ALPHA:g} each")
+           f"half of the time (binomial), alpha = {FALSE_ALARM_RATE:g} each")
 def minibatches_shuffled(ctx):
     n = SHUFFLE_SAMPLES
     first = np.zeros(n, dtype=int)

@@ -5,7 +5,7 @@ import pkgutil
 
 import pytest
 
-import checks
+import checks  # noqa: F401  (fills the registry)
 import tests.known_wrong as known_wrong_package
 from checks import mistakes
 from checks.registry import REGISTRY
