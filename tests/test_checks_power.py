@@ -1,5 +1,6 @@
 """Every check can fail, and does on the wrong implementation written for it; no check fails a
-correct one. Mistake rows are caught by their function's checks and by no unrelated check."""
+correct one (tests/test_grading.py). Every mistake row is caught and named by its function's
+checks, and fails no check of an unrelated function."""
 import importlib
 import pkgutil
 
@@ -45,5 +46,7 @@ def test_mistake_is_caught_by_its_function_only(mistake, tmp_path):
     report = grade(submission, only=[mistake.function.partition(".")[0]], **STRICT)
     failed = failing(report)
     assert any(r.function == mistake.function for r in failed), f"{mistake.id} was not caught"
+    diagnoses = [r.details.get("diagnosis", "") for r in failed if r.function == mistake.function]
+    assert any(f"'{mistake.name}'" in d for d in diagnoses), f"{mistake.id} was caught but not named"
     unrelated = [r.id for r in failed if not _related(r, mistake.function)]
     assert unrelated == [], f"{mistake.id} also failed unrelated checks"
