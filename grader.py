@@ -7,6 +7,7 @@ Exit status: 0 when grading completed (whatever the score), 2 on a usage error.
 """
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -33,8 +34,14 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, metavar="S", help="the grading seed (default: the profile's, 0)")
     parser.add_argument("--profile", metavar="FILE", help="a grading profile (TOML) overlaid on the default")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
+                        help="grader processes, each with its own worker (default: CPUs, at most 4)")
     parser.add_argument("--list", action="store_true", help="list the checks (id, points, tolerance) and exit")
     return parser.parse_args(argv)
+
+
+def default_jobs():
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def build_profile(args):
@@ -76,6 +83,8 @@ def main(argv=None):
             return 0
         if not args.path:
             raise UsageError("give the submission's PATH (a folder, a .py, a .ipynb or a .zip)")
+        if args.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
         unknown = runner.unknown_selectors(args.only)
         if unknown:
             raise UsageError(f"--only {unknown[0]!r} names no module, function or check "
@@ -85,7 +94,7 @@ def main(argv=None):
         print(f"grader.py: error: {exc}", file=sys.stderr)
         return 2
     try:
-        report = runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args))
+        report = runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=args.jobs)
     finally:
         submission.cleanup()
     print(render(report, args.format, color=args.format == "text" and sys.stdout.isatty()), end="")

@@ -3,8 +3,12 @@
 The oracle, the comparisons and the scores stay in this process; the submission runs in the
 worker. A check that fails, hangs or crashes costs only its own points; the rest go on.
 """
+import dataclasses
+import functools
+import multiprocessing
 import shlex
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from sandbox import Sandbox, SandboxError
@@ -91,26 +95,60 @@ def function_points(profile, checks):
             for c in checks}
 
 
-def grade(submission, profile, *, only=(), replay_prefix="", progress=None):
+def grade(submission, profile, *, only=(), replay_prefix="", jobs=1):
+    """Run the selected checks; with jobs > 1, functions are shared among that many grader processes,
+    each with its own worker. Every check's search is seeded on its own, so the verdicts do not
+    depend on jobs."""
     checks = select(only)
     shares = function_points(profile, checks)
-    results, started = [], time.perf_counter()
+    started = time.perf_counter()
+    parts = _partition(checks, jobs)
+    job = functools.partial(_grade_part, dataclasses.replace(submission, _tmp=None), profile, shares, replay_prefix)
+    if len(parts) == 1:
+        outcomes = [job(parts[0])]
+    else:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        with ProcessPoolExecutor(len(parts), mp_context=context) as pool:
+            outcomes = list(pool.map(job, parts))
+    order = {c.id: i for i, c in enumerate(checks)}
+    results = sorted((r for outcome in outcomes for r in outcome[0]), key=lambda r: order[r.id])
+    notes = list(dict.fromkeys(n for outcome in outcomes for n in outcome[1]))
+    return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
+                  sum(o[2] for o in outcomes), sum(o[3] for o in outcomes))
+
+
+def _partition(checks, jobs):
+    """Check ids in at most `jobs` parts of about equal cost; a function's checks stay together."""
+    cost = {}
+    for c in checks:
+        cost[c.function] = cost.get(c.function, 0.0) + c.examples
+    parts = [[] for _ in range(max(1, min(jobs, len(cost))))]
+    loads = [0.0] * len(parts)
+    for function in sorted(cost, key=cost.get, reverse=True):
+        lightest = loads.index(min(loads))
+        parts[lightest].append(function)
+        loads[lightest] += cost[function]
+    return [[c.id for c in checks if c.function in set(part)] for part in parts]
+
+
+def _grade_part(submission, profile, shares, replay_prefix, check_ids):
+    """(results, notes, calls, restarts) of the given checks, run through one worker."""
+    by_id = {c.id: c for c in REGISTRY}
+    results = []
     with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout) as box:
-        for c in checks:
-            if progress:
-                progress(c)
+        for check_id in check_ids:
+            c = by_id[check_id]
             results.append(_run_one(c, box, profile, shares[c.id], replay_prefix))
             box.drop_handles()
-        notes = [f"{module}: {w}" for module in dict.fromkeys(c.module for c in checks)
+        notes = [f"{module}: {w}" for module in dict.fromkeys(by_id[i].module for i in check_ids)
                  for w in box.warnings(module)]
-        calls, restarts = box.calls, box.restarts
-    return Report(submission.display, profile.source, profile.seed, results, notes,
-                  time.perf_counter() - started, calls, restarts)
+        return results, notes, box.calls, box.restarts
 
 
 def _run_one(c, box, profile, max_score, replay_prefix):
     max_examples = profile.max_examples_for(c)
-    ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed, profile.accepted(c.function))
+    ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
+                  profile.accepted(c.function))
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
                 seed=profile.seed, max_examples=max_examples)

@@ -53,7 +53,8 @@ def _by_function(results):
 
 def _text(report, color, width):
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False)
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False,
+                      soft_wrap=True)
     console.print(f"[bold]dlgrade[/bold] — {escape(report.submission)}   "
                   f"(profile {escape(report.profile)}, seed {report.seed})")
     for module, results in groupby(report.results, key=lambda r: r.module):
@@ -72,7 +73,7 @@ def _text(report, color, width):
                 console.print(f"  [{style}]{_SYMBOL[r.status]}[/{style}] {escape(r.id)}  "
                               f"({_points(r.score)} / {_points(r.max_score)})")
                 for line in explain(r):
-                    console.print(f"      {escape(line)}", soft_wrap=True)
+                    console.print(f"      {escape(line)}")
     table = Table(show_header=True, header_style="bold", box=None)
     for column in ("module", "score", "max", "passed", "failed", "not implemented / missing"):
         table.add_column(column, justify="right" if column != "module" else "left")

@@ -36,8 +36,8 @@ def mistake_source(mistake: Mistake):
     return f"import functools as _functools\n{name} = _functools.partial({name}, **{mistake.kwargs!r})\n"
 
 
-def grade(submission, only=(), **profile_changes):
-    return runner.grade(submission, quick_profile(**profile_changes), only=only)
+def grade(submission, only=(), jobs=1, **profile_changes):
+    return runner.grade(submission, quick_profile(**profile_changes), only=only, jobs=jobs)
 
 
 def failing(report):

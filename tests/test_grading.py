@@ -99,6 +99,14 @@ def test_hostile_code_cannot_fake_a_pass():
     assert not [r for r in report.results if r.status == "error"]
 
 
+def test_verdicts_do_not_depend_on_the_number_of_jobs():
+    submission = resolve(ROOT / "examples" / "submission")
+    one, two = grade(submission, only=["optim", "layers"]), grade(submission, only=["optim", "layers"], jobs=2)
+    assert [(r.id, r.status, r.summary, r.details) for r in one.results] == \
+        [(r.id, r.status, r.summary, r.details) for r in two.results]
+    assert any(r.status == "failed" for r in one.results)
+
+
 def run_grader(*args):
     return subprocess.run([sys.executable, "grader.py", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
