@@ -3,7 +3,8 @@
     python grader.py PATH [--results results.json] [--only optim.adam] [--format text|md|json|junit]
 
 PATH is a folder of modules (optim.py, layers.py, …), one .py, a .ipynb or a .zip.
-Exit status: 0 when grading completed (whatever the score), 2 on a usage error.
+Exit status: 0 when grading completed (whatever the score), 2 on a usage error;
+with --fail-under P, 1 when the score is below P percent of the maximum.
 """
 import argparse
 import json
@@ -36,6 +37,8 @@ def parse_args(argv):
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout")
     parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                         help="grader processes, each with its own worker (default: CPUs, at most 4)")
+    parser.add_argument("--fail-under", type=float, metavar="PERCENT",
+                        help="exit 1 when the score is below PERCENT of the maximum (for a library's CI)")
     parser.add_argument("--list", action="store_true", help="list the checks (id, points, tolerance) and exit")
     return parser.parse_args(argv)
 
@@ -104,6 +107,8 @@ def main(argv=None):
         except OSError as exc:
             print(f"grader.py: error: cannot write {args.results}: {exc}", file=sys.stderr)
             return 2
+    if args.fail_under is not None and report.score < args.fail_under / 100 * report.max_score:
+        return 1
     return 0
 
 

@@ -45,6 +45,13 @@ def test_a_notebook_submission_is_graded():
     assert statuses["layers.relu_forward"] == {"missing"}
 
 
+def test_the_torch_adapter_passes_every_rule_torch_has():
+    pytest.importorskip("torch")
+    report = grade(resolve(ROOT / "adapters" / "torch"), only=["optim"])
+    assert [(r.id, r.summary) for r in report.results if r.status not in ("passed", "missing")] == []
+    assert {r.function for r in report.results if r.status == "missing"} == {"optim.rmsprop_nesterov", "optim.nadam"}
+
+
 def test_a_syntax_error_fails_its_module_only():
     report = grade(resolve(BROKEN / "syntax_error"), only=["optim", "layers"])
     sgd = [r for r in report.results if r.function == "optim.sgd"]
@@ -136,6 +143,11 @@ def test_gradescope_results_and_other_formats(tmp_path):
     assert ET.fromstring(junit.stdout.split("?>", 1)[1]).tag == "testsuites"
     markdown = run_grader("examples/submission", "--only", "optim.sgd", "--format", "md")
     assert markdown.stdout.startswith("# dlgrade")
+
+
+def test_fail_under_turns_a_low_score_into_exit_1():
+    assert run_grader("examples/submission", "--only", "optim.adam", "--fail-under", "90").returncode == 1
+    assert run_grader("reference", "--only", "optim.sgd", "--fail-under", "100").returncode == 0
 
 
 def test_a_replay_command_reproduces_the_verdict():
