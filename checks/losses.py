@@ -229,7 +229,8 @@ def l2_agrees(ctx):
 
 
 @check("losses.l2_regularization", "dW matches finite differences of your penalty", points=1,
-       tol="finite_difference", kind="gradient", examples=0.4, doc="dW equals central differences (h = 1e-6) of your own penalty")
+       tol="finite_difference", kind="gradient", examples=0.4,
+       doc="dW equals central differences (h = 1e-6) of your own penalty")
 def l2_gradient(ctx):
     ctx.falsify(penalties(max_side=3), lambda case: _matches_finite_differences(ctx, "l2_regularization", case, "dW"))
 

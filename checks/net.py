@@ -93,7 +93,8 @@ def mlp_loss_penalty(ctx):
 
 @check("net.mlp_loss", "gradients match finite differences of your loss", points=2, tol="finite_difference",
        kind="gradient",
-       examples=0.4, doc=f"every entry of grads equals the central difference (h = {DIFFERENCE_STEP:g}) of your own loss")
+       examples=0.4,
+       doc=f"every entry of grads equals the central difference (h = {DIFFERENCE_STEP:g}) of your own loss")
 def mlp_loss_finite_differences(ctx):
     def body(case):
         params = case["params"]

@@ -291,7 +291,8 @@ def _register_forward(norm):
                         lambda case: agrees_forward(ctx, norm, case), examples=[example])
 
         @check(norm.forward, "running statistics created as zeros", points=0.5, tol="normalization", kind="edge",
-               examples=0.5, doc=f"without running_mean/running_var in {p}, train mode creates them as zeros of shape (C,), "
+               examples=0.5,
+               doc=f"without running_mean/running_var in {p}, train mode creates them as zeros of shape (C,), "
                    f"updates them and stores them in {p}")
         def created_as_zeros(ctx):
             ctx.falsify(cases(norm, optional=("eps", "momentum")), lambda case: agrees_forward(ctx, norm, case))
@@ -317,7 +318,8 @@ def _register_backward(norm):
 
     @check(norm.backward, "matches finite differences of your forward", points=2, tol="finite_difference",
            kind="gradient", uses=(norm.forward,),
-           examples=0.25, doc=f"dx, dgamma, dbeta{train} agree with central differences (h = 1e-6) of Σ out·dout of your "
+           examples=0.25,
+           doc=f"dx, dgamma, dbeta{train} agree with central differences (h = 1e-6) of Σ out·dout of your "
                "own forward (the 'expected' values), every group's variance ≥ 1e-2")
     def finite_differences(ctx):
         ctx.falsify(cases(norm, modes=modes, optional=optional, scales=st.just(1.0), min_var=MIN_GROUP_VAR,

@@ -78,7 +78,8 @@ def minibatches_partition(ctx):
 
 
 @check("training.minibatches", "the same rng seed gives the same batches", points=0.5, tol="exact",
-       kind="edge", examples=0.25, doc="two calls with generators of the same seed return the same batches: randomness only "
+       kind="edge", examples=0.25,
+       doc="two calls with generators of the same seed return the same batches: randomness only "
                         "through rng")
 def minibatches_deterministic(ctx):
     def body(case):
@@ -92,7 +93,8 @@ def minibatches_deterministic(ctx):
 
 def _not_shuffled(ctx, p, finding, inputs, mistake):
     if p < FALSE_ALARM_RATE:
-        ctx.fail(f"over {SHUFFLE_SEEDS} seeds, {finding} (p = {p:.2g} < {FALSE_ALARM_RATE:g}): the order must be a uniformly "
+        ctx.fail(f"over {SHUFFLE_SEEDS} seeds, {finding} (p = {p:.2g} < {FALSE_ALARM_RATE:g}): "
+                 "the order must be a uniformly "
                  f"random permutation drawn from rng", inputs=inputs, mistake=mistake)
 
 

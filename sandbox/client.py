@@ -232,7 +232,8 @@ def _mark_callables(value, callbacks):
 
 def _error_from(reply, default_kind, prefix):
     if "not_implemented" in reply:
-        return SandboxError("not_implemented", f"raises NotImplementedError{': ' + reply['not_implemented'] if reply['not_implemented'] else ''}")
+        detail = f": {reply['not_implemented']}" if reply["not_implemented"] else ""
+        return SandboxError("not_implemented", f"raises NotImplementedError{detail}")
     if "missing" in reply:
         return SandboxError("missing", prefix + reply["missing"])
     if "bad_return" in reply:

@@ -87,7 +87,8 @@ class Worker:
         module = self.modules[name]
         return {"value": {
             "functions": sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_")),
-            "warnings": [f"{e['type']}: {e['message']} at {e['where']}" for e in getattr(module, "__cell_errors__", [])],
+            "warnings": [f"{e['type']}: {e['message']} at {e['where']}"
+                         for e in getattr(module, "__cell_errors__", [])],
         }}
 
     def _import(self, name):
@@ -212,7 +213,9 @@ def _error_info(exc):
         if frame.filename != __file__ and _HERE not in frame.filename and "site-packages" not in frame.filename:
             where = f"{os.path.basename(frame.filename)}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
             break
-    message = str(exc) if not isinstance(exc, SyntaxError) else f"{exc.msg} ({os.path.basename(exc.filename or '')}, line {exc.lineno})"
+    message = str(exc)
+    if isinstance(exc, SyntaxError):
+        message = f"{exc.msg} ({os.path.basename(exc.filename or '')}, line {exc.lineno})"
     return {"type": type(exc).__name__, "message": message[:2000], "where": where[:500]}
 
 

@@ -35,7 +35,8 @@ def dropped_state(name):
 
 
 def large_epsilon(name):
-    return _wrapper(name, f"    config['epsilon'] = 100 * config.get('epsilon', {1e-7 if name == 'adagrad' else 1e-8!r})\n")
+    default = 1e-7 if name == "adagrad" else 1e-8
+    return _wrapper(name, f"    config['epsilon'] = 100 * config.get('epsilon', {default!r})\n")
 
 
 # Adadelta's ε sits in both roots, so scaling it barely shows; ε outside the roots does.
@@ -43,7 +44,8 @@ ADADELTA_EPS_OUTSIDE = """
 import numpy as np
 def adadelta(w, dw, config=None):
     config = {} if config is None else config
-    rho, eps, lr = config.setdefault("rho", 0.9), config.setdefault("epsilon", 1e-6), config.setdefault("learning_rate", 1.0)
+    rho, eps = config.setdefault("rho", 0.9), config.setdefault("epsilon", 1e-6)
+    lr = config.setdefault("learning_rate", 1.0)
     r = rho * config.get("cache", np.zeros_like(w)) + (1 - rho) * dw**2
     d = config.get("delta", np.zeros_like(w))
     step = -(np.sqrt(d) + eps) / (np.sqrt(r) + eps) * dw
