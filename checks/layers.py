@@ -21,8 +21,6 @@ from .registry import check
 from .strategies import arrays, floats, seeds, shapes
 from .tolerances import DIFFERENCE_STEP, FALSE_ALARM_RATE
 
-
-
 # --- calling the submission -------------------------------------------------------------------
 
 
@@ -355,7 +353,7 @@ def dropout_samples(ctx):
 @check("layers.dropout_forward", "kept fraction is 1 − p", points=1, tol="statistic", kind="statistical",
        doc="the number of kept units passes a binomial test against 1 − p (α = 1e-6, fixed seeds)")
 def dropout_kept_fraction(ctx):
-    for x, param, out in dropout_samples(ctx):
+    for _, param, out in dropout_samples(ctx):
         p, kept, n = param["p"], int(np.count_nonzero(out)), out.size
         pvalue = stats.binomtest(kept, n, 1 - p).pvalue
         if pvalue < FALSE_ALARM_RATE:

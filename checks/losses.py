@@ -16,7 +16,6 @@ from .strategies import arrays, floats, labels, signs
 from .tolerances import DIFFERENCE_STEP
 
 
-
 def _quiet(function, *args, **mistake):
     """The oracle's (loss, grad); the unstable mistake forms overflow on purpose."""
     with np.errstate(all="ignore"):

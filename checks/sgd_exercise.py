@@ -57,7 +57,8 @@ def predict_oracle(ctx):
         w, X_ = case["w"], case["X"]
         for sample in (X_, X_[0]):
             got = ctx.call("sgd_exercise.predict", w, sample)
-            ctx.expect(got, lambda **m: oracle.predict(w, sample, **m), inputs={"w": w, "X": sample}, label="h")
+            ctx.expect(got, lambda sample=sample, **m: oracle.predict(w, sample, **m), inputs={"w": w, "X": sample},
+                       label="h")
     ctx.falsify(problems(), body, examples=[TEXTBOOK])
 
 

@@ -1,7 +1,8 @@
 """The worked gradient-descent exercise, number for number, and its named mistakes."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from reference import sgd_exercise as ex

@@ -1,7 +1,8 @@
 """The oracle's finite differences: exactness, error order, in-place safety, rel_error."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from reference.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error

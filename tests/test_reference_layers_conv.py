@@ -100,7 +100,8 @@ def test_avg_pool_matches_torch(case):
 @given(conv_case(max_size=4), st.booleans())
 def test_conv_backward_matches_finite_differences(case, flip_kernel):
     x, w, b, conv_param, dout = case
-    forward = lambda x_, w_, b_: L.conv_forward_naive(x_, w_, b_, conv_param, flip_kernel=flip_kernel)[0]
+    def forward(x_, w_, b_):
+        return L.conv_forward_naive(x_, w_, b_, conv_param, flip_kernel=flip_kernel)[0]
     _, cache = L.conv_forward_naive(x, w, b, conv_param, flip_kernel=flip_kernel)
     dx, dw, db = L.conv_backward_naive(dout, cache, flip_kernel=flip_kernel)
     np.testing.assert_allclose(dx, eval_numerical_gradient_array(lambda v: forward(v, w, b), x, dout), **FD_TOL)

@@ -289,7 +289,8 @@ def test_norms_run_on_array_api_strict():
         (lambda m, x, g, b: L.instancenorm_forward(x, g, b, {}), L.instancenorm_backward, x4),
         (lambda m, x, g, b: L.groupnorm_forward(x, g, b, 2, {}), L.groupnorm_backward, x4),
     ]
-    strict = lambda a: xps.asarray(a, dtype=xps.float64)
+    def strict(a):
+        return xps.asarray(a, dtype=xps.float64)
     for forward, backward, x in cases:
         dout = rng.standard_normal(x.shape)
         np_param, strict_param = {"mode": "train"}, {"mode": "train"}

@@ -1,7 +1,8 @@
 """The oracle's losses against torch, closed forms and central finite differences."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from reference import losses

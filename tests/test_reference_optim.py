@@ -6,7 +6,8 @@ from typing import Callable
 import array_api_compat
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from reference import optim

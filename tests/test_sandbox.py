@@ -6,8 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from sandbox import RngSeed, Sandbox, SandboxError, SubmissionError, resolve
-from sandbox import protocol
+from sandbox import RngSeed, Sandbox, SandboxError, SubmissionError, protocol, resolve
 
 SOURCE = '''
 import os, sys, time

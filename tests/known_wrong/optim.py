@@ -6,11 +6,7 @@ Each is a realistic bug, written as a wrapper of the reference rule it is append
 - state dropped between calls (the first step is right, the second is not);
 - ε one hundred times too large (visible only where ε dominates).
 """
-from checks.optim import ADAPTIVE, HYPER, STATE
-
-DEFAULTS = {"learning_rate": {"sgd": 1e-2, "sgd_momentum": 1e-2, "sgd_nesterov": 1e-2, "adagrad": 1e-2,
-                              "rmsprop": 1e-2, "rmsprop_nesterov": 1e-3, "adam": 1e-3, "adamw": 1e-3,
-                              "amsgrad": 1e-3, "adamax": 2e-3, "adadelta": 1.0, "nadam": 2e-3}}
+from checks.optim import ADAPTIVE, DEFAULTS, HYPER, STATE
 
 
 def _wrapper(name, body):
@@ -21,13 +17,14 @@ def _wrapper(name, body):
             f"    return _reference_{name}(w, dw, config)\n")
 
 
-def falsy_default(name, key, default):
+def falsy_default(name, key, default=None):
+    """`config.get(key) or default`: a deliberate 0 becomes the default (the spec's unless given)."""
+    default = DEFAULTS[name][key] if default is None else default
     return _wrapper(name, f"    config[{key!r}] = config.get({key!r}) or {default!r}\n")
 
 
 def wrong_default(name):
-    key = "learning_rate"
-    return _wrapper(name, f"    config.setdefault({key!r}, {DEFAULTS[key][name] * 10!r})\n")
+    return _wrapper(name, f"    config.setdefault('learning_rate', {DEFAULTS[name]['learning_rate'] * 10!r})\n")
 
 
 def dropped_state(name):
@@ -35,8 +32,7 @@ def dropped_state(name):
 
 
 def large_epsilon(name):
-    default = 1e-7 if name == "adagrad" else 1e-8
-    return _wrapper(name, f"    config['epsilon'] = 100 * config.get('epsilon', {default!r})\n")
+    return _wrapper(name, f"    config['epsilon'] = 100 * config.get('epsilon', {DEFAULTS[name]['epsilon']!r})\n")
 
 
 # Adadelta's ε sits in both roots, so scaling it barely shows; ε outside the roots does.
@@ -60,7 +56,7 @@ def _for(name):
         # sgd has no state to drop: its trajectory check catches a wrong default as well.
         f"optim.{name}: teacher-forced trajectory": dropped_state(name) if STATE[name] else wrong_default(name),
         f"optim.{name}: learning rate 0 leaves w unchanged":
-            falsy_default(name, "learning_rate", DEFAULTS["learning_rate"][name]),
+            falsy_default(name, "learning_rate"),
     }
     if name in ADAPTIVE:
         entries[f"optim.{name}: tiny gradients, where ε dominates"] = \
@@ -70,10 +66,10 @@ def _for(name):
 
 KNOWN_WRONG = {k: v for name in HYPER for k, v in _for(name).items()}
 KNOWN_WRONG.update({
-    "optim.sgd_momentum: momentum 0 is SGD": falsy_default("sgd_momentum", "momentum", 0.9),
-    "optim.sgd_nesterov: momentum 0 is SGD": falsy_default("sgd_nesterov", "momentum", 0.9),
-    "optim.adamw: weight decay 0 is Adam": falsy_default("adamw", "weight_decay", 1e-2),
-    "optim.adam: β₁ = 0 is RMSProp with bias correction": falsy_default("adam", "beta1", 0.9),
+    "optim.sgd_momentum: momentum 0 is SGD": falsy_default("sgd_momentum", "momentum"),
+    "optim.sgd_nesterov: momentum 0 is SGD": falsy_default("sgd_nesterov", "momentum"),
+    "optim.adamw: weight decay 0 is Adam": falsy_default("adamw", "weight_decay"),
+    "optim.adam: β₁ = 0 is RMSProp with bias correction": falsy_default("adam", "beta1"),
     **{f"optim.{name}: scaling the gradients leaves the steps unchanged (ε = 0)":
        falsy_default(name, "epsilon", 1e-3) for name in ("adagrad", "rmsprop", "adam")},
 })
