@@ -5,6 +5,7 @@ the submission is wrong. `ctx.falsify` runs a Hypothesis search with the grading
 keeps the minimal counterexample; `ctx.expect` compares with the oracle and, on a mismatch,
 lets the report name the mistake from checks.mistakes.
 """
+import time
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
@@ -53,8 +54,10 @@ class Context:
     max_examples: int
     seed: int
     accepted: frozenset = frozenset()
+    budget: float = float("inf")     # seconds one check may search (a slow submission still finishes)
     matched_variants: set = field(default_factory=set)
     examples_run: int = 0
+    out_of_time: bool = False
 
     # --- calling the submission ----------------------------------------------------------------
     def call(self, function, *args, returns=None, keep=(), return_args=False, **kwargs):
@@ -115,8 +118,12 @@ class Context:
         reported on the input that caused it; other failures on Hypothesis's shrunk input.
         """
         failures, hard = [], []
+        deadline = time.monotonic() + self.budget
 
         def property_(case):
+            if self.examples_run and time.monotonic() > deadline:
+                self.out_of_time = True
+                raise _OutOfTime
             self.examples_run += 1
             try:
                 body(case)
@@ -140,7 +147,9 @@ class Context:
         )(seed(self.seed)(test))
         try:
             test()
-        except (CheckFailure, SandboxError, Exception):
+        except _OutOfTime:
+            pass  # every example that ran passed
+        except Exception:
             if not failures:
                 raise
         if not failures:
@@ -153,6 +162,10 @@ class Context:
         if failure.inputs is None:
             failure.inputs = case
         raise failure
+
+
+class _OutOfTime(Exception):
+    """The check's time budget ran out: the search stops with the examples run so far."""
 
 
 def _sandbox_summary(error):

@@ -17,7 +17,8 @@ from .tolerances import DTYPES
 
 DEFAULT = Path(__file__).with_name("default_profile.toml")
 _SECTIONS = {"settings", "points", "accept", "max_examples"}
-_SETTINGS = {"max_examples": int, "seed": int, "call_timeout": float, "import_timeout": float, "dtype": str}
+_SETTINGS = {"max_examples": int, "seed": int, "call_timeout": float, "import_timeout": float, "dtype": str,
+             "check_budget": float}
 
 
 class ProfileError(Exception):
@@ -31,6 +32,7 @@ class Profile:
     call_timeout: float
     import_timeout: float
     dtype: str = "float64"
+    check_budget: float = 30.0
     points: dict = field(default_factory=dict)        # function -> points
     accept: dict = field(default_factory=dict)        # function -> variant names
     examples: dict = field(default_factory=dict)      # function or check id -> max_examples
@@ -82,8 +84,9 @@ def _build(data, functions, source):
             if value not in DTYPES:
                 raise ProfileError(f"profile {source}: dtype must be one of {list(DTYPES)}, not {value!r}")
             continue
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise ProfileError(f"profile {source}: setting {key!r} must be a non-negative number")
+        least = "non-negative" if key == "seed" else "positive"
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or (value == 0 and key != "seed"):
+            raise ProfileError(f"profile {source}: setting {key!r} must be a {least} number")
     for name, value in data.get("points", {}).items():
         _known_function(name, functions, source, "points")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
@@ -103,6 +106,7 @@ def _build(data, functions, source):
         max_examples=int(settings.get("max_examples", 20)), seed=int(settings.get("seed", 0)),
         call_timeout=float(settings.get("call_timeout", 5.0)),
         import_timeout=float(settings.get("import_timeout", 20.0)), dtype=settings.get("dtype", "float64"),
+        check_budget=float(settings.get("check_budget", 30.0)),
         points=dict(data.get("points", {})), accept={k: list(v) for k, v in data.get("accept", {}).items()},
         examples=dict(data.get("max_examples", {})), source=source)
 

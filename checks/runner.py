@@ -148,7 +148,7 @@ def _grade_part(submission, profile, shares, replay_prefix, check_ids):
 def _run_one(c, box, profile, max_score, replay_prefix):
     max_examples = profile.max_examples_for(c)
     ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
-                  profile.accepted(c.function))
+                  profile.accepted(c.function), profile.check_budget)
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
                 seed=profile.seed, max_examples=max_examples)
@@ -159,9 +159,14 @@ def _run_one(c, box, profile, max_score, replay_prefix):
         if name not in box.functions(module):
             raise SandboxError("missing", f"the submission has no function {name} in {module}")
         c.run(ctx)
+        notes = []
         if ctx.matched_variants:
-            summary = "matches the documented variant " + ", ".join(
-                sorted(ctx.matched_variants)) + ", which this profile accepts"
+            notes.append("matches the documented variant " + ", ".join(sorted(ctx.matched_variants))
+                         + ", which this profile accepts")
+        if ctx.out_of_time:
+            notes.append(f"searched {ctx.examples_run} examples: the check's {profile.check_budget:g} s "
+                         f"budget ran out (a faster implementation gets the full search)")
+        summary = "; ".join(notes)
     except CheckFailure as failure:
         status, summary, details = "failed", failure.summary, _failure_details(failure)
     except SandboxError as error:

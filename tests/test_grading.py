@@ -94,6 +94,14 @@ def test_a_hang_fails_its_function_and_the_rest_is_graded():
     assert any("within 1 s" in r.summary for r in report.results if r.function == "optim.sgd")
 
 
+def test_a_slow_submission_is_graded_within_the_check_budget(tmp_path):
+    slow = "import time\n\ndef power_decay(lr0, d, epoch):\n    time.sleep(0.2)\n    return lr0 * d**epoch\n"
+    (tmp_path / "schedules.py").write_text(slow)
+    report = grade(resolve(tmp_path), only=["schedules.power_decay"], check_budget=0.5)
+    assert {r.status for r in report.results} == {"passed"}
+    assert all("budget ran out" in r.summary and 1 <= r.examples_run < 8 for r in report.results)
+
+
 def test_a_module_that_hangs_on_import_fails_only_itself():
     report = grade(resolve(BROKEN / "import_hang"), only=["net", "training.num_iterations"], import_timeout=1.0)
     assert {r.status for r in report.results if r.function == "net.mlp_loss"} == {"failed"}

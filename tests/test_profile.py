@@ -1,0 +1,37 @@
+"""Grading profiles: the default is complete, and a broken course profile is refused with a clear reason."""
+import pytest
+
+from checks import profile
+from checks.registry import REGISTRY
+
+
+def test_the_default_profile_gives_points_to_every_checked_function():
+    default = profile.load()
+    assert set(default.points) == {c.function for c in REGISTRY}
+    assert default.accepted("optim.adam") == {"eps_inside"} and default.dtype == "float64"
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[settings]\ncheck_budget = 0\n', "must be a positive number"),
+    ('[settings]\nseed = -1\n', "must be a non-negative number"),
+    ('[settings]\ndtype = "float16"\n', "dtype must be one of"),
+    ('[settings]\nspeed = 2\n', "unknown setting 'speed'"),
+    ('[grading]\n', "unknown section"),
+    ('[points]\n"optim.adamm" = 3\n', "not a graded function"),
+    ('[accept]\n"optim.adam" = ["bias_correction"]\n', "no documented variant"),
+    ('[max_examples]\n"optim.adam" = 0\n', "positive integer"),
+    ('points = [\n', "not valid TOML"),
+])
+def test_a_broken_profile_is_refused(tmp_path, text, words):
+    path = tmp_path / "course.toml"
+    path.write_text(text)
+    with pytest.raises(profile.ProfileError, match=words):
+        profile.load(path)
+
+
+def test_a_course_profile_overlays_the_default(tmp_path):
+    path = tmp_path / "course.toml"
+    path.write_text('[settings]\nmax_examples = 50\n[points]\n"optim.sgd" = 7\n')
+    course = profile.load(path)
+    assert course.max_examples == 50 and course.points["optim.sgd"] == 7
+    assert course.points["optim.adam"] == profile.load().points["optim.adam"] and course.seed == 0
