@@ -85,7 +85,8 @@ def _build(data, functions, source):
                 raise ProfileError(f"profile {source}: dtype must be one of {list(DTYPES)}, not {value!r}")
             continue
         least = "non-negative" if key == "seed" else "positive"
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or (value == 0 and key != "seed"):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or value < 0 or (value == 0 and key != "seed"):
             raise ProfileError(f"profile {source}: setting {key!r} must be a {least} number")
     for name, value in data.get("points", {}).items():
         _known_function(name, functions, source, "points")
