@@ -17,7 +17,7 @@ import checks  # noqa: F401  (fills the registry)
 from checks import runner
 from checks.profile import ProfileError, load
 from reporting import FORMATS, gradescope, render
-from sandbox import SubmissionError, resolve
+from sandbox import SubmissionError, check_account, resolve
 
 
 class UsageError(Exception):
@@ -37,6 +37,9 @@ def parse_args(argv):
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout")
     parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                         help="grader processes, each with its own worker (default: CPUs, at most 4)")
+    parser.add_argument("--worker-user", metavar="USER",
+                        help="run the submission as this unprivileged account (the grader runs as root), "
+                             "so the grader's files can be closed to it")
     parser.add_argument("--fail-under", type=float, metavar="PERCENT",
                         help="exit 1 when the score is below PERCENT of the maximum (for a library's CI)")
     parser.add_argument("--list", action="store_true", help="list the checks (id, points, tolerance) and exit")
@@ -45,6 +48,15 @@ def parse_args(argv):
 
 def default_jobs():
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def check_worker_user(user, submission):
+    if user is None:
+        return
+    try:
+        check_account(user, [submission.root] if submission.layout == "package" else [])
+    except PermissionError as exc:
+        raise UsageError(f"--worker-user: {exc}") from None
 
 
 def build_profile(args):
@@ -93,11 +105,13 @@ def main(argv=None):
             raise UsageError(f"--only {unknown[0]!r} names no module, function or check "
                              f"(see grader.py --list)")
         submission = resolve(args.path)
+        check_worker_user(args.worker_user, submission)
     except (UsageError, SubmissionError) as exc:
         print(f"grader.py: error: {exc}", file=sys.stderr)
         return 2
     try:
-        report = runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=args.jobs)
+        report = runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=args.jobs,
+                              worker_user=args.worker_user)
     finally:
         submission.cleanup()
     print(render(report, args.format, color=args.format == "text" and sys.stdout.isatty()), end="")

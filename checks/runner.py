@@ -95,15 +95,16 @@ def function_points(profile, checks):
             for c in checks}
 
 
-def grade(submission, profile, *, only=(), replay_prefix="", jobs=1):
+def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user=None):
     """Run the selected checks; with jobs > 1, functions are shared among that many grader processes,
     each with its own worker. Every check's search is seeded on its own, so the verdicts do not
-    depend on jobs."""
+    depend on jobs. worker_user: the account the submission runs as (the grader must be root)."""
     checks = select(only)
     shares = function_points(profile, checks)
     started = time.perf_counter()
     parts = _partition(checks, jobs)
-    job = functools.partial(_grade_part, dataclasses.replace(submission, _tmp=None), profile, shares, replay_prefix)
+    job = functools.partial(_grade_part, dataclasses.replace(submission, _tmp=None), profile, shares,
+                            replay_prefix, worker_user)
     if len(parts) == 1:
         outcomes = [job(parts[0])]
     else:
@@ -131,11 +132,12 @@ def _partition(checks, jobs):
     return [[c.id for c in checks if c.function in set(part)] for part in parts]
 
 
-def _grade_part(submission, profile, shares, replay_prefix, check_ids):
+def _grade_part(submission, profile, shares, replay_prefix, worker_user, check_ids):
     """(results, notes, calls, restarts) of the given checks, run through one worker."""
     by_id = {c.id: c for c in REGISTRY}
     results = []
-    with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout) as box:
+    with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout,
+                 user=worker_user) as box:
         for check_id in check_ids:
             c = by_id[check_id]
             results.append(_run_one(c, box, profile, shares[c.id], replay_prefix))

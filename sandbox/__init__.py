@@ -2,7 +2,8 @@
 
 Knows how to import and call a submission safely; knows nothing of formulas or grading.
 """
-from .client import Handle, Reply, RngSeed, Sandbox, SandboxError
+from .client import Handle, Reply, RngSeed, Sandbox, SandboxError, check_account
 from .submission import Submission, SubmissionError, resolve
 
-__all__ = ["Handle", "Reply", "RngSeed", "Sandbox", "SandboxError", "Submission", "SubmissionError", "resolve"]
+__all__ = ["Handle", "Reply", "RngSeed", "Sandbox", "SandboxError", "Submission", "SubmissionError", "check_account",
+           "resolve"]

@@ -10,7 +10,9 @@ on that function fails at once ("dead"), so one hang costs one timeout, not one 
 A worker that dies is restarted on the next call; a function that kills it twice is dead.
 """
 import os
+import pwd
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,7 +53,8 @@ class Reply:
 
 class Sandbox:
     def __init__(self, submission, *, call_timeout=5.0, import_timeout=20.0,
-                 memory_bytes=4 * 2**30, blocked=BLOCKED_IMPORTS):
+                 memory_bytes=4 * 2**30, blocked=BLOCKED_IMPORTS, user=None):
+        """user: run the worker as this (unprivileged) account; the grader must then run as root."""
         self.submission = submission
         self.call_timeout, self.import_timeout = call_timeout, import_timeout
         self.memory_bytes, self.blocked = memory_bytes, tuple(blocked)
@@ -61,8 +64,23 @@ class Sandbox:
         self._dead = {}          # (module, function) -> SandboxError
         self._crashes = {}
         self._workdir = tempfile.TemporaryDirectory(prefix="dlgrade-worker-")
+        self._worker, self._account = WORKER, {}
+        if user is not None:
+            self._run_as(user)
         self.calls = 0
         self.restarts = 0
+
+    def _run_as(self, user):
+        """The worker runs as `user` from its scratch folder, with its own copy of its two files, so
+        the grader's folder can be closed to it (chmod -R go-rwx)."""
+        account = check_account(user, [self.submission.root] if self.submission.layout == "package" else [])
+        scratch = Path(self._workdir.name)
+        for name in ("worker.py", "protocol.py"):
+            shutil.copy(WORKER.with_name(name), scratch / name)
+        for path in (scratch, *scratch.iterdir()):
+            os.chown(path, account.pw_uid, account.pw_gid)
+        self._worker = scratch / "worker.py"
+        self._account = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
 
     # --- lifecycle ----------------------------------------------------------------------
     def __enter__(self):
@@ -77,10 +95,11 @@ class Sandbox:
 
     def _start(self):
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   DLGRADE_WORKER_MEMORY_BYTES=str(self.memory_bytes), DLGRADE_WORKER_CWD=self._workdir.name)
+                   DLGRADE_WORKER_MEMORY_BYTES=str(self.memory_bytes), DLGRADE_WORKER_CWD=self._workdir.name,
+                   HOME=self._workdir.name)
         self._process = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=env, start_new_session=True, cwd=self._workdir.name)
+            [sys.executable, "-I", str(self._worker)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=env, start_new_session=True, cwd=self._workdir.name, **self._account)
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._process.stdout, selectors.EVENT_READ)
         self._loaded = {}
@@ -217,6 +236,32 @@ class Sandbox:
                 self._exchange({"op": "drop_handles"}, self.call_timeout, {})
             except SandboxError:
                 pass
+
+
+def check_account(user, readable=()):
+    """The passwd entry of `user` if a worker can run as it and read `readable`; PermissionError saying why not."""
+    if os.geteuid() != 0:
+        raise PermissionError("running the worker as another user needs the grader to run as root")
+    try:
+        account = pwd.getpwnam(user) if isinstance(user, str) else pwd.getpwuid(user)
+    except KeyError:
+        raise PermissionError(f"no account {user!r}") from None
+    try:
+        probe = subprocess.run([sys.executable, "-I", "-c", "import numpy"], user=account.pw_uid,
+                               group=account.pw_gid, extra_groups=[], cwd="/", capture_output=True, timeout=60)
+        failed = probe.returncode != 0
+    except OSError:
+        failed = True
+    if failed:
+        raise PermissionError(f"account {account.pw_name!r} cannot run {sys.executable} with NumPy: make the "
+                              f"interpreter and its site-packages readable by it")
+    for path in readable:
+        probe = subprocess.run([sys.executable, "-I", "-c", "import os, sys; os.listdir(sys.argv[1])", str(path)],
+                               user=account.pw_uid, group=account.pw_gid, extra_groups=[], cwd="/",
+                               capture_output=True, timeout=60)
+        if probe.returncode != 0:
+            raise PermissionError(f"account {account.pw_name!r} cannot read the submission at {path}")
+    return account
 
 
 def _mark_callables(value, callbacks):

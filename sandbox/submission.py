@@ -96,6 +96,7 @@ def _strip_magics(source):
 def _from_zip(path):
     tmp = tempfile.TemporaryDirectory(prefix="dlgrade-zip-")
     target = Path(tmp.name)
+    target.chmod(0o755)  # readable by a worker that runs as another user
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()

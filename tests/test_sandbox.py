@@ -1,12 +1,15 @@
 """The sandbox: plain data only on the wire, and every way a submission can misbehave is contained."""
 import json
+import pwd
 import struct
+import tempfile
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sandbox import RngSeed, Sandbox, SandboxError, SubmissionError, protocol, resolve
+from sandbox import RngSeed, Sandbox, SandboxError, SubmissionError, check_account, protocol, resolve
 
 SOURCE = '''
 import os, sys, time
@@ -227,3 +230,44 @@ def test_unusable_paths_are_usage_errors(tmp_path, name, words):
         (tmp_path / name).write_text("hello")
     with pytest.raises(SubmissionError, match=words):
         resolve(tmp_path / name)
+
+
+def _nobody_can_run_python():
+    try:
+        check_account("nobody")
+        return True
+    except PermissionError:
+        return False
+
+
+@pytest.mark.skipif(not _nobody_can_run_python(), reason="needs root and an interpreter the account nobody can run")
+def test_a_worker_run_as_nobody_cannot_read_or_change_the_graders_files():
+    with tempfile.TemporaryDirectory() as place:
+        _run_as_nobody(Path(place))
+
+
+def _run_as_nobody(tmp_path):
+    secret = tmp_path / "answers.txt"
+    secret.write_text("the oracle's outputs")
+    secret.chmod(0o600)
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "mod.py").write_text(
+        f"import os\ndef peek():\n    return open({str(secret)!r}).read()\n"
+        f"def scribble():\n    open({str(tmp_path / 'planted.py')!r}, 'w').write('x = 1')\n"
+        "def who():\n    return os.getuid()\n")
+    folder.chmod(0o755)
+    tmp_path.chmod(0o755)
+    with Sandbox(resolve(folder), user="nobody") as sandbox:
+        assert sandbox.call("mod", "who").value == pwd.getpwnam("nobody").pw_uid
+        for function in ("peek", "scribble"):
+            with pytest.raises(SandboxError, match="PermissionError"):
+                sandbox.call("mod", function)
+    assert not (tmp_path / "planted.py").exists()
+
+
+def test_an_account_that_cannot_run_the_worker_is_refused_up_front():
+    if _nobody_can_run_python():
+        pytest.skip("here nobody can run the interpreter: the test above runs instead")
+    with pytest.raises(PermissionError, match="needs the grader to run as root|cannot run"):
+        check_account("nobody")
