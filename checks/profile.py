@@ -18,7 +18,7 @@ from .tolerances import DTYPES
 DEFAULT = Path(__file__).with_name("default_profile.toml")
 _SECTIONS = {"settings", "points", "accept", "max_examples"}
 _SETTINGS = {"max_examples": int, "seed": int, "call_timeout": float, "import_timeout": float, "dtype": str,
-             "check_budget": float}
+             "check_budget": float, "show_expected": bool}
 
 
 class ProfileError(Exception):
@@ -33,6 +33,7 @@ class Profile:
     import_timeout: float
     dtype: str = "float64"
     check_budget: float = 30.0
+    show_expected: bool = True
     points: dict = field(default_factory=dict)        # function -> points
     accept: dict = field(default_factory=dict)        # function -> variant names
     examples: dict = field(default_factory=dict)      # function or check id -> max_examples
@@ -84,6 +85,10 @@ def _build(data, functions, source):
             if value not in DTYPES:
                 raise ProfileError(f"profile {source}: dtype must be one of {list(DTYPES)}, not {value!r}")
             continue
+        if _SETTINGS[key] is bool:
+            if not isinstance(value, bool):
+                raise ProfileError(f"profile {source}: setting {key!r} must be true or false")
+            continue
         least = "non-negative" if key == "seed" else "positive"
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not number or value < 0 or (value == 0 and key != "seed"):
@@ -107,7 +112,7 @@ def _build(data, functions, source):
         max_examples=int(settings.get("max_examples", 20)), seed=int(settings.get("seed", 0)),
         call_timeout=float(settings.get("call_timeout", 5.0)),
         import_timeout=float(settings.get("import_timeout", 20.0)), dtype=settings.get("dtype", "float64"),
-        check_budget=float(settings.get("check_budget", 30.0)),
+        check_budget=float(settings.get("check_budget", 30.0)), show_expected=settings.get("show_expected", True),
         points=dict(data.get("points", {})), accept={k: list(v) for k, v in data.get("accept", {}).items()},
         examples=dict(data.get("max_examples", {})), source=source)
 

@@ -171,6 +171,9 @@ def _run_one(c, box, profile, max_score, replay_prefix):
         summary = "; ".join(notes)
     except CheckFailure as failure:
         status, summary, details = "failed", failure.summary, _failure_details(failure)
+        if isinstance(failure, Mismatch) and not profile.show_expected:
+            summary = f"{failure.label or 'the result'} is wrong on this input"
+            del details["expected"]
     except SandboxError as error:
         status = error.kind if error.kind in ("not_implemented", "missing") else "failed"
         summary = str(error)

@@ -209,3 +209,12 @@ def test_the_profiles_dtype_picks_the_tolerance_column(tmp_path):
     only = ["optim.sgd: teacher-forced trajectory"]
     assert grade(resolve(tmp_path), only=only).results[0].status == "failed"
     assert grade(resolve(tmp_path), only=only, dtype="float32").results[0].status == "passed"
+
+
+def test_hidden_expected_values_stay_hidden(tmp_path):
+    only = ["optim.adam: teacher-forced trajectory"]
+    shown = grade(resolve(ROOT / "examples" / "submission"), only=only).results[0]
+    hidden = grade(resolve(ROOT / "examples" / "submission"), only=only, show_expected=False).results[0]
+    assert hidden.status == shown.status == "failed" and "expected" in shown.summary
+    assert "expected" not in hidden.summary and "expected" not in hidden.details
+    assert hidden.details["input"] == shown.details["input"] and "no_bias_correction" in hidden.details["diagnosis"]

@@ -15,6 +15,7 @@ def test_the_default_profile_gives_points_to_every_checked_function():
     ('[settings]\ncheck_budget = 0\n', "must be a positive number"),
     ('[settings]\nseed = -1\n', "must be a non-negative number"),
     ('[settings]\ndtype = "float16"\n', "dtype must be one of"),
+    ('[settings]\nshow_expected = 1\n', "true or false"),
     ('[settings]\nspeed = 2\n', "unknown setting 'speed'"),
     ('[grading]\n', "unknown section"),
     ('[points]\n"optim.adamm" = 3\n', "not a graded function"),
