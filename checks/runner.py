@@ -20,7 +20,6 @@ from .tolerances import tolerance
 
 MODULE_ORDER = ("optim", "schedules", "layers", "losses", "init", "gradient_check",
                 "sgd_exercise", "training", "net")
-STATUS_TEXT = {"not_implemented": "not implemented", "missing": "missing"}
 
 
 @dataclass
@@ -63,10 +62,6 @@ class Report:
     @property
     def max_score(self):
         return round(sum(r.max_score for r in self.results), 9)
-
-
-def graded_functions():
-    return {c.function for c in REGISTRY}
 
 
 def select(only=()):

@@ -147,11 +147,6 @@ def decode(header, buffers):
         raise ProtocolError(f"malformed message ({type(exc).__name__})") from None
 
 
-def write_message(stream, message):
-    stream.write(encode(message))
-    stream.flush()
-
-
 def read_exact(read, n):
     """Read n bytes with read(k) -> bytes; raises EOFError when the stream ends first."""
     chunks, left = [], n
