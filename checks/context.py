@@ -8,6 +8,7 @@ lets the report name the mistake from checks.mistakes.
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
 from sandbox import SandboxError
@@ -104,6 +105,13 @@ class Context:
                     return
         raise Mismatch(found, inputs=inputs, got=got, expected=want, oracle=oracle,
                        function=self.function, tol=tol, label=label)
+
+    def require_shape(self, function, out, shape, *, inputs):
+        """out itself, failing clearly unless it is an array of `shape` (a relation computes with it)."""
+        if not isinstance(out, np.ndarray) or out.shape != tuple(shape):
+            what = f"an array of shape {out.shape}" if isinstance(out, np.ndarray) else f"a {type(out).__name__}"
+            self.fail(f"{function} should return out of shape {tuple(shape)}; it returned {what}", inputs=inputs)
+        return out
 
     def fail(self, summary, *, inputs=None, mistake=None):
         """Fail with a sentence; mistake: an id of checks.mistakes ("layers.dropout_forward:p_is_keep")."""

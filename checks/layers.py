@@ -35,12 +35,6 @@ def backward(ctx, name, dout, cache, grads):
     return dict(zip(grads, got if len(grads) > 1 else (got,)))
 
 
-def require_shape(ctx, name, out, shape, inputs):
-    if not isinstance(out, np.ndarray) or out.shape != tuple(shape):
-        what = f"an array of shape {out.shape}" if isinstance(out, np.ndarray) else f"a {type(out).__name__}"
-        ctx.fail(f"layers.{name} should return out of shape {tuple(shape)}; it returned {what}", inputs=inputs)
-
-
 def forward_vs_oracle(ctx, name, args, inputs):
     out, _ = forward(ctx, name, *args)
     ctx.expect(out, lambda **m: getattr(oracle, name)(*args, **m)[0], inputs=inputs, label="out")
@@ -62,7 +56,7 @@ def backward_vs_differences(ctx, fwd, bwd, args, dout, grads, inputs):
     """Your backward against central differences of your forward: grads[i] is ∂(Σ out·dout)/∂args[i]."""
     inputs = dict(inputs, dout=dout)
     out, cache = forward(ctx, fwd, *args)
-    require_shape(ctx, fwd, out, dout.shape, inputs)
+    ctx.require_shape(f"layers.{fwd}", out, dout.shape, inputs=inputs)
     got = backward(ctx, bwd, dout, cache, grads)
     for i, grad in enumerate(grads):
         def out_at(value, i=i):
@@ -75,7 +69,7 @@ def elementwise_vs_differences(ctx, name, x, dout):
     """Your <name>_backward against (f(x + h) − f(x − h))/2h of your elementwise <name>_forward."""
     inputs = {"x": x, "dout": dout}
     out, cache = forward(ctx, f"{name}_forward", x)
-    require_shape(ctx, f"{name}_forward", out, x.shape, inputs)
+    ctx.require_shape(f"layers.{name}_forward", out, x.shape, inputs=inputs)
     dx = backward(ctx, f"{name}_backward", dout, cache, ("dx",))["dx"]
     up, down = x + DIFFERENCE_STEP, x - DIFFERENCE_STEP
     rise = np.asarray(forward(ctx, f"{name}_forward", up)[0]) - np.asarray(forward(ctx, f"{name}_forward", down)[0])
@@ -278,7 +272,8 @@ DROPOUT_TEXTBOOK = {"x": np.linspace(0.5, 3.0, 24).reshape(4, 6), "dropout_param
 
 def dropout_out(ctx, case):
     out, cache = forward(ctx, "dropout_forward", case["x"], dict(case["dropout_param"]))
-    require_shape(ctx, "dropout_forward", out, case["x"].shape, {k: case[k] for k in ("x", "dropout_param")})
+    ctx.require_shape("layers.dropout_forward", out, case["x"].shape,
+                      inputs={k: case[k] for k in ("x", "dropout_param")})
     return np.asarray(out, dtype=float), cache
 
 

@@ -161,17 +161,9 @@ def student_forward(ctx, norm, case, **changed):
     return out, cache, after[-1]
 
 
-def checked_out(ctx, function, out, shape, shown):
-    """out, failing clearly unless it is an array of the given shape (relations compute with it)."""
-    if not isinstance(out, np.ndarray) or out.shape != shape:
-        ctx.fail(f"{function} should return out of shape {shape}; got {type(out).__name__} of shape "
-                 f"{np.shape(out)}", inputs=shown)
-    return out
-
-
 def student_out(ctx, norm, case, **changed):
     out = student_forward(ctx, norm, case, **changed)[0]
-    return checked_out(ctx, norm.forward, out, case["x"].shape, inputs(norm, case, **changed))
+    return ctx.require_shape(norm.forward, out, case["x"].shape, inputs=inputs(norm, case, **changed))
 
 
 def forward_result(ctx, norm, case):
@@ -357,7 +349,7 @@ def groupnorm_one_group_is_layernorm(ctx):
         ln_out, _ = ctx.call("layers.layernorm_forward", rows, np.repeat(case["gamma"], spatial),
                              np.repeat(case["beta"], spatial), copy.deepcopy(case["gn_param"]),
                              returns=2, keep=[1])
-        ln_out = checked_out(ctx, "layers.layernorm_forward", ln_out, rows.shape, inputs(GROUPNORM, case))
+        ln_out = ctx.require_shape("layers.layernorm_forward", ln_out, rows.shape, inputs=inputs(GROUPNORM, case))
         ctx.expect(got, ln_out.reshape(x.shape), inputs=inputs(GROUPNORM, case),
                    label="out (expected: your layernorm_forward's)")
     ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=1)), body,
@@ -372,7 +364,8 @@ def groupnorm_group_per_channel_is_instancenorm(ctx):
         got = student_out(ctx, GROUPNORM, case)
         in_out, _ = ctx.call("layers.instancenorm_forward", case["x"].copy(), case["gamma"].copy(),
                              case["beta"].copy(), copy.deepcopy(case["gn_param"]), returns=2, keep=[1])
-        in_out = checked_out(ctx, "layers.instancenorm_forward", in_out, case["x"].shape, inputs(GROUPNORM, case))
+        in_out = ctx.require_shape("layers.instancenorm_forward", in_out, case["x"].shape,
+                                   inputs=inputs(GROUPNORM, case))
         ctx.expect(got, in_out, inputs=inputs(GROUPNORM, case),
                    label="out (expected: your instancenorm_forward's)")
     ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=case["x"].shape[1])),
