@@ -19,10 +19,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import checks  # noqa: E402,F401
-from checks import profile, runner  # noqa: E402
-from reference import layers  # noqa: E402
-from sandbox import Sandbox, resolve  # noqa: E402
+import dlgrade.checks  # noqa: E402,F401
+from dlgrade.checks.engine import runner  # noqa: E402
+from dlgrade.checks.policy import profile  # noqa: E402
+from dlgrade.reference import layers  # noqa: E402
+from dlgrade.sandbox import Sandbox, resolve  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "grading.json"
 

@@ -7,7 +7,7 @@ torch runs on one thread, as NumPy's elementwise kernels do, so the ratio compar
 import numpy as np
 import pytest
 
-from reference import optim
+from dlgrade.reference import optim
 
 torch = pytest.importorskip("torch")
 

@@ -1,9 +1,25 @@
 """Checks: named, Hypothesis-driven properties of every function of the student API.
 
-Importing this package fills checks.registry.REGISTRY, one area module per spec module
-(like array-api-tests). checks.runner.grade runs them on a sandboxed submission.
+    engine/   runs any check and knows no formula: registry, context, compare, runner, strategies, mistakes
+    policy/   what a course tunes: tolerances, profiles (profiles/*.toml, the bundled ones)
+    areas/    one module per spec module (layers_norms: the normalizations): its checks and,
+              beside them, its rows of named mistakes and documented variants
+
+Importing this package fills the registry (engine.registry.REGISTRY) and the mistakes table
+(engine.mistakes.MISTAKES), one area module at a time, in the spec's order.
 """
-from . import gradient_check, init, layers, losses, net, norms, optim, schedules, sgd_exercise, training  # noqa: F401  (they register)
-from .registry import REGISTRY, Check, check
+from .areas import (  # noqa: F401  (they register)
+    gradient_check,
+    init,
+    layers,
+    layers_norms,
+    losses,
+    net,
+    optim,
+    schedules,
+    sgd_exercise,
+    training,
+)
+from .engine.registry import REGISTRY, Check, check
 
 __all__ = ["REGISTRY", "Check", "check"]

@@ -3,10 +3,11 @@ import dataclasses
 import shutil
 from pathlib import Path
 
-import checks  # noqa: F401  (fills the registry)
-from checks import profile, runner
-from checks.mistakes import Mistake
-from sandbox import resolve
+import dlgrade.checks  # noqa: F401  (fills the registry)
+from dlgrade.checks.engine import runner
+from dlgrade.checks.engine.mistakes import Mistake
+from dlgrade.checks.policy import profile
+from dlgrade.sandbox import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference"

@@ -6,10 +6,10 @@ import pkgutil
 
 import pytest
 
-import checks  # noqa: F401  (fills the registry)
+import dlgrade.checks  # noqa: F401  (fills the registry)
 import tests.known_wrong as known_wrong_package
-from checks import mistakes
-from checks.registry import REGISTRY
+from dlgrade.checks.engine import mistakes
+from dlgrade.checks.engine.registry import REGISTRY
 from tests.grading import failing, grade, mistake_source, reference_with
 
 pytestmark = pytest.mark.slow

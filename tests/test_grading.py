@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from sandbox import resolve
+from dlgrade.sandbox import resolve
 from tests.grading import ALTERNATIVE, BROKEN, REFERENCE, ROOT, failing, grade
 
 pytestmark = pytest.mark.slow

@@ -1,8 +1,8 @@
 """Grading profiles: the default is complete, and a broken course profile is refused with a clear reason."""
 import pytest
 
-from checks import profile
-from checks.registry import REGISTRY
+from dlgrade.checks.engine.registry import REGISTRY
+from dlgrade.checks.policy import profile
 
 
 def test_the_default_profile_gives_points_to_every_checked_function():

@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from reference import sgd_exercise as ex
-from reference.gradient_check import eval_numerical_gradient
+from dlgrade.reference import sgd_exercise as ex
+from dlgrade.reference.gradient_check import eval_numerical_gradient
 
 W = np.array([0.0, 1.0, 0.5])
 X = np.array([[1.0, 2.0], [-2.0, 5.0], [0.0, 1.0]])

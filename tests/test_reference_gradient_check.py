@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from reference.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from dlgrade.reference.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 
 RNG = np.random.default_rng(0)
 A = RNG.normal(size=(4, 4))

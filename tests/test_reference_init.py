@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from reference import init
+from dlgrade.reference import init
 
 ALPHA = 1e-6
 FANS = [(64, 32), (200, 100), (500, 3), (7, 400)]

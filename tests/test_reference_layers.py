@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 from scipy.stats import binomtest
 
-from reference import layers as L
-from reference._core import layers as core
-from reference.gradient_check import eval_numerical_gradient_array
+from dlgrade.reference import layers as L
+from dlgrade.reference._core import layers as core
+from dlgrade.reference.gradient_check import eval_numerical_gradient_array
 
 TOL = {"rtol": 1e-7, "atol": 1e-7}
 # Central differences (h = 1e-5): truncation h²·|f'''| plus rounding ~1e-16·|f|/h.

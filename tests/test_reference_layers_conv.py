@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from reference import layers as L
-from reference.gradient_check import eval_numerical_gradient_array
+from dlgrade.reference import layers as L
+from dlgrade.reference.gradient_check import eval_numerical_gradient_array
 
 TOL = {"rtol": 1e-7, "atol": 1e-7}
 # Conv and pooling are piecewise linear in each argument, so central differences only carry

@@ -5,9 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from reference import losses
-from reference._core import losses as core
-from reference.gradient_check import eval_numerical_gradient
+from dlgrade.reference import losses
+from dlgrade.reference._core import losses as core
+from dlgrade.reference.gradient_check import eval_numerical_gradient
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from reference import net
-from reference.gradient_check import eval_numerical_gradient
+from dlgrade.reference import net
+from dlgrade.reference.gradient_check import eval_numerical_gradient
 
 torch = pytest.importorskip("torch")
 

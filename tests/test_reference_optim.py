@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference import optim
+from dlgrade.reference import optim
 
 torch = pytest.importorskip("torch")
 

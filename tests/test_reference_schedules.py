@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference import schedules
+from dlgrade.reference import schedules
 
 torch = pytest.importorskip("torch")
 

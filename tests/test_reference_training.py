@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference import training
+from dlgrade.reference import training
 
 SIZES = st.tuples(st.integers(0, 20), st.integers(1, 200), st.integers(1, 64))
 

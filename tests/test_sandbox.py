@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sandbox import RngSeed, Sandbox, SandboxError, SubmissionError, check_account, protocol, resolve
+from dlgrade.sandbox import RngSeed, Sandbox, SandboxError, SubmissionError, check_account, protocol, resolve
 
 SOURCE = '''
 import os, sys, time
@@ -45,7 +45,7 @@ def calls_back(f, x):
 def draws(rng):
     return rng.normal(size=3)
 def steal():
-    import reference
+    import dlgrade.reference as reference
 def exits():
     sys.exit(0)
 '''

@@ -6,7 +6,7 @@ Each is a realistic bug, written as a wrapper of the reference rule it is append
 - state dropped between calls (the first step is right, the second is not);
 - ε one hundred times too large (visible only where ε dominates).
 """
-from checks.optim import ADAPTIVE, DEFAULTS, HYPER, STATE
+from dlgrade.checks.areas.optim import ADAPTIVE, DEFAULTS, HYPER, STATE
 
 
 def _wrapper(name, body):

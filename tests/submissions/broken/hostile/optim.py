@@ -5,9 +5,8 @@ import sys
 import numpy as np
 
 try:
-    import checks  # noqa: F401
-    import reference
-    ORACLE = reference
+    import dlgrade.reference
+    ORACLE = dlgrade.reference
 except ImportError:
     ORACLE = None
 

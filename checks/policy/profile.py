@@ -1,6 +1,6 @@
 """Grading profiles: one small TOML file sets points, accepted variants and example counts.
 
-The bundled default is checks/default_profile.toml. A course's own profile lists only what
+The bundled default is checks/policy/profiles/default.toml. A course's own profile lists only what
 it changes; everything else comes from the default.
 """
 import sys
@@ -12,10 +12,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from . import mistakes
+from ..engine import mistakes
 from .tolerances import DTYPES
 
-DEFAULT = Path(__file__).with_name("default_profile.toml")
+PROFILES = Path(__file__).with_name("profiles")
+DEFAULT = PROFILES / "default.toml"
 _SECTIONS = {"settings", "points", "accept", "max_examples"}
 _SETTINGS = {"max_examples": int, "seed": int, "call_timeout": float, "import_timeout": float, "dtype": str,
              "check_budget": float, "show_expected": bool}

@@ -9,7 +9,7 @@ prints it, and a third-party library is run through the same rows by an adapter.
 """
 from dataclasses import dataclass
 
-from .tolerances import TOLERANCES
+from ..policy.tolerances import TOLERANCES
 
 KINDS = ("oracle", "metamorphic", "gradient", "statistical", "exercise", "edge")
 

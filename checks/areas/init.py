@@ -15,13 +15,31 @@ import numpy as np
 from hypothesis import strategies as st
 from scipy import stats
 
-from reference import init as oracle
-from sandbox import RngSeed
+from dlgrade.reference import init as oracle
+from dlgrade.sandbox import RngSeed
 
-from . import mistakes
-from .registry import check
-from .strategies import seeds
-from .tolerances import FALSE_ALARM_RATE
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import seeds
+from ..policy.tolerances import FALSE_ALARM_RATE
+from ..engine import mistakes
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("init.xavier_normal",
+          ("variance_as_std", "uses 2/(fan_in+fan_out) as the standard deviation; it is the variance",
+           {"no_sqrt": True})),
+    *rows("init.xavier_uniform",
+          ("normal_std_as_bound", "uses √(2/(fan_in+fan_out)) as the bound; the uniform bound is "
+                                  "√(6/(fan_in+fan_out))", {"bound_as_std": True})),
+    *rows("init.he_normal",
+          ("fan_out", "scales by fan_out; He uses √(2/fan_in)", {"fan": "out"}),
+          ("fan_avg", "scales by the average fan; He uses √(2/fan_in)", {"fan": "avg"})),
+    *rows("init.lecun_normal",
+          ("variance_as_std", "uses 1/fan_in as the standard deviation; it is the variance",
+           {"no_sqrt": True})),
+]
 
 FANS = (100, 400)          # 40 000 entries; σ of the four initialisers: 0.063, 0.063 (uniform), 0.141, 0.1
 STAT_SEED = 20_240_601
@@ -118,6 +136,7 @@ def _register(name):
             return
         ctx.fail(f"{found}; W's std is {std:.4g}", inputs=inputs,
                  mistake=closest_mistake(function, fan_in, fan_out, std))
+
 
 for _name in INITIALISERS:
     _register(_name)

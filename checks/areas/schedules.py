@@ -8,10 +8,21 @@ epochs and drops by drop_rate exactly at the multiples. A Python float, a numpy 
 import numpy as np
 from hypothesis import strategies as st
 
-from reference import schedules as oracle
+from dlgrade.reference import schedules as oracle
 
-from .registry import check
-from .strategies import floats
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import floats
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("schedules.step_decay",
+          ("no_floor", "uses epoch/epochs_drop without rounding down: the rate must drop in steps",
+           {"floor": False})),
+    *rows("schedules.inverse_sqrt_decay",
+          ("no_sqrt", "divides by epoch instead of √epoch", {"sqrt": False})),
+]
 
 MONOTONE_EPOCHS = 12
 
@@ -109,4 +120,5 @@ def step_windows(ctx):
         end = start + size
         ctx.expect(rate(ctx, "step_decay", at(end)), case["drop_rate"] * at_start, inputs=at(end),
                    label=f"drop_rate × the rate at epoch {start}, the rate")
+
     ctx.falsify(windows, body, examples=[{"lr0": 0.1, "drop_rate": 0.5, "epochs_drop": 3, "window": 1}])

@@ -8,12 +8,33 @@ logistic to swapping the class labels (z → −z, y → 1 − y).
 import numpy as np
 from hypothesis import strategies as st
 
-from reference import losses as oracle
-from reference.gradient_check import eval_numerical_gradient
+from dlgrade.reference import losses as oracle
+from dlgrade.reference.gradient_check import eval_numerical_gradient
 
-from .registry import check
-from .strategies import arrays, floats, labels, signs
-from .tolerances import DIFFERENCE_STEP
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import arrays, floats, labels, signs
+from ..policy.tolerances import DIFFERENCE_STEP
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("losses.softmax_loss",
+          ("unstable", "exponentiates raw scores without subtracting the row maximum: overflows for large "
+                       "scores", {"stable": False}),
+          ("sum_not_mean", "sums over the batch; the loss and its gradient are means over N", {"mean": False})),
+    *rows("losses.logistic_loss",
+          ("unstable", "computes log σ(z) and log(1−σ(z)) directly: infinite for large |z|; use "
+                       "log(1 + e^z) in a stable form", {"stable": False}),
+          ("sum_not_mean", "sums over the batch; the loss and its gradient are means over N", {"mean": False})),
+    *rows("losses.mse_loss",
+          ("missing_half", "leaves out the ½: the spec's loss is (1/2N)Σ‖pred − y‖²", {"half": False}),
+          ("mean_over_elements", "divides by every element (N·D); the spec divides by the N rows",
+           {"mean_over_elements": True})),
+    *rows("losses.l2_regularization",
+          ("missing_half", "leaves out the ½: the penalty is (λ/2m)‖W‖² with gradient (λ/m)W",
+           {"half": False})),
+]
 
 
 def _quiet(function, *args, **mistake):
@@ -260,4 +281,5 @@ def l1_zero_subgradient(ctx):
 def l1_gradient(ctx):
     away_from_zero = penalties(max_side=3).map(
         lambda case: dict(case, W=case["W"] + np.where(case["W"] >= 0, 0.1, -0.1)))
+
     ctx.falsify(away_from_zero, lambda case: _matches_finite_differences(ctx, "l1_regularization", case, "dW"))

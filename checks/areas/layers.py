@@ -6,20 +6,54 @@ backward on the same inputs, and with central finite differences of the submissi
 (independent of the oracle). Dropout's mask depends on how a submission draws random numbers, so
 its checks are structural (outputs 0 or x/(1−p), the backward reusing the forward's mask) and
 statistical (binomial test of the kept fraction, z-test of the mean) at α = 1e-6 with fixed seeds.
-Normalization layers are checked in checks/norms.py.
+Normalization layers are checked in checks/areas/layers_norms.py.
 """
 import numpy as np
 from hypothesis import strategies as st
 from scipy import stats
 
-from reference import layers as oracle
-from reference._core.conv import output_size
-from reference.gradient_check import eval_numerical_gradient_array
+from dlgrade.reference import layers as oracle
+from dlgrade.reference._core.conv import output_size
+from dlgrade.reference.gradient_check import eval_numerical_gradient_array
 
-from .compare import difference
-from .registry import check
-from .strategies import arrays, floats, seeds, shapes
-from .tolerances import DIFFERENCE_STEP, FALSE_ALARM_RATE
+from ..engine.compare import difference
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import arrays, floats, seeds, shapes
+from ..policy.tolerances import DIFFERENCE_STEP, FALSE_ALARM_RATE
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("layers.relu_backward",
+          ("grad_at_zero", "passes the gradient where x = 0; ReLU'(0) = 0 in the spec",
+           {"grad_at_zero": 1.0})),
+    *rows("layers.sigmoid_backward",
+          ("derivative_of_input", "uses x(1−x) of the input; σ'(x) = σ(x)(1−σ(x)) of the output",
+           {"derivative_from": "input"})),
+    *rows("layers.tanh_backward",
+          ("not_squared", "uses 1 − tanh(x); the derivative is 1 − tanh²(x)", {"squared": False})),
+    *rows("layers.dropout_forward",
+          ("not_inverted", "does not scale kept units by 1/(1−p) in training (and scales at test time "
+                           "instead); the spec uses inverted dropout", {"inverted": False}),
+          ("p_is_keep", "keeps units with probability p; p is the probability of dropping a unit",
+           {"p_is_keep": True})),
+    *rows("layers.dropout_backward",
+          ("unscaled", "multiplies by the mask but not by 1/(1−p)", {"scale": False})),
+    *rows("layers.conv_forward_naive",
+          ("flipped_kernel", "flips the kernel (true convolution); layers compute the cross-correlation",
+           {"flip_kernel": True})),
+    *rows("layers.max_pool_backward_naive",
+          ("ties_to_all", "sends the gradient to every maximum of a window; only the first maximum "
+                          "(row-major) gets it", {"ties": "all"}),
+          ("ties_to_last", "sends the gradient to the last maximum of a window; the first one gets it",
+           {"ties": "last"})),
+    *rows("layers.avg_pool_backward_naive",
+          ("not_divided", "does not divide the gradient by the window size", {"divide": False})),
+    *rows("layers.conv1d_full",
+          ("correlation", "computes the correlation (kernel not flipped); z_i = Σ_j w_j x_{i−j+1} "
+                          "flips it", {"correlate": True})),
+]
 
 # --- calling the submission -------------------------------------------------------------------
 
@@ -520,3 +554,4 @@ def max_pool_ties(ctx):
     ctx.falsify(pool_cases(elements=st.sampled_from([-1.0, 0.0, 1.0])), lambda case: backward_vs_oracle(
         ctx, "max_pool_forward_naive", "max_pool_backward_naive", (case["x"], case["pool_param"]), case["dout"],
         ("dx",), pool_inputs(case)), examples=[POOL_TEXTBOOK])
+

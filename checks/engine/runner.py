@@ -11,12 +11,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from sandbox import Sandbox, SandboxError
+from dlgrade.sandbox import Sandbox, SandboxError
 
+from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Mismatch
 from .registry import REGISTRY
-from .tolerances import tolerance
 
 MODULE_ORDER = ("optim", "schedules", "layers", "losses", "init", "gradient_check",
                 "sgd_exercise", "training", "net")

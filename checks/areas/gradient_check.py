@@ -8,11 +8,25 @@ is exactly c·h², so dividing h by 10 divides the error by 100 (a forward diffe
 import numpy as np
 from hypothesis import strategies as st
 
-from reference import gradient_check as oracle
+from dlgrade.reference import gradient_check as oracle
 
-from .compare import difference
-from .registry import check
-from .strategies import arrays, floats, shapes, signs
+from ..engine.compare import difference
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import arrays, floats, shapes, signs
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("gradient_check.eval_numerical_gradient",
+          ("forward_difference", "uses the forward difference (f(x+h) − f(x))/h, error O(h); the central "
+                                 "difference (f(x+h) − f(x−h))/2h has error O(h²)", {"scheme": "forward"}),
+          ("not_restored", "leaves x perturbed on return; restore each entry after perturbing it",
+           {"restore": False})),
+    *rows("gradient_check.eval_numerical_gradient_array",
+          ("forward_difference", "uses the forward difference; use (f(x+h) − f(x−h))/2h",
+           {"scheme": "forward"})),
+]
 
 NOT_RESTORED = "gradient_check.eval_numerical_gradient:not_restored"
 STEPS = st.sampled_from([None, 1e-5, 1e-4, 1e-3])  # None: the call leaves h to its default
@@ -183,6 +197,7 @@ REL_ERROR_EDGES = [
 
 @check("gradient_check.rel_error", "the 1e-8 floor and zeros", points=1, tol="float64", kind="edge",
        doc="rel_error(0, 0) = 0, |a| + |b| below 1e-8 is floored at 1e-8, the ratio is taken per entry")
+
 def rel_error_edges(ctx):
     for case in REL_ERROR_EDGES:
         _expect_rel_error(ctx, case)

@@ -10,10 +10,67 @@ import copy
 import numpy as np
 from hypothesis import strategies as st
 
-from reference import optim as oracle
+from dlgrade.reference import optim as oracle
 
-from .registry import check
-from .strategies import arrays, floats, magnitudes, shapes
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import arrays, floats, magnitudes, shapes
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("optim.sgd_momentum",
+          ("ema", "uses the moving-average form v ← μv + (1−μ)g, w ← w − ηv; the spec's velocity is "
+                  "v ← μv − ηg, w ← w + v", {"form": "ema"}),
+          ("torch_buffer", "stores torch's buffer b ← μb + g (w ← w − ηb) as the velocity; the spec's "
+                           "velocity is v = −η·b", {"form": "torch_buffer"}),
+          ("positive_velocity", "keeps the velocity with the opposite sign (v ← μv + ηg, w ← w − v); the "
+                                "spec's velocity is v ← μv − ηg, w ← w + v", {"form": "positive_velocity"}),
+          ("ascent", "subtracts the velocity (w ← w − v with v ← μv − ηg): the step goes uphill",
+           {"form": "ascent"})),
+    *rows("optim.sgd_nesterov",
+          ("no_lookahead", "applies plain momentum (w ← w + v'); Nesterov in look-ahead form is "
+                           "w ← w − μv + (1+μ)v'", {"lookahead": False})),
+    *rows("optim.adagrad",
+          ("eps_inside", "adds ε inside the square root, √(r + ε); the spec divides by √r + ε",
+           {"eps_inside": True})),
+    *rows("optim.rmsprop",
+          ("eps_inside", "divides by √(r + ε) (ε inside the root), a documented variant",
+           {"eps_inside": True}, True),
+          ("swapped_decay", "swaps the decay weights: r ← (1−ρ)r + ρg² instead of ρr + (1−ρ)g²",
+           {"swapped_decay": True})),
+    *rows("optim.rmsprop_nesterov",
+          ("no_lookahead", "applies w ← w + v' (plain momentum) instead of the look-ahead form "
+                           "w ← w − μv + (1+μ)v'", {"lookahead": False}),
+          ("eps_inside", "divides by √(r + ε) instead of √r + ε", {"eps_inside": True})),
+    *rows("optim.adam",
+          ("no_bias_correction", "leaves out the bias correction m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)",
+           {"bias_correction": False}),
+          ("eps_inside", "divides by √(v̂ + ε) (ε inside the root), a documented variant",
+           {"eps_inside": True}, True),
+          ("eps_hat", "uses Kingma & Ba's 'efficient' form η·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε), which moves ε",
+           {"eps_hat": True})),
+    *rows("optim.adamw",
+          ("coupled_decay", "adds λw to the gradient (Adam with L2); AdamW decays w directly: "
+                            "w ← w − ηλw, then the Adam step", {"decoupled": False}),
+          ("decay_without_lr", "decays with w ← w − λw; the spec scales the decay by η: w ← w − ηλw",
+           {"decay_scaled_by_lr": False})),
+    *rows("optim.amsgrad",
+          ("max_of_corrected", "takes the maximum of the bias-corrected v̂; the spec keeps "
+                               "v_max = max(v_max, v) and corrects it: v_max/(1−β₂ᵗ)", {"max_of_corrected": True})),
+    *rows("optim.adamax",
+          ("eps_in_denominator", "adds ε to the denominator (m/(u + ε)); the spec adds it inside the "
+                                 "max: u ← max(β₂u, |g| + ε)", {"eps_in_denominator": True}),
+          ("no_bias_correction", "leaves out the bias correction η/(1−β₁ᵗ)", {"bias_correction": False})),
+    *rows("optim.adadelta",
+          ("stale_cache", "computes Δ with the running g² of the previous step; update r first",
+           {"stale_cache": True})),
+    *rows("optim.nadam",
+          ("plain_adam", "takes a plain Adam step; Nadam uses m̄ = β₁m/(1−β₁ᵗ⁺¹) + (1−β₁)g/(1−β₁ᵗ)",
+           {"nesterov": False}),
+          ("correction_t", "corrects β₁m with 1−β₁ᵗ; the look-ahead term uses 1−β₁ᵗ⁺¹",
+           {"t_plus_one": False})),
+]
 
 STEPS = 6
 
@@ -212,6 +269,7 @@ def _scale_invariance(name):
     def scale_invariance(ctx):
         cases = _away_from_zero(trajectories(name, st.just(1.0))).map(
             lambda case: dict(case, config=dict(case["config"], epsilon=0.0)))
+
         ctx.falsify(cases, lambda case: _same_steps(ctx, case, name, name, second_grad=lambda g: 10.0 * g))
 
 

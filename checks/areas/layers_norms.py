@@ -14,12 +14,45 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from reference import layers as oracle
-from reference.gradient_check import eval_numerical_gradient_array
+from dlgrade.reference import layers_norms as oracle
+from dlgrade.reference.gradient_check import eval_numerical_gradient_array
 
-from .registry import check
-from .strategies import arrays, floats
-from .tolerances import DIFFERENCE_STEP
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import arrays, floats
+from ..policy.tolerances import DIFFERENCE_STEP
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("layers.batchnorm_forward",
+          ("unbiased_variance", "normalizes with the unbiased variance (N−1); batch norm uses the "
+                                "biased variance (divide by N)", {"ddof": 1}),
+          ("eps_outside_sqrt", "divides by σ + ε; the spec divides by √(σ² + ε)", {"eps_outside_sqrt": True}),
+          ("running_momentum_swapped", "swaps the running-average weights: running ← (1−momentum)·running "
+                                      "+ momentum·batch", {"running_momentum_swapped": True}),
+          ("running_var_unbiased", "updates running_var with the unbiased (N−1) variance (torch's "
+                                   "convention); the spec uses the biased one", {"running_var_unbiased": True}),
+          ("test_uses_batch_stats", "normalizes with the batch's own statistics in test mode; test mode "
+                                    "uses running_mean and running_var", {"test_uses_batch_stats": True})),
+    *rows("layers.batchnorm_backward",
+          ("stats_as_constants", "treats the batch mean and variance as constants (dx = dout·γ/√(σ²+ε)); "
+                                 "they depend on x too", {"through_stats": False})),
+    *rows("layers.layernorm_forward",
+          ("unbiased_variance", "normalizes with the unbiased variance (D−1); use the biased one",
+           {"ddof": 1})),
+    *rows("layers.layernorm_backward",
+          ("stats_as_constants", "treats the row mean and variance as constants; they depend on x too",
+           {"through_stats": False})),
+    *rows("layers.spatial_batchnorm_forward",
+          ("naive_reshape", "reshapes (N, C, H, W) to (−1, C) without moving the channel axis last: "
+                            "transpose to (N, H, W, C) first", {"naive_reshape": True})),
+    *rows("layers.instancenorm_forward",
+          ("unbiased_variance", "normalizes with the unbiased variance; use the biased one", {"ddof": 1})),
+    *rows("layers.groupnorm_forward",
+          ("interleaved_groups", "puts channel c in group c mod G; groups are C/G contiguous channels",
+           {"interleaved_groups": True})),
+]
 
 GRADS = ("dx", "dgamma", "dbeta")
 RUNNING = ("running_mean", "running_var")
@@ -370,3 +403,4 @@ def groupnorm_group_per_channel_is_instancenorm(ctx):
                    label="out (expected: your instancenorm_forward's)")
     ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=case["x"].shape[1])),
                 body, examples=[dict(textbook(GROUPNORM), G=4)])
+

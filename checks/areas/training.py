@@ -9,11 +9,30 @@ import numpy as np
 from hypothesis import strategies as st
 from scipy import stats
 
-from reference import training as oracle
-from sandbox import RngSeed
+from dlgrade.reference import training as oracle
+from dlgrade.sandbox import RngSeed
 
-from .registry import check
-from .tolerances import FALSE_ALARM_RATE
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..policy.tolerances import FALSE_ALARM_RATE
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("training.num_iterations",
+          ("floor", "rounds n_samples/batch_size down: the last, smaller batch is an iteration too",
+           {"rounding": "floor"})),
+    *rows("training.minibatches",
+          ("not_shuffled", "returns the batches in index order; they must follow a random permutation "
+                           "drawn from rng", {"shuffle": False}),
+          ("drops_last", "drops the last, smaller batch; every sample must be in a batch",
+           {"drop_last": True})),
+    *rows("training.early_stopping",
+          ("not_strict", "counts a loss equal to the best as an improvement; only a new strict minimum "
+                         "resets patience", {"strict": False}),
+          ("last_best", "keeps the last minimum; best is the first epoch reaching the minimum",
+           {"best": "last"})),
+]
 
 SHUFFLE_SAMPLES, SHUFFLE_BATCH, SHUFFLE_SEEDS = 10, 3, 300   # 30 expected first-index counts per sample
 
@@ -165,5 +184,6 @@ def early_stopping_hand_worked(ctx):
 
 @check("training.early_stopping", "agrees with the oracle on curves with ties", points=1, tol="exact",
        doc="(stop, best) on generated curves drawn from a few levels, patience 1 to 5")
+
 def early_stopping_oracle(ctx):
     ctx.falsify(curves(), lambda case: _expect_stopping(ctx, case), examples=HAND_WORKED[:1])

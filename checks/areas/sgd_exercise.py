@@ -7,10 +7,28 @@ with the oracle on generated problems.
 import numpy as np
 from hypothesis import strategies as st
 
-from reference import sgd_exercise as oracle
+from dlgrade.reference import sgd_exercise as oracle
 
-from .registry import check
-from .strategies import arrays, floats
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import arrays, floats
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("sgd_exercise.loss",
+          ("mean", "averages the squared residuals; the exercise's loss is ½Σ(yᵢ − h(xᵢ))²",
+           {"reduction": "mean"}),
+          ("missing_half", "sums the squared residuals without the ½", {"reduction": "sum"})),
+    *rows("sgd_exercise.batch_gd_step",
+          ("mean_gradient", "steps along the gradient of the mean loss; the exercise uses the summed ½Σ loss",
+           {"reduction": "mean"}),
+          ("bias_not_updated", "does not update the bias w₀ (its gradient is −Σ(yᵢ − h(xᵢ)))",
+           {"bias_gradient": False})),
+    *rows("sgd_exercise.sgd_epoch",
+          ("stale_weights", "takes every row's gradient at the epoch's starting weights; SGD updates "
+                            "after each row and uses the new weights for the next", {"stale_weights": True})),
+]
 
 W = np.array([0.0, 1.0, 0.5])
 X = np.array([[1.0, 2.0], [-2.0, 5.0], [0.0, 1.0]])
@@ -97,5 +115,6 @@ def sgd_epoch_textbook(ctx):
 
 @check("sgd_exercise.sgd_epoch", "agrees with the oracle", points=1, tol="float64",
        doc="one update per row, in order, each at the weights the previous row left, on generated problems")
+
 def sgd_epoch_oracle(ctx):
     _agreement(ctx, "sgd_epoch", ("w", "X", "y", "lr"))

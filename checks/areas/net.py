@@ -8,13 +8,24 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from reference import net as oracle
-from reference.gradient_check import eval_numerical_gradient
+from dlgrade.reference import net as oracle
+from dlgrade.reference.gradient_check import eval_numerical_gradient
 
-from .compare import difference
-from .registry import check
-from .strategies import arrays, floats, labels
-from .tolerances import DIFFERENCE_STEP, tolerance
+from ..engine.compare import difference
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.strategies import arrays, floats, labels
+from ..policy.tolerances import DIFFERENCE_STEP, tolerance
+
+# --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
+
+MISTAKES = [
+    *rows("net.mlp_loss",
+          ("reg_missing_half", "adds reg·Σ‖W‖² (gradient 2·reg·W); the spec's penalty is (reg/2)·Σ‖W‖²",
+           {"reg_half": False}),
+          ("reg_biases", "regularizes the biases too; only the weights W_l are penalized",
+           {"reg_biases": True})),
+]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 
@@ -111,4 +122,5 @@ def mlp_loss_finite_differences(ctx):
         grads = _student(ctx, case)["grads"]
         ctx.expect(grads, numerical(lambda p: _student(ctx, dict(case, params=p))["loss"]), inputs=case,
                    label="grads (expected: central differences of your loss)")
+
     ctx.falsify(small_networks(), body)

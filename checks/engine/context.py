@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
-from sandbox import SandboxError
+from dlgrade.sandbox import SandboxError
 
 from . import mistakes
 from .compare import difference

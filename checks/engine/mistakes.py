@@ -1,0 +1,43 @@
+"""Named mistakes and documented variants: wrong (or other) textbook forms of the formulas.
+
+Each row is the oracle function called with keyword arguments that reproduce the form
+(one source of truth: the formula lives in reference/, the row only names it). When a
+submission disagrees with the oracle, the checks evaluate the rows of that function on
+the same input; a row that agrees with the submission names the mistake in plain words.
+Rows marked `documented` are variants the spec lists; a grading profile may accept them.
+Tests build a known-wrong submission from every row (functools.partial of the oracle).
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Mistake:
+    function: str
+    name: str
+    says: str
+    kwargs: dict = field(default_factory=dict)
+    documented: bool = False
+
+    @property
+    def id(self):
+        return f"{self.function}:{self.name}"
+
+
+MISTAKES: list = []  # every row, in the areas' order (checks/areas/*.py declare them beside their checks)
+BY_ID: dict = {}
+
+
+def rows(function, *rows):
+    """Register the rows (name, says, kwargs[, documented]) of one spec function; returns them."""
+    made = [Mistake(function, *row) for row in rows]
+    for mistake in made:
+        if mistake.id in BY_ID:
+            raise ValueError(f"duplicate mistake row {mistake.id!r}")
+        BY_ID[mistake.id] = mistake
+    MISTAKES.extend(made)
+    return made
+
+
+def of(function):
+    """The rows for one spec function, in table order."""
+    return [m for m in MISTAKES if m.function == function]

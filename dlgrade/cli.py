@@ -1,0 +1,138 @@
+"""dlgrade: grade a deep-learning assignment submission against the oracle.
+
+    python grader.py PATH [--results results.json] [--only optim.adam] [--format text|md|json|junit]
+
+PATH is a folder of modules (optim.py, layers.py, …), one .py, a .ipynb or a .zip.
+Exit status: 0 when grading completed (whatever the score), 2 on a usage error;
+with --fail-under P, 1 when the score is below P percent of the maximum.
+"""
+import argparse
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import dlgrade.checks  # noqa: F401  (fills the registry)
+from dlgrade.checks.engine import runner
+from dlgrade.checks.policy.profile import ProfileError, load
+from dlgrade.reporting import FORMATS, gradescope, render
+from dlgrade.sandbox import SubmissionError, check_account, resolve
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="grader.py", description="Grade a submission of the deep-learning formulas assignment.")
+    parser.add_argument("path", nargs="?", help="folder of modules, a .py, a .ipynb or a .zip")
+    parser.add_argument("--results", metavar="FILE", help="also write Gradescope's results.json to FILE")
+    parser.add_argument("--only", action="append", default=[], metavar="SELECTOR",
+                        help="grade only a module (optim), a function (optim.adam) or one check id; repeatable")
+    parser.add_argument("--max-examples", type=int, metavar="N", help="Hypothesis examples per property check")
+    parser.add_argument("--seed", type=int, metavar="S", help="the grading seed (default: the profile's, 0)")
+    parser.add_argument("--profile", metavar="FILE", help="a grading profile (TOML) overlaid on the default")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
+                        help="grader processes, each with its own worker (default: CPUs, at most 4)")
+    parser.add_argument("--worker-user", metavar="USER",
+                        help="run the submission as this unprivileged account (the grader runs as root), "
+                             "so the grader's files can be closed to it")
+    parser.add_argument("--fail-under", type=float, metavar="PERCENT",
+                        help="exit 1 when the score is below PERCENT of the maximum (for a library's CI)")
+    parser.add_argument("--list", action="store_true", help="list the checks (id, points, tolerance) and exit")
+    return parser.parse_args(argv)
+
+
+def default_jobs():
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def check_worker_user(user, submission):
+    if user is None:
+        return
+    try:
+        check_account(user, [submission.root] if submission.layout == "package" else [])
+    except PermissionError as exc:
+        raise UsageError(f"--worker-user: {exc}") from None
+
+
+def build_profile(args):
+    try:
+        profile = load(args.profile)
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from None
+    if args.seed is not None:
+        profile.seed = args.seed
+    if args.max_examples is not None:
+        if args.max_examples < 1:
+            raise UsageError("--max-examples must be at least 1")
+        profile.max_examples, profile.examples = args.max_examples, {}
+    return profile
+
+
+def replay_prefix(args):
+    words = ["python", "grader.py", args.path]
+    if args.profile:
+        words += ["--profile", args.profile]
+    if args.max_examples is not None:
+        words += ["--max-examples", str(args.max_examples)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def list_checks(profile):
+    shares = runner.function_points(profile, runner.select())
+    for c in runner.select():
+        print(f"{c.id}\t{shares[c.id]:.3g} pts\t{c.kind}\ttol={c.tol}\t"
+              f"{profile.max_examples_for(c)} examples\t{c.doc}")
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        profile = build_profile(args)
+        if args.list:
+            list_checks(profile)
+            return 0
+        if not args.path:
+            raise UsageError("give the submission's PATH (a folder, a .py, a .ipynb or a .zip)")
+        if args.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        unknown = runner.unknown_selectors(args.only)
+        if unknown:
+            raise UsageError(f"--only {unknown[0]!r} names no module, function or check "
+                             f"(see grader.py --list)")
+        submission = resolve(args.path)
+        check_worker_user(args.worker_user, submission)
+    except (UsageError, SubmissionError) as exc:
+        print(f"grader.py: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=args.jobs,
+                              worker_user=args.worker_user)
+    finally:
+        submission.cleanup()
+    print(render(report, args.format, color=args.format == "text" and sys.stdout.isatty()), end="")
+    if args.results:
+        try:
+            Path(args.results).write_text(json.dumps(gradescope(report), indent=2))
+        except OSError as exc:
+            print(f"grader.py: error: cannot write {args.results}: {exc}", file=sys.stderr)
+            return 2
+    if args.fail_under is not None and report.score < args.fail_under / 100 * report.max_score:
+        return 1
+    return 0
+
+
+def entry_point():
+    """`python grader.py …` and the `dlgrade` console script: main() with a closed pipe (| head) as success."""
+    try:
+        return main()
+    except BrokenPipeError:  # the reader went away
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(entry_point())
