@@ -53,7 +53,9 @@ def grade_seconds(only, repeat, jobs):
 def call_overhead(calls=2000):
     """Seconds per call of relu_forward on a (4, 8) array: through the worker, and in this process."""
     x = np.random.default_rng(0).normal(size=(4, 8))
-    with Sandbox(resolve(ROOT / "reference")) as box:
+    limits = profile.load()
+    with Sandbox(resolve(ROOT / "reference"), call_timeout=limits.call_timeout,
+                 import_timeout=limits.import_timeout) as box:
         box.call("layers", "relu_forward", (x,), keep=[1])
         box.drop_handles()
         started = time.perf_counter()

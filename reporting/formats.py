@@ -8,9 +8,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from dlgrade.checks.engine.status import Status
+
 FORMATS = ("text", "md", "json", "junit")
-_SYMBOL = {"passed": "✓", "failed": "✗", "not_implemented": "·", "missing": "·", "error": "!"}
-_STATUS_WORDS = {"not_implemented": "not implemented", "missing": "missing", "error": "grader error"}
+_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_IMPLEMENTED: "·", Status.MISSING: "·", Status.ERROR: "!"}
+_STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error"}
+_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta"}
 
 
 def render(report, fmt, *, color=False, width=100):
@@ -25,7 +28,7 @@ def _points(x):
 
 def explain(result):
     """The feedback for one result, as plain lines: what differs, on which input, why, how to replay."""
-    if result.status == "passed":
+    if result.status is Status.PASSED:
         return [result.summary] if result.summary else []
     lines = [result.summary]
     details = result.details
@@ -38,7 +41,7 @@ def explain(result):
             lines.append(f"{key}: {details[key]}")
     if "diagnosis" in details:
         lines.append(f"diagnosis: {details['diagnosis']}")
-    if result.status == "failed":
+    if result.status is Status.FAILED:
         lines.append(f"replay: {result.replay}")
     return lines
 
@@ -48,7 +51,7 @@ def _by_function(results):
     for function, group in groupby(results, key=lambda r: r.function):
         group = list(group)
         statuses = {r.status for r in group}
-        yield function, group, len(statuses) == 1 and bool(statuses & {"not_implemented", "missing"})
+        yield function, group, len(statuses) == 1 and next(iter(statuses)).absent
 
 
 def _text(report, color, width):
@@ -69,7 +72,7 @@ def _text(report, color, width):
                               style="dim")
                 continue
             for r in group:
-                style = {"passed": "green", "failed": "red", "error": "magenta"}.get(r.status, "dim")
+                style = _STYLE.get(r.status, "dim")
                 console.print(f"  [{style}]{_SYMBOL[r.status]}[/{style}] {escape(r.id)}  "
                               f"({_points(r.score)} / {_points(r.max_score)})")
                 for line in explain(r):
@@ -80,9 +83,9 @@ def _text(report, color, width):
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         table.add_row(module, _points(sum(r.score for r in results)), _points(sum(r.max_score for r in results)),
-                      str(sum(r.status == "passed" for r in results)),
-                      str(sum(r.status in ("failed", "error") for r in results)),
-                      str(sum(r.status in ("not_implemented", "missing") for r in results)))
+                      str(sum(r.status is Status.PASSED for r in results)),
+                      str(sum(r.status.counts_as_failure for r in results)),
+                      str(sum(r.status.absent for r in results)))
     console.print()
     console.print(table)
     for note in report.notes:
@@ -102,7 +105,7 @@ def _markdown(report):
                   f"{_points(sum(r.max_score for r in results))}", "",
                   "| | check | points |", "|---|---|---|"]
         lines += [f"| {_SYMBOL[r.status]} | {r.id} | {_points(r.score)} / {_points(r.max_score)} |" for r in results]
-        failed = [r for r in results if r.status in ("failed", "error")]
+        failed = [r for r in results if r.status.counts_as_failure]
         for r in failed:
             lines += ["", f"**{r.id}**", "", "```", *explain(r), "```"]
         lines.append("")
@@ -127,15 +130,15 @@ def _junit(report):
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         suite = ET.SubElement(suites, "testsuite", name=module, tests=str(len(results)),
-                              failures=str(sum(r.status == "failed" for r in results)),
-                              errors=str(sum(r.status == "error" for r in results)),
-                              skipped=str(sum(r.status in ("not_implemented", "missing") for r in results)))
+                              failures=str(sum(r.status is Status.FAILED for r in results)),
+                              errors=str(sum(r.status is Status.ERROR for r in results)),
+                              skipped=str(sum(r.status.absent for r in results)))
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=r.function, name=r.id, time=f"{r.seconds:.4f}")
-            if r.status in ("failed", "error"):
-                ET.SubElement(case, "failure" if r.status == "failed" else "error",
+            if r.status.counts_as_failure:
+                ET.SubElement(case, "failure" if r.status is Status.FAILED else "error",
                               message=r.summary).text = "\n".join(explain(r))
-            elif r.status != "passed":
+            elif r.status is not Status.PASSED:
                 ET.SubElement(case, "skipped", message=_STATUS_WORDS[r.status] + ": " + r.summary)
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
@@ -150,9 +153,9 @@ def gradescope(report):
                   f"(seed {report.seed}, profile {report.profile})" + "".join(f"\nnote: {n}" for n in report.notes),
         "tests": [{
             "name": r.id, "score": round(r.score, 6), "max_score": round(r.max_score, 6),
-            "status": "passed" if r.status == "passed" else "failed",
+            "status": "passed" if r.status is Status.PASSED else "failed",
             "output": "\n".join([_STATUS_WORDS[r.status] + ": " + r.summary] if r.status in _STATUS_WORDS
-                                and r.status != "error" else explain(r)) or r.doc,
+                                and r.status is not Status.ERROR else explain(r)) or r.doc,
             "extra_data": {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay,
                            "kind": r.kind, "status": r.status},
         } for r in report.results],

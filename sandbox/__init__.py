@@ -3,7 +3,8 @@
 Knows how to import and call a submission safely; knows nothing of formulas or grading.
 """
 from .client import Handle, Reply, RngSeed, Sandbox, SandboxError, check_account
+from .protocol import ErrorKind
 from .submission import Submission, SubmissionError, resolve
 
-__all__ = ["Handle", "Reply", "RngSeed", "Sandbox", "SandboxError", "Submission", "SubmissionError", "check_account",
-           "resolve"]
+__all__ = ["ErrorKind", "Handle", "Reply", "RngSeed", "Sandbox", "SandboxError", "Submission", "SubmissionError",
+           "check_account", "resolve"]

@@ -1,6 +1,6 @@
 """The grader's side of the sandbox: one persistent worker process per submission.
 
-    with Sandbox(submission) as box:
+    with Sandbox(submission, call_timeout=5.0, import_timeout=20.0) as box:
         reply = box.call("optim", "sgd", (w, dw, {"learning_rate": 0.1}))
         reply.value  # plain data only (see protocol.py)
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import protocol
-from .protocol import Callback, Handle, RngSeed
+from .protocol import Callback, ErrorKind, Handle, RngSeed
 
 WORKER = Path(__file__).with_name("worker.py")
 BLOCKED_IMPORTS = ("dlgrade",)
@@ -32,14 +32,11 @@ __all__ = ["Sandbox", "SandboxError", "Reply", "Handle", "RngSeed"]
 
 
 class SandboxError(Exception):
-    """What went wrong with a call into the submission.
-
-    kind: missing | not_implemented | import_error | exception | bad_return | timeout | crash
-    """
+    """What went wrong with a call into the submission; kind: an ErrorKind."""
 
     def __init__(self, kind, message, where=""):
         super().__init__(message)
-        self.kind, self.message, self.where = kind, message, where
+        self.kind, self.message, self.where = ErrorKind(kind), message, where
 
     def __str__(self):
         return f"{self.message} (at {self.where})" if self.where else self.message
@@ -52,9 +49,10 @@ class Reply:
 
 
 class Sandbox:
-    def __init__(self, submission, *, call_timeout=5.0, import_timeout=20.0,
+    def __init__(self, submission, *, call_timeout, import_timeout,
                  memory_bytes=4 * 2**30, blocked=BLOCKED_IMPORTS, user=None):
-        """user: run the worker as this (unprivileged) account; the grader must then run as root."""
+        """Timeouts in seconds (a grading profile's settings); user: run the worker as this (unprivileged)
+        account, the grader running as root."""
         self.submission = submission
         self.call_timeout, self.import_timeout = call_timeout, import_timeout
         self.memory_bytes, self.blocked = memory_bytes, tuple(blocked)
@@ -157,12 +155,12 @@ class Sandbox:
         except TimeoutError:
             self.restarts += 1
             self._stop()
-            raise SandboxError("timeout", f"did not finish within {timeout:g} s") from None
+            raise SandboxError(ErrorKind.TIMEOUT, f"did not finish within {timeout:g} s") from None
         except (EOFError, BrokenPipeError, protocol.ProtocolError) as exc:
             what = self._exit_description() if isinstance(exc, (EOFError, BrokenPipeError)) else str(exc)
             self.restarts += 1
             self._stop()
-            raise SandboxError("crash", f"the submission's process failed: {what}") from None
+            raise SandboxError(ErrorKind.CRASH, f"the submission's process failed: {what}") from None
 
     def _answer_callback(self, message, callbacks):
         function = callbacks.get(message.get("callback"))
@@ -186,11 +184,11 @@ class Sandbox:
                 reply = self._exchange({"op": "load", "module": module}, self.import_timeout, {})
             except SandboxError as exc:
                 self._broken[module] = SandboxError(
-                    "import_error", f"importing {module} failed: {exc.message}")
+                    ErrorKind.IMPORT_ERROR, f"importing {module} failed: {exc.message}")
                 raise self._broken[module] from None
             if "value" not in reply:
-                prefix = "" if "missing" in reply else f"importing {module} failed: "
-                self._broken[module] = _error_from(reply, "import_error", prefix)
+                prefix = "" if ErrorKind.MISSING.value in reply else f"importing {module} failed: "
+                self._broken[module] = _error_from(reply, ErrorKind.IMPORT_ERROR, prefix)
                 raise self._broken[module]
             self._loaded[module] = reply["value"]
         return self._loaded[module]["functions"]
@@ -220,13 +218,13 @@ class Sandbox:
             reply = self._exchange(request, timeout or self.call_timeout, callbacks)
         except SandboxError as exc:
             self._crashes[key] = self._crashes.get(key, 0) + 1
-            if exc.kind == "timeout" or self._crashes[key] >= CRASHES_BEFORE_DEAD:
+            if exc.kind is ErrorKind.TIMEOUT or self._crashes[key] >= CRASHES_BEFORE_DEAD:
                 self._dead[key] = SandboxError(exc.kind, f"{exc.message}; not called again")
             raise
         if "value" in reply:
             return Reply(reply["value"], reply.get("args_after"))
-        error = _error_from(reply, "exception", "")
-        if error.kind in ("missing", "not_implemented"):
+        error = _error_from(reply, ErrorKind.EXCEPTION, "")
+        if error.kind in (ErrorKind.MISSING, ErrorKind.NOT_IMPLEMENTED):
             self._dead[key] = error  # deterministic: no need to ask again
         raise error
 
@@ -276,13 +274,13 @@ def _mark_callables(value, callbacks):
 
 
 def _error_from(reply, default_kind, prefix):
-    if "not_implemented" in reply:
-        detail = f": {reply['not_implemented']}" if reply["not_implemented"] else ""
-        return SandboxError("not_implemented", f"raises NotImplementedError{detail}")
-    if "missing" in reply:
-        return SandboxError("missing", prefix + reply["missing"])
-    if "bad_return" in reply:
-        return SandboxError("bad_return", prefix + reply["bad_return"])
+    for kind in (ErrorKind.NOT_IMPLEMENTED, ErrorKind.MISSING, ErrorKind.BAD_RETURN):
+        if kind.value not in reply:
+            continue
+        if kind is ErrorKind.NOT_IMPLEMENTED:
+            detail = f": {reply[kind.value]}" if reply[kind.value] else ""
+            return SandboxError(kind, f"raises NotImplementedError{detail}")
+        return SandboxError(kind, prefix + str(reply[kind.value]))
     error = reply.get("error") if type(reply.get("error")) is dict else {}
     return SandboxError(default_kind, f"{prefix}{error.get('type', 'Error')}: {error.get('message', '')}",
                         str(error.get("where", "")))

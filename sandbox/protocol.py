@@ -12,6 +12,7 @@ that runs in the grader) and RngSeed (a numpy Generator built in the worker).
 dtype and a checked size, so whatever the worker sends, the grader holds only plain data.
 This module imports only the standard library and NumPy: the worker loads it by file path.
 """
+import enum
 import json
 import math
 import struct
@@ -21,6 +22,42 @@ import numpy as np
 
 MAX_MESSAGE_BYTES = 1 << 28
 _ARRAY_KINDS = frozenset("biufc")
+
+
+class Word(str, enum.Enum):
+    """An enum whose members read as their word: str(), f-strings and JSON give the value."""
+
+    def __str__(self):
+        return self.value
+
+    def __format__(self, spec):
+        return format(self.value, spec)
+
+
+class ErrorKind(Word):
+    """What went wrong with a call into the submission: the one vocabulary of sandbox errors.
+
+    A worker's reply names the first three as keys ({"missing": why}, …) and any other failure of
+    the call under "error"; the rest are the client's own findings.
+    """
+    MISSING = "missing"                  # no such module or function
+    NOT_IMPLEMENTED = "not_implemented"  # the function raises NotImplementedError (a stub)
+    BAD_RETURN = "bad_return"            # it returned something that is not plain data, or the wrong structure
+    EXCEPTION = "exception"              # it raised
+    IMPORT_ERROR = "import_error"        # its module could not be imported
+    TIMEOUT = "timeout"                  # it did not answer within its deadline
+    CRASH = "crash"                      # its process died or sent a malformed message
+    DEPENDENCY = "dependency"            # a check also calls another function, which is missing
+
+    @property
+    def absent(self):
+        """The function (or its module) is not there to grade: not a wrong answer."""
+        return self in (ErrorKind.MISSING, ErrorKind.NOT_IMPLEMENTED, ErrorKind.IMPORT_ERROR, ErrorKind.DEPENDENCY)
+
+    @property
+    def hard(self):
+        """The process hung or died: the input that caused it is reported as it was."""
+        return self in (ErrorKind.TIMEOUT, ErrorKind.CRASH)
 
 
 class ProtocolError(Exception):

@@ -47,7 +47,7 @@ class Worker:
         try:
             data = protocol.encode(message)
         except protocol.ProtocolError as exc:
-            data = protocol.encode({"bad_return": f"returned {exc}"})
+            data = protocol.encode({protocol.ErrorKind.BAD_RETURN.value: f"returned {exc}"})
         self.channel_out.write(data)
         self.channel_out.flush()
 
@@ -81,7 +81,7 @@ class Worker:
         try:
             self.modules[name] = self._import(name)
         except _Missing as exc:
-            return {"missing": str(exc)}
+            return {protocol.ErrorKind.MISSING.value: str(exc)}
         except BaseException as exc:  # a submission's import may raise anything, SystemExit too
             return {"error": _error_info(exc)}
         module = self.modules[name]
@@ -131,13 +131,13 @@ class Worker:
         function = getattr(module, request["function"], None)
         if not callable(function):
             where = f"{request['module']}.py" if self.layout["layout"] == "package" else "the submission"
-            return {"missing": f"{where} has no function {request['function']}"}
+            return {protocol.ErrorKind.MISSING.value: f"{where} has no function {request['function']}"}
         args = [self._inbound(a) for a in request["args"]]
         kwargs = {k: self._inbound(v) for k, v in request["kwargs"].items()}
         try:
             result = function(*args, **kwargs)
         except NotImplementedError as exc:
-            return {"not_implemented": str(exc)}
+            return {protocol.ErrorKind.NOT_IMPLEMENTED.value: str(exc)}
         except BaseException as exc:
             return {"error": _error_info(exc)}
         reply = {"value": self._outbound(result, request["keep"])}

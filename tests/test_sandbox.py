@@ -9,7 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dlgrade.checks.policy import profile
 from dlgrade.sandbox import RngSeed, Sandbox, SandboxError, SubmissionError, check_account, protocol, resolve
+
+_DEFAULT = profile.load()
+LIMITS = {"call_timeout": _DEFAULT.call_timeout, "import_timeout": _DEFAULT.import_timeout}
 
 SOURCE = '''
 import os, sys, time
@@ -55,7 +59,7 @@ def exits():
 def box(tmp_path_factory):
     folder = tmp_path_factory.mktemp("submission")
     (folder / "mod.py").write_text(SOURCE)
-    with Sandbox(resolve(folder), call_timeout=1.0) as sandbox:
+    with Sandbox(resolve(folder), **dict(LIMITS, call_timeout=1.0)) as sandbox:
         yield sandbox
 
 
@@ -169,7 +173,7 @@ def test_a_crash_restarts_the_worker(box):
 
 def test_a_missing_module_and_a_syntax_error(tmp_path):
     (tmp_path / "broken.py").write_text("def f(:\n")
-    with Sandbox(resolve(tmp_path)) as sandbox:
+    with Sandbox(resolve(tmp_path), **LIMITS) as sandbox:
         for module, kind, words in (("absent", "missing", "no absent.py"), ("broken", "import_error", "SyntaxError")):
             with pytest.raises(SandboxError) as info:
                 sandbox.functions(module)
@@ -179,7 +183,7 @@ def test_a_missing_module_and_a_syntax_error(tmp_path):
 def test_a_module_that_hangs_on_import(tmp_path):
     (tmp_path / "slow.py").write_text("while True:\n    pass\n")
     (tmp_path / "fine.py").write_text("def f():\n    return 1\n")
-    with Sandbox(resolve(tmp_path), import_timeout=1.0) as sandbox:
+    with Sandbox(resolve(tmp_path), **dict(LIMITS, import_timeout=1.0)) as sandbox:
         with pytest.raises(SandboxError) as info:
             sandbox.functions("slow")
         assert info.value.kind == "import_error" and "did not finish" in str(info.value)
@@ -188,7 +192,7 @@ def test_a_module_that_hangs_on_import(tmp_path):
 
 def test_memory_is_limited(tmp_path):
     (tmp_path / "greedy.py").write_text("import numpy as np\ndef f():\n    return np.ones(10**11).sum()\n")
-    with Sandbox(resolve(tmp_path), memory_bytes=2 * 2**30) as sandbox:
+    with Sandbox(resolve(tmp_path), memory_bytes=2 * 2**30, **LIMITS) as sandbox:
         with pytest.raises(SandboxError) as info:
             sandbox.call("greedy", "f")
     assert "MemoryError" in str(info.value)
@@ -204,7 +208,7 @@ def test_notebook_cells_run_and_magics_are_skipped(tmp_path):
     ])
     path = tmp_path / "hw.ipynb"
     nbformat.write(notebook, str(path))
-    with Sandbox(resolve(path)) as sandbox:
+    with Sandbox(resolve(path), **LIMITS) as sandbox:
         assert sandbox.call("anything", "f", (1,)).value == 2
         assert any("NameError" in w for w in sandbox.warnings("anything"))
 
@@ -214,7 +218,7 @@ def test_zip_submissions_unpack_safely(tmp_path):
     with zipfile.ZipFile(good, "w") as archive:
         archive.writestr("hw/mod.py", "def f():\n    return 41 + 1\n")
     submission = resolve(good)
-    with Sandbox(submission) as sandbox:
+    with Sandbox(submission, **LIMITS) as sandbox:
         assert sandbox.call("mod", "f").value == 42
     submission.cleanup()
     evil = tmp_path / "evil.zip"
@@ -258,7 +262,7 @@ def _run_as_nobody(tmp_path):
         "def who():\n    return os.getuid()\n")
     folder.chmod(0o755)
     tmp_path.chmod(0o755)
-    with Sandbox(resolve(folder), user="nobody") as sandbox:
+    with Sandbox(resolve(folder), user="nobody", **LIMITS) as sandbox:
         assert sandbox.call("mod", "who").value == pwd.getpwnam("nobody").pw_uid
         for function in ("peek", "scribble"):
             with pytest.raises(SandboxError, match="PermissionError"):

@@ -18,11 +18,11 @@ from scipy import stats
 from dlgrade.reference import init as oracle
 from dlgrade.sandbox import RngSeed
 
+from ..engine import mistakes
 from ..engine.mistakes import rows
 from ..engine.registry import check
 from ..engine.strategies import seeds
 from ..policy.tolerances import FALSE_ALARM_RATE
-from ..engine import mistakes
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 

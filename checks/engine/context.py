@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
-from dlgrade.sandbox import SandboxError
+from dlgrade.sandbox import ErrorKind, SandboxError
 
 from . import mistakes
 from .compare import difference
@@ -72,13 +72,13 @@ class Context:
         try:
             reply = self.sandbox.call(module, name, args, kwargs, keep=keep, return_args=return_args)
         except SandboxError as error:
-            if function != self.function and error.kind in ("missing", "not_implemented", "import_error"):
-                raise SandboxError("dependency", f"this check also calls {function}: {error}") from None
+            if function != self.function and error.kind.absent:
+                raise SandboxError(ErrorKind.DEPENDENCY, f"this check also calls {function}: {error}") from None
             raise
         value = reply.value
         if returns is not None:
             if type(value) not in (tuple, list) or len(value) != returns:
-                raise SandboxError("bad_return", f"{function} should return a tuple of {returns} values; "
+                raise SandboxError(ErrorKind.BAD_RETURN, f"{function} should return a tuple of {returns} values; "
                                                  f"it returned {_kind(value)}")
             value = tuple(value)
         return (value, reply.args_after) if return_args else value
@@ -140,7 +140,7 @@ class Context:
                 raise
             except SandboxError as error:
                 failures.append((case, error))
-                if error.kind in ("timeout", "crash") and not hard:
+                if error.kind.hard and not hard:
                     hard.append((case, error))
                 raise
 
@@ -164,7 +164,7 @@ class Context:
             return
         case, failure = hard[0] if hard else failures[-1]
         if isinstance(failure, SandboxError):
-            if failure.kind in ("not_implemented", "missing", "import_error", "dependency"):
+            if failure.kind.absent:
                 raise failure
             raise CheckFailure(_sandbox_summary(failure), inputs=case) from None
         if failure.inputs is None:
@@ -177,8 +177,9 @@ class _OutOfTime(Exception):
 
 
 def _sandbox_summary(error):
-    what = {"timeout": "it hung", "crash": "it crashed", "bad_return": "it returned the wrong type",
-            "exception": "it raised an exception"}.get(error.kind, error.kind)
+    what = {ErrorKind.TIMEOUT: "it hung", ErrorKind.CRASH: "it crashed",
+            ErrorKind.BAD_RETURN: "it returned the wrong type",
+            ErrorKind.EXCEPTION: "it raised an exception"}.get(error.kind, error.kind)
     return f"{what}: {error}"
 
 

@@ -11,12 +11,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from dlgrade.sandbox import Sandbox, SandboxError
+from dlgrade.sandbox import ErrorKind, Sandbox, SandboxError
 
 from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Mismatch
 from .registry import REGISTRY
+from .status import Status
 
 MODULE_ORDER = ("optim", "schedules", "layers", "losses", "init", "gradient_check",
                 "sgd_exercise", "training", "net")
@@ -28,7 +29,7 @@ class CheckResult:
     function: str
     kind: str
     doc: str
-    status: str                 # passed | failed | not_implemented | missing | error
+    status: Status
     score: float
     max_score: float
     summary: str = ""
@@ -150,11 +151,11 @@ def _run_one(c, box, profile, max_score, replay_prefix):
     base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
-    status, summary, details = "passed", "", {}
+    status, summary, details = Status.PASSED, "", {}
     try:
         module, _, name = c.function.partition(".")
         if name not in box.functions(module):
-            raise SandboxError("missing", f"the submission has no function {name} in {module}")
+            raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}")
         c.run(ctx)
         notes = []
         if ctx.matched_variants:
@@ -165,16 +166,16 @@ def _run_one(c, box, profile, max_score, replay_prefix):
                          f"budget ran out (a faster implementation gets the full search)")
         summary = "; ".join(notes)
     except CheckFailure as failure:
-        status, summary, details = "failed", failure.summary, _failure_details(failure)
+        status, summary, details = Status.FAILED, failure.summary, _failure_details(failure)
         if isinstance(failure, Mismatch) and not profile.show_expected:
             summary = f"{failure.label or 'the result'} is wrong on this input"
             del details["expected"]
     except SandboxError as error:
-        status = error.kind if error.kind in ("not_implemented", "missing") else "failed"
+        status = Status.of_sandbox_error(error.kind)
         summary = str(error)
     except Exception as exc:  # a bug of the grader's: report it, never a traceback, and go on
-        status, summary = "error", f"internal grader error ({type(exc).__name__}: {exc}); please report it"
-    return CheckResult(**base, status=status, score=max_score if status == "passed" else 0.0,
+        status, summary = Status.ERROR, f"internal grader error ({type(exc).__name__}: {exc}); please report it"
+    return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,
                        seconds=time.perf_counter() - started)
 

@@ -18,8 +18,6 @@ from .tolerances import DTYPES
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
 _SECTIONS = {"settings", "points", "accept", "max_examples"}
-_SETTINGS = {"max_examples": int, "seed": int, "call_timeout": float, "import_timeout": float, "dtype": str,
-             "check_budget": float, "show_expected": bool}
 
 
 class ProfileError(Exception):
@@ -28,13 +26,14 @@ class ProfileError(Exception):
 
 @dataclass
 class Profile:
-    max_examples: int
-    seed: int
-    call_timeout: float
-    import_timeout: float
-    dtype: str = "float64"
-    check_budget: float = 30.0
-    show_expected: bool = True
+    """A grading profile: the [settings] (their defaults are the bundled default.toml's, nowhere else) and tables."""
+    max_examples: int          # Hypothesis examples per property check
+    seed: int                  # the grading seed
+    call_timeout: float        # seconds one call into the submission may take
+    import_timeout: float      # seconds importing one module may take
+    dtype: str                 # the tolerance column (checks/policy/tolerances.py)
+    check_budget: float        # seconds one check may search
+    show_expected: bool        # false: a wrong value is reported without the oracle's value
     points: dict = field(default_factory=dict)        # function -> points
     accept: dict = field(default_factory=dict)        # function -> variant names
     examples: dict = field(default_factory=dict)      # function or check id -> max_examples
@@ -56,11 +55,11 @@ def load(path=None):
     The default's [points] table names every function of the spec; other files may name only those.
     """
     data = _read(DEFAULT)
-    functions = set(data["points"])
+    functions, defaults = set(data["points"]), dict(data["settings"])
     if path is not None:
         for section, values in _read(Path(path)).items():
             data.setdefault(section, {}).update(values)
-    return _build(data, functions, str(path) if path else "default")
+    return _build(data, functions, str(path) if path else "default", defaults)
 
 
 def _read(path):
@@ -77,27 +76,16 @@ def _read(path):
     return data
 
 
-def _build(data, functions, source):
+def _build(data, functions, source, defaults):
     settings = data.get("settings", {})
     for key, value in settings.items():
-        if key not in _SETTINGS:
-            raise ProfileError(f"profile {source}: unknown setting {key!r}; expected one of {sorted(_SETTINGS)}")
-        if key == "dtype":
-            if value not in DTYPES:
-                raise ProfileError(f"profile {source}: dtype must be one of {list(DTYPES)}, not {value!r}")
-            continue
-        if _SETTINGS[key] is bool:
-            if not isinstance(value, bool):
-                raise ProfileError(f"profile {source}: setting {key!r} must be true or false")
-            continue
-        least = "non-negative" if key == "seed" else "positive"
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not number or value < 0 or (value == 0 and key != "seed"):
-            raise ProfileError(f"profile {source}: setting {key!r} must be a {least} number")
+        if key not in defaults:
+            raise ProfileError(f"profile {source}: unknown setting {key!r}; expected one of {sorted(defaults)}")
+        _check_setting(key, value, type(defaults[key]), source)
     for name, value in data.get("points", {}).items():
         _known_function(name, functions, source, "points")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise ProfileError(f"profile {source}: points for {name!r} must be a non-negative number")
+            raise ProfileError(f"profile {source}: points for {name!r} must be a non-negative number, not {value!r}")
     for name, variants in data.get("accept", {}).items():
         _known_function(name, functions, source, "accept")
         documented = {m.name for m in mistakes.of(name) if m.documented}
@@ -108,14 +96,28 @@ def _build(data, functions, source):
     for name, value in data.get("max_examples", {}).items():
         _known_function(name.partition(":")[0], functions, source, "max_examples")
         if not isinstance(value, int) or value < 1:
-            raise ProfileError(f"profile {source}: max_examples for {name!r} must be a positive integer")
-    return Profile(
-        max_examples=int(settings.get("max_examples", 20)), seed=int(settings.get("seed", 0)),
-        call_timeout=float(settings.get("call_timeout", 5.0)),
-        import_timeout=float(settings.get("import_timeout", 20.0)), dtype=settings.get("dtype", "float64"),
-        check_budget=float(settings.get("check_budget", 30.0)), show_expected=settings.get("show_expected", True),
-        points=dict(data.get("points", {})), accept={k: list(v) for k, v in data.get("accept", {}).items()},
-        examples=dict(data.get("max_examples", {})), source=source)
+            raise ProfileError(f"profile {source}: max_examples for {name!r} must be a positive integer, "
+                               f"not {value!r}")
+    values = {key: kind(settings.get(key, default)) for key, default in defaults.items() for kind in [type(default)]}
+    return Profile(**values, points=dict(data.get("points", {})),
+                   accept={k: list(v) for k, v in data.get("accept", {}).items()},
+                   examples=dict(data.get("max_examples", {})), source=source)
+
+
+def _check_setting(key, value, kind, source):
+    """A setting must have its default's type: true/false, a dtype column, or a number (seed ≥ 0, others > 0)."""
+    if key == "dtype":
+        if value not in DTYPES:
+            raise ProfileError(f"profile {source}: dtype must be one of {list(DTYPES)}, not {value!r}")
+        return
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ProfileError(f"profile {source}: setting {key!r} must be true or false, not {value!r}")
+        return
+    least = "non-negative" if key == "seed" else "positive"
+    number = isinstance(value, int if kind is int else (int, float)) and not isinstance(value, bool)
+    if not number or value < 0 or (value == 0 and key != "seed"):
+        raise ProfileError(f"profile {source}: setting {key!r} must be a {least} number, not {value!r}")
 
 
 def _known_function(name, functions, source, section):

@@ -1,0 +1,25 @@
+"""The one vocabulary of a check's outcome, used by the runner and every report."""
+from dlgrade.sandbox import ErrorKind
+from dlgrade.sandbox.protocol import Word
+
+
+class Status(Word):
+    PASSED = "passed"
+    FAILED = "failed"                    # a wrong answer, a hang or a crash on some input
+    NOT_IMPLEMENTED = "not_implemented"  # the function is a stub
+    MISSING = "missing"                  # the submission has no such function
+    ERROR = "error"                      # the grader itself failed (a bug to report)
+
+    @property
+    def absent(self):
+        """Nothing was there to grade (scored 0, reported apart from wrong answers)."""
+        return self in (Status.NOT_IMPLEMENTED, Status.MISSING)
+
+    @property
+    def counts_as_failure(self):
+        return self in (Status.FAILED, Status.ERROR)
+
+    @classmethod
+    def of_sandbox_error(cls, kind):
+        """A check ended by a SandboxError of `kind`: absent when the function is, else failed."""
+        return {ErrorKind.NOT_IMPLEMENTED: cls.NOT_IMPLEMENTED, ErrorKind.MISSING: cls.MISSING}.get(kind, cls.FAILED)
