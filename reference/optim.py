@@ -1,151 +1,159 @@
 """Update rules (spec: optim.py), each `f(w, dw, config=None) -> (next_w, config)`.
 
-Hyperparameters missing from `config` get the spec's defaults (`config.setdefault`); state arrays
-are created as zeros on the first call and stored back into `config`, the step count `t` as a
-Python int. The caller's arrays are never modified. Formulas and variants: `_core.optim`.
+`RULES` is the one table of the rules: each row gives the spec's defaults, the state keys, the
+hyperparameter ranges that generated inputs are drawn from, and the pure core function
+(`_core.optim`). The oracle's wrappers, the checks and the tests all read it.
+
+Hyperparameters missing from `config` get the defaults (`config.setdefault`); state arrays are
+created as zeros on the first call and stored back into `config`, the step count `t` as a Python
+int. The caller's arrays are never modified. Documented variants and named mistakes are the
+keyword-only parameters of each wrapper.
 """
+from dataclasses import dataclass
+
 from ._core import array_namespace
 from ._core import optim as core
 
-_ADAM_DEFAULTS = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+
+@dataclass(frozen=True)
+class Rule:
+    """One update rule of the spec.
+
+    core(w, g, *state arrays, [t,] *hyperparameters, **variant) -> (next_w, *next state arrays), or next_w
+    alone for a rule without state; the state arrays in `state` order, the hyperparameters in `defaults`
+    order. ranges: per hyperparameter, a (low, high) interval or a list of values to choose from.
+    adaptive: the step divides by a running magnitude plus ε, so tiny gradients (where ε dominates)
+    tell where ε sits.
+    """
+    name: str
+    core: object
+    defaults: dict
+    state: tuple
+    ranges: dict
+    adaptive: bool = False
+
+    @property
+    def arrays(self):
+        """The state keys that hold arrays (all but the step count t)."""
+        return tuple(key for key in self.state if key != "t")
+
+    @property
+    def counts_steps(self):
+        return "t" in self.state
 
 
-def _config(config, **defaults):
+_LR, _DECAY, _EPS, _BETA1 = (1e-4, 1.0), (0.5, 0.999), [1e-8, 1e-6, 1e-4], (0.0, 0.99)
+_ADAM = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+_ADAM_RANGES = {"learning_rate": _LR, "beta1": _BETA1, "beta2": _DECAY, "epsilon": _EPS}
+_ADAM_STATE = ("m", "v", "t")
+
+RULES = {rule.name: rule for rule in [
+    Rule("sgd", core.sgd, {"learning_rate": 1e-2}, (), {"learning_rate": _LR}),
+    Rule("sgd_momentum", core.momentum, {"learning_rate": 1e-2, "momentum": 0.9}, ("velocity",),
+         {"learning_rate": _LR, "momentum": (0.0, 0.99)}),
+    Rule("sgd_nesterov", core.sgd_nesterov, {"learning_rate": 1e-2, "momentum": 0.9}, ("velocity",),
+         {"learning_rate": _LR, "momentum": (0.0, 0.99)}),
+    Rule("adagrad", core.adagrad, {"learning_rate": 1e-2, "epsilon": 1e-7}, ("cache",),
+         {"learning_rate": _LR, "epsilon": _EPS}, adaptive=True),
+    Rule("rmsprop", core.rmsprop, {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8}, ("cache",),
+         {"learning_rate": _LR, "decay_rate": _DECAY, "epsilon": _EPS}, adaptive=True),
+    Rule("rmsprop_nesterov", core.rmsprop_nesterov,
+         {"learning_rate": 1e-3, "decay_rate": 0.9, "momentum": 0.9, "epsilon": 1e-8}, ("cache", "velocity"),
+         {"learning_rate": _LR, "decay_rate": _DECAY, "momentum": (0.0, 0.99), "epsilon": _EPS}, adaptive=True),
+    Rule("adam", core.adam, _ADAM, _ADAM_STATE, _ADAM_RANGES, adaptive=True),
+    Rule("adamw", core.adamw, {**_ADAM, "weight_decay": 1e-2}, _ADAM_STATE,
+         {**_ADAM_RANGES, "weight_decay": (0.0, 0.2)}, adaptive=True),
+    Rule("amsgrad", core.amsgrad, _ADAM, ("m", "v", "v_max", "t"), _ADAM_RANGES, adaptive=True),
+    Rule("adamax", core.adamax, {**_ADAM, "learning_rate": 2e-3}, ("m", "u", "t"), _ADAM_RANGES, adaptive=True),
+    Rule("adadelta", core.adadelta, {"learning_rate": 1.0, "rho": 0.9, "epsilon": 1e-6}, ("cache", "delta"),
+         {"learning_rate": (0.1, 2.0), "rho": _DECAY, "epsilon": _EPS}, adaptive=True),
+    Rule("nadam", core.nadam, {**_ADAM, "learning_rate": 2e-3}, _ADAM_STATE, _ADAM_RANGES, adaptive=True),
+    Rule("lion", core.lion, {"learning_rate": 1e-4, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0}, ("m",),
+         {"learning_rate": _LR, "beta1": _BETA1, "beta2": _DECAY, "weight_decay": (0.0, 0.2)}),
+]}
+
+
+def step(name, w, dw, config=None, **variant):
+    """One step of RULES[name]: defaults filled in, state created as zeros, t counted, core applied."""
+    rule = RULES[name]
     config = {} if config is None else config
-    for key, value in defaults.items():
+    for key, value in rule.defaults.items():
         config.setdefault(key, value)
-    return config
-
-
-def _state(config, w, *keys):
-    """The state arrays named by keys, zeros in w's namespace when absent."""
     xp = array_namespace(w)
-    for key in keys:
+    for key in rule.arrays:
         if key not in config:
             config[key] = xp.zeros_like(w)
-    return [config[key] for key in keys]
-
-
-def _next_step(config):
-    config["t"] = int(config.get("t", 0)) + 1
-    return config["t"]
-
-
-def _adam_hyper(config):
-    return config["learning_rate"], config["beta1"], config["beta2"], config["epsilon"]
+    count = ()
+    if rule.counts_steps:
+        config["t"] = int(config.get("t", 0)) + 1
+        count = (config["t"],)
+    result = rule.core(w, dw, *(config[k] for k in rule.arrays), *count, *(config[k] for k in rule.defaults),
+                       **variant)
+    next_w, *next_state = result if rule.arrays else (result,)  # a rule without state returns next_w alone
+    config.update(zip(rule.arrays, next_state))
+    return next_w, config
 
 
 def sgd(w, dw, config=None):
     """w ← w − η g."""
-    config = _config(config, learning_rate=1e-2)
-    return core.sgd(w, dw, config["learning_rate"]), config
+    return step("sgd", w, dw, config)
 
 
 def sgd_momentum(w, dw, config=None, *, form="spec"):
     """v ← μv − ηg;  w ← w + v.  Other forms (ema, torch_buffer, …): `core.momentum`."""
-    config = _config(config, learning_rate=1e-2, momentum=0.9)
-    (v,) = _state(config, w, "velocity")
-    next_w, config["velocity"] = core.momentum(
-        w, v, dw, config["learning_rate"], config["momentum"], form=form)
-    return next_w, config
+    return step("sgd_momentum", w, dw, config, form=form)
 
 
 def sgd_nesterov(w, dw, config=None, *, lookahead=True):
     """w is the look-ahead point: v' ← μv − ηg;  w ← w − μv + (1 + μ)v'."""
-    config = _config(config, learning_rate=1e-2, momentum=0.9)
-    (v,) = _state(config, w, "velocity")
-    next_w, config["velocity"] = core.nesterov_momentum(
-        w, v, config["learning_rate"] * dw, config["momentum"], lookahead=lookahead)
-    return next_w, config
+    return step("sgd_nesterov", w, dw, config, lookahead=lookahead)
 
 
 def adagrad(w, dw, config=None, *, eps_inside=False):
     """r ← r + g²;  w ← w − η g / (√r + ε)."""
-    config = _config(config, learning_rate=1e-2, epsilon=1e-7)
-    (r,) = _state(config, w, "cache")
-    next_w, config["cache"] = core.adagrad(
-        w, r, dw, config["learning_rate"], config["epsilon"], eps_inside=eps_inside)
-    return next_w, config
+    return step("adagrad", w, dw, config, eps_inside=eps_inside)
 
 
 def rmsprop(w, dw, config=None, *, eps_inside=False, swapped_decay=False):
     """r ← ρr + (1 − ρ)g²;  w ← w − η g / (√r + ε)."""
-    config = _config(config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
-    (r,) = _state(config, w, "cache")
-    next_w, config["cache"] = core.rmsprop(
-        w, r, dw, config["learning_rate"], config["decay_rate"], config["epsilon"],
-        eps_inside=eps_inside, swapped_decay=swapped_decay)
-    return next_w, config
+    return step("rmsprop", w, dw, config, eps_inside=eps_inside, swapped_decay=swapped_decay)
 
 
 def rmsprop_nesterov(w, dw, config=None, *, eps_inside=False, lookahead=True):
     """r ← ρr + (1 − ρ)g²;  v' ← μv − η g / (√r + ε);  w ← w − μv + (1 + μ)v'."""
-    config = _config(config, learning_rate=1e-3, decay_rate=0.9, momentum=0.9, epsilon=1e-8)
-    r, v = _state(config, w, "cache", "velocity")
-    next_w, config["cache"], config["velocity"] = core.rmsprop_nesterov(
-        w, r, v, dw, config["learning_rate"], config["decay_rate"], config["momentum"],
-        config["epsilon"], eps_inside=eps_inside, lookahead=lookahead)
-    return next_w, config
+    return step("rmsprop_nesterov", w, dw, config, eps_inside=eps_inside, lookahead=lookahead)
 
 
 def adam(w, dw, config=None, *, eps_inside=False, bias_correction=True, eps_hat=False):
     """t ← t + 1;  m, v moving averages of g, g²;  w ← w − η m̂ / (√v̂ + ε)."""
-    config = _config(config, **_ADAM_DEFAULTS)
-    m, v = _state(config, w, "m", "v")
-    t = _next_step(config)
-    next_w, config["m"], config["v"] = core.adam(
-        w, m, v, t, dw, *_adam_hyper(config),
-        eps_inside=eps_inside, bias_correction=bias_correction, eps_hat=eps_hat)
-    return next_w, config
+    return step("adam", w, dw, config, eps_inside=eps_inside, bias_correction=bias_correction, eps_hat=eps_hat)
 
 
 def adamw(w, dw, config=None, *, decoupled=True, decay_scaled_by_lr=True):
     """w ← w − ηλw, then the adam step with the same g."""
-    config = _config(config, **_ADAM_DEFAULTS, weight_decay=1e-2)
-    m, v = _state(config, w, "m", "v")
-    t = _next_step(config)
-    next_w, config["m"], config["v"] = core.adamw(
-        w, m, v, t, dw, *_adam_hyper(config), config["weight_decay"],
-        decoupled=decoupled, decay_scaled_by_lr=decay_scaled_by_lr)
-    return next_w, config
+    return step("adamw", w, dw, config, decoupled=decoupled, decay_scaled_by_lr=decay_scaled_by_lr)
 
 
 def amsgrad(w, dw, config=None, *, max_of_corrected=False):
     """Adam with v_max ← max(v_max, v);  v̂ = v_max/(1 − β₂ᵗ)."""
-    config = _config(config, **_ADAM_DEFAULTS)
-    m, v, v_max = _state(config, w, "m", "v", "v_max")
-    t = _next_step(config)
-    next_w, config["m"], config["v"], config["v_max"] = core.amsgrad(
-        w, m, v, v_max, t, dw, *_adam_hyper(config), max_of_corrected=max_of_corrected)
-    return next_w, config
+    return step("amsgrad", w, dw, config, max_of_corrected=max_of_corrected)
 
 
 def adamax(w, dw, config=None, *, eps_in_denominator=False, bias_correction=True):
     """m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − (η/(1 − β₁ᵗ)) m/u."""
-    config = _config(config, **{**_ADAM_DEFAULTS, "learning_rate": 2e-3})
-    m, u = _state(config, w, "m", "u")
-    t = _next_step(config)
-    next_w, config["m"], config["u"] = core.adamax(
-        w, m, u, t, dw, *_adam_hyper(config),
-        eps_in_denominator=eps_in_denominator, bias_correction=bias_correction)
-    return next_w, config
+    return step("adamax", w, dw, config, eps_in_denominator=eps_in_denominator, bias_correction=bias_correction)
 
 
 def adadelta(w, dw, config=None, *, stale_cache=False):
     """r ← ρr + (1 − ρ)g²;  Δ = −(√(d + ε)/√(r + ε)) g;  d ← ρd + (1 − ρ)Δ²;  w ← w + ηΔ."""
-    config = _config(config, learning_rate=1.0, rho=0.9, epsilon=1e-6)
-    r, d = _state(config, w, "cache", "delta")
-    next_w, config["cache"], config["delta"] = core.adadelta(
-        w, r, d, dw, config["learning_rate"], config["rho"], config["epsilon"],
-        stale_cache=stale_cache)
-    return next_w, config
+    return step("adadelta", w, dw, config, stale_cache=stale_cache)
 
 
 def nadam(w, dw, config=None, *, nesterov=True, t_plus_one=True):
     """Adam with m̄ = β₁ m/(1 − β₁ᵗ⁺¹) + (1 − β₁) g/(1 − β₁ᵗ) in place of m̂."""
-    config = _config(config, **{**_ADAM_DEFAULTS, "learning_rate": 2e-3})
-    m, v = _state(config, w, "m", "v")
-    t = _next_step(config)
-    next_w, config["m"], config["v"] = core.nadam(
-        w, m, v, t, dw, *_adam_hyper(config), nesterov=nesterov, t_plus_one=t_plus_one)
-    return next_w, config
+    return step("nadam", w, dw, config, nesterov=nesterov, t_plus_one=t_plus_one)
+
+
+def lion(w, dw, config=None, *, update_before_sign=False, decay_scaled_by_lr=True):
+    """c = β₁m + (1 − β₁)g;  w ← w − η(sign(c) + λw);  m ← β₂m + (1 − β₂)g (sign(0) = 0)."""
+    return step("lion", w, dw, config, update_before_sign=update_before_sign, decay_scaled_by_lr=decay_scaled_by_lr)

@@ -163,7 +163,7 @@ def adadelta(w, dw, config=None):
 
 
 def nadam(w, dw, config=None):
-    """Nadam (Dozat 2016; the form Keras and Optax use).
+    """Nadam (Dozat 2016 with a constant μ = β₁, the form Optax uses; Keras adds a momentum schedule).
 
     t ← t + 1
     m ← β₁ m + (1 − β₁) g
@@ -174,5 +174,18 @@ def nadam(w, dw, config=None):
 
     config: learning_rate=2e-3, beta1=0.9, beta2=0.999, epsilon=1e-8.
     state: m, v (zeros), t (0).
+    """
+    raise NotImplementedError
+
+
+def lion(w, dw, config=None):
+    """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms").
+
+    c = β₁ m + (1 − β₁) g
+    w ← w − η (sign(c) + λ w)        (sign(0) = 0)
+    m ← β₂ m + (1 − β₂) g            (after the step, with the old m in c)
+
+    config: learning_rate=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0 (λ).
+    state: m (zeros of w's shape on the first call).
     """
     raise NotImplementedError

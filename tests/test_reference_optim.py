@@ -16,14 +16,7 @@ torch = pytest.importorskip("torch")
 
 STEPS = 20
 TOL = {"rtol": 1e-7, "atol": 1e-7}
-NAMES = ["sgd", "sgd_momentum", "sgd_nesterov", "adagrad", "rmsprop", "rmsprop_nesterov", "adam",
-         "adamw", "amsgrad", "adamax", "adadelta", "nadam"]
-SPEC_STATE = {
-    "sgd": set(), "sgd_momentum": {"velocity"}, "sgd_nesterov": {"velocity"}, "adagrad": {"cache"},
-    "rmsprop": {"cache"}, "rmsprop_nesterov": {"cache", "velocity"}, "adam": {"m", "v", "t"},
-    "adamw": {"m", "v", "t"}, "amsgrad": {"m", "v", "v_max", "t"}, "adamax": {"m", "u", "t"},
-    "adadelta": {"cache", "delta"}, "nadam": {"m", "v", "t"},
-}
+NAMES = list(optim.RULES)
 MISTAKES = [
     ("sgd_momentum", {"form": "ema"}), ("sgd_momentum", {"form": "torch_buffer"}),
     ("sgd_momentum", {"form": "positive_velocity"}), ("sgd_momentum", {"form": "ascent"}),
@@ -37,6 +30,7 @@ MISTAKES = [
     ("adamax", {"eps_in_denominator": True}), ("adamax", {"bias_correction": False}),
     ("adadelta", {"stale_cache": True}),
     ("nadam", {"nesterov": False}), ("nadam", {"t_plus_one": False}),
+    ("lion", {"update_before_sign": True}), ("lion", {"decay_scaled_by_lr": False}),
 ]
 
 
@@ -226,6 +220,29 @@ def test_nadam_is_dozat_with_constant_momentum_schedule(trajectory, lr, beta1, b
         np.testing.assert_allclose(config["v"], n, **TOL)
 
 
+@given(trajectory=trajectories(), lr=LR, beta1=BETA1, beta2=BETA2, weight_decay=floats(0.0, 0.5))
+def test_lion_is_chen_et_al_algorithm(trajectory, lr, beta1, beta2, weight_decay):
+    """Chen et al. 2023, Program 1: update = interp(g, m, β₁).sign(); update += w·λ; w −= η·update;
+    m = interp(g, m, β₂), with interp(g, m, β) = β·m + (1 − β)·g."""
+    theta, grads = trajectory
+    w, config = theta.copy(), {"learning_rate": lr, "beta1": beta1, "beta2": beta2, "weight_decay": weight_decay}
+    m = np.zeros_like(theta)
+    for g in grads:
+        update = np.sign(beta1 * m + (1 - beta1) * g) + theta * weight_decay
+        theta = theta - lr * update
+        m = beta2 * m + (1 - beta2) * g
+        w, config = optim.lion(w, g, config)
+        np.testing.assert_allclose(w, theta, **TOL)
+        np.testing.assert_allclose(config["m"], m, **TOL)
+
+
+def test_lion_takes_no_step_where_the_interpolation_is_zero():
+    """sign(0) = 0: a zero gradient from a zero momentum leaves w alone (but for the weight decay)."""
+    w, config = optim.lion(np.array([1.0, -2.0]), np.array([0.0, 3.0]), {"learning_rate": 0.1})
+    np.testing.assert_array_equal(w, [1.0, -2.1])
+    np.testing.assert_allclose(config["m"], [0.0, 0.03], rtol=1e-12, atol=0)
+
+
 def run(fn, w, grads, config):
     for g in grads:
         w, config = fn(w, g, config)
@@ -267,7 +284,7 @@ def test_spec_state_keys_int_step_and_no_in_place_update(name):
     w_before, g_before = w.copy(), g.copy()
     fn = getattr(optim, name)
     next_w, config = fn(w, g)
-    assert SPEC_STATE[name] <= set(config)
+    assert set(optim.RULES[name].state) <= set(config)
     next_w, config = fn(next_w, g, config)
     np.testing.assert_array_equal(w, w_before)
     np.testing.assert_array_equal(g, g_before)
@@ -276,20 +293,25 @@ def test_spec_state_keys_int_step_and_no_in_place_update(name):
         assert type(config["t"]) is int and config["t"] == 2
 
 
-def revealing_run(fn, asarray=np.asarray):
-    """Five steps with large ε and shrinking gradients, which expose every named mistake."""
+# Lion's step is the sign of a blend of m and g: gradients of one size and a short memory (β₂ = 0.5)
+# make the blend's sign depend on which m it takes.
+REVEALING = {"lion": {"growth": 1.0, "beta2": 0.5}}
+
+
+def revealing_run(fn, asarray=np.asarray, growth=0.1, **config):
+    """Five steps with large ε and gradients shrinking tenfold a step, which expose every named mistake."""
     rng = np.random.default_rng(1)
     w = rng.standard_normal(6)
-    grads = rng.standard_normal((5, 6)) * 10.0 ** -np.arange(5)[:, None]
-    config = {"learning_rate": 0.1, "epsilon": 0.1, "weight_decay": 0.1}
+    grads = rng.standard_normal((5, 6)) * growth ** np.arange(5)[:, None]
+    config = {"learning_rate": 0.1, "epsilon": 0.1, "weight_decay": 0.1, **config}
     w, config = run(fn, asarray(w), [asarray(g) for g in grads], config)
     return {"w": w, **{k: v for k, v in config.items() if hasattr(v, "shape")}}
 
 
 @pytest.mark.parametrize("name, mistake", MISTAKES, ids=[f"{n}-{m}" for n, m in MISTAKES])
 def test_each_named_mistake_differs_from_the_spec(name, mistake):
-    spec = revealing_run(getattr(optim, name))
-    wrong = revealing_run(functools.partial(getattr(optim, name), **mistake))
+    spec = revealing_run(getattr(optim, name), **REVEALING.get(name, {}))
+    wrong = revealing_run(functools.partial(getattr(optim, name), **mistake), **REVEALING.get(name, {}))
     assert spec.keys() == wrong.keys()
     assert any(not np.allclose(spec[k], wrong[k], rtol=1e-6, atol=1e-9) for k in spec)
 

@@ -4,6 +4,8 @@ Every optimizer gets: the first step from a fresh config (defaults, state create
 a teacher-forced trajectory (each step from the oracle's state, so an error is reported at
 the step where it happens), tiny gradients where ε dominates, and lr = 0 leaving w alone.
 Relations between optimizers (momentum 0 ≡ SGD, …) are checked student against student.
+Every rule of the oracle's table `reference.optim.RULES` (defaults, state keys, hyperparameter
+ranges) gets these checks; adding a rule to the table adds its checks.
 """
 import copy
 
@@ -70,41 +72,23 @@ MISTAKES = [
            {"nesterov": False}),
           ("correction_t", "corrects β₁m with 1−β₁ᵗ; the look-ahead term uses 1−β₁ᵗ⁺¹",
            {"t_plus_one": False})),
+    *rows("optim.lion",
+          ("update_before_sign", "updates the momentum m ← β₂m + (1−β₂)g before taking the sign; the step uses "
+                                 "c = β₁m + (1−β₁)g with the old m", {"update_before_sign": True}),
+          ("decay_without_lr", "decays with w ← w − λw; the spec scales the decay by η: w ← w − η(sign(c) + λw)",
+           {"decay_scaled_by_lr": False})),
 ]
 
 STEPS = 6
 
-# Hyperparameters drawn for each rule (None: left out, so the default applies) and its state keys.
-_LR = floats(1e-4, 1.0)
-_DECAY = floats(0.5, 0.999)
-_EPS = st.sampled_from([1e-8, 1e-6, 1e-4])
-HYPER = {
-    "sgd": {"learning_rate": _LR},
-    "sgd_momentum": {"learning_rate": _LR, "momentum": floats(0.0, 0.99)},
-    "sgd_nesterov": {"learning_rate": _LR, "momentum": floats(0.0, 0.99)},
-    "adagrad": {"learning_rate": _LR, "epsilon": _EPS},
-    "rmsprop": {"learning_rate": _LR, "decay_rate": _DECAY, "epsilon": _EPS},
-    "rmsprop_nesterov": {"learning_rate": _LR, "decay_rate": _DECAY, "momentum": floats(0.0, 0.99),
-                         "epsilon": _EPS},
-    "adam": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS},
-    "adamw": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS,
-              "weight_decay": floats(0.0, 0.2)},
-    "amsgrad": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS},
-    "adamax": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS},
-    "adadelta": {"learning_rate": floats(0.1, 2.0), "rho": _DECAY, "epsilon": _EPS},
-    "nadam": {"learning_rate": _LR, "beta1": floats(0.0, 0.99), "beta2": _DECAY, "epsilon": _EPS},
-}
-STATE = {
-    "sgd": (), "sgd_momentum": ("velocity",), "sgd_nesterov": ("velocity",), "adagrad": ("cache",),
-    "rmsprop": ("cache",), "rmsprop_nesterov": ("cache", "velocity"), "adam": ("m", "v", "t"),
-    "adamw": ("m", "v", "t"), "amsgrad": ("m", "v", "v_max", "t"), "adamax": ("m", "u", "t"),
-    "adadelta": ("cache", "delta"), "nadam": ("m", "v", "t"),
-}
-ADAPTIVE = ("adagrad", "rmsprop", "rmsprop_nesterov", "adam", "adamw", "amsgrad", "adamax", "adadelta", "nadam")
+RULES = oracle.RULES
 TEXTBOOK = {"w": np.array([1.0, -2.0, 0.5]), "grads": [np.array([0.1, -0.3, 0.0])] * STEPS, "config": {}}
-# The spec's default hyperparameters, as the oracle fills them into an empty config.
-DEFAULTS = {name: {k: v for k, v in getattr(oracle, name)(np.zeros(1), np.zeros(1))[1].items()
-                   if k not in STATE[name]} for name in HYPER}
+
+
+def hyperparameters(rule):
+    """A strategy per hyperparameter of the rule, from the table's ranges (an interval or a list of values)."""
+    return {key: st.sampled_from(span) if isinstance(span, list) else floats(*span)
+            for key, span in rule.ranges.items()}
 
 
 @st.composite
@@ -114,7 +98,7 @@ def trajectories(draw, name, scale=None):
     magnitude = draw(scale if scale is not None else magnitudes())
     block = draw(arrays((STEPS + 1, *shape), -1.0, 1.0))  # one draw: w and every gradient
     config = {}
-    for key, values in HYPER[name].items():
+    for key, values in hyperparameters(RULES[name]).items():
         value = draw(st.none() | values)
         if value is not None:
             config[key] = value
@@ -124,7 +108,7 @@ def trajectories(draw, name, scale=None):
 def step_oracle(name, w, dw, config, **mistake):
     """The oracle's (next_w, state) for one step; the state holds the spec's state keys only."""
     next_w, next_config = getattr(oracle, name)(w.copy(), dw.copy(), copy.deepcopy(config), **mistake)
-    return {"next_w": next_w, "config": {k: next_config[k] for k in STATE[name]}}
+    return {"next_w": next_w, "config": {k: next_config[k] for k in RULES[name].state}}
 
 
 def step_student(ctx, name, w, dw, config):
@@ -147,10 +131,11 @@ def teacher_forced(ctx, name, case):
         w = next_w
 
 
-def _register(name):
-    tol = "adaptive" if name in ADAPTIVE else "float64"
-    state = f"the state ({', '.join(STATE[name])}) is created and returned" if STATE[name] else "no state"
-    counter = ", t = 1" if "t" in STATE[name] else ""
+def _register(rule):
+    name = rule.name
+    tol = "adaptive" if rule.adaptive else "float64"
+    state = f"the state ({', '.join(rule.state)}) is created and returned" if rule.state else "no state"
+    counter = ", t = 1" if rule.counts_steps else ""
 
     @check(f"optim.{name}", "first step from an empty config", points=1, tol=tol, examples=0.5,
            doc=f"config=None: the defaults apply, {state}{counter}")
@@ -178,7 +163,7 @@ def _register(name):
                 config = got["config"]
         ctx.falsify(trajectories(name), body)
 
-    if name in ADAPTIVE:
+    if rule.adaptive:
         @check(f"optim.{name}", "tiny gradients, where ε dominates", points=1, tol="adaptive", kind="edge",
                doc="gradients of 1e-9 to 1e-6: where ε sits in the denominator decides the step")
         def tiny_gradients(ctx):
@@ -186,8 +171,8 @@ def _register(name):
                         lambda case: teacher_forced(ctx, name, case))
 
 
-for _name in HYPER:
-    _register(_name)
+for _rule in RULES.values():
+    _register(_rule)
 
 
 def _same_steps(ctx, case, first, second, second_config=dict, second_grad=lambda g: g):
@@ -247,7 +232,7 @@ def adam_beta1_zero_is_rmsprop(ctx):
     # Gradients bounded away from 0, so that ε is negligible and the (accepted) ε-inside variant of
     # rmsprop steps alike too.
     def body(case):
-        config = dict(DEFAULTS["adam"], **case["config"])
+        config = dict(RULES["adam"].defaults, **case["config"])
         beta2, eta, eps = config["beta2"], config["learning_rate"], config["epsilon"]
         w_adam = w_rms = case["w"]
         adam_config, rms_config = dict(config, beta1=0.0), {"decay_rate": beta2}

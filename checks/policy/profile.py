@@ -13,6 +13,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ..engine import mistakes
+from ..engine.registry import REGISTRY
 from .tolerances import DTYPES
 
 PROFILES = Path(__file__).with_name("profiles")
@@ -52,10 +53,11 @@ class Profile:
 def load(path=None):
     """The default profile, overlaid with the file at `path`.
 
-    The default's [points] table names every function of the spec; other files may name only those.
+    Every table names only functions that have checks (importing dlgrade.checks registered them). A
+    function the profiles give no points gets the sum of its checks' weights (runner.function_points).
     """
     data = _read(DEFAULT)
-    functions, defaults = set(data["points"]), dict(data["settings"])
+    functions, defaults = {c.function for c in REGISTRY}, dict(data["settings"])
     if path is not None:
         for section, values in _read(Path(path)).items():
             data.setdefault(section, {}).update(values)

@@ -1,8 +1,10 @@
-"""Update rules: pure functions `(w, g, state…, hyperparameters) -> (next_w, next_state…)`.
+"""Update rules: pure functions `rule(w, g, *state, [t,] *hyperparameters) -> (next_w, *next_state)`.
 
-Written against the inputs' array namespace (NumPy, CuPy, array-api-strict). Symbols as in the
-spec: g the gradient, η the learning rate, μ the momentum, ρ a decay rate, ε the epsilon, t the
-1-based step count (a Python int, already incremented for this step). Nothing is updated in place.
+The state arrays come in the order of the rule's state keys and the hyperparameters in the order of
+its defaults (the table `reference.optim.RULES`). Written against the inputs' array namespace (NumPy,
+CuPy, array-api-strict). Symbols as in the spec: g the gradient, η the learning rate, μ the momentum,
+ρ a decay rate, ε the epsilon, λ the weight decay, t the 1-based step count (a Python int, already
+incremented for this step). Nothing is updated in place.
 """
 from . import array_namespace
 
@@ -28,7 +30,7 @@ def sgd(w, g, lr):
     return w - lr * g
 
 
-def momentum(w, v, g, lr, mu, *, form="spec"):
+def momentum(w, g, v, lr, mu, *, form="spec"):
     """Heavy-ball momentum; returns (w, v).
 
     spec:              v ← μv − ηg;        w ← w + v
@@ -66,7 +68,12 @@ def nesterov_momentum(w, v, step, mu, *, lookahead=True):
     return next_w, next_v
 
 
-def adagrad(w, r, g, lr, eps, *, eps_inside=False):
+def sgd_nesterov(w, g, v, lr, mu, *, lookahead=True):
+    """Nesterov momentum with the step ηg taken at the look-ahead point; returns (w, v)."""
+    return nesterov_momentum(w, v, lr * g, mu, lookahead=lookahead)
+
+
+def adagrad(w, g, r, lr, eps, *, eps_inside=False):
     """r ← r + g²;  w ← w − η g / (√r + ε); returns (w, r)."""
     r = r + g * g
     return w - lr * rms_scaled(g, r, eps, eps_inside=eps_inside), r
@@ -77,13 +84,13 @@ def rmsprop_cache(r, g, rho, *, swapped_decay=False):
     return ema(r, g * g, 1 - rho if swapped_decay else rho)
 
 
-def rmsprop(w, r, g, lr, rho, eps, *, eps_inside=False, swapped_decay=False):
+def rmsprop(w, g, r, lr, rho, eps, *, eps_inside=False, swapped_decay=False):
     """r ← ρr + (1 − ρ)g²;  w ← w − η g / (√r + ε); returns (w, r)."""
     r = rmsprop_cache(r, g, rho, swapped_decay=swapped_decay)
     return w - lr * rms_scaled(g, r, eps, eps_inside=eps_inside), r
 
 
-def rmsprop_nesterov(w, r, v, g, lr, rho, mu, eps, *, eps_inside=False, lookahead=True):
+def rmsprop_nesterov(w, g, r, v, lr, rho, mu, eps, *, eps_inside=False, lookahead=True):
     """r ← ρr + (1 − ρ)g²;  v' ← μv − η g / (√r + ε);  w ← w − μv + (1 + μ)v'; returns (w, r, v).
 
     Goodfellow et al. Alg. 8.7 in look-ahead coordinates.
@@ -104,7 +111,7 @@ def adam_update(w, m_hat, v_hat, lr, eps, *, eps_inside=False):
     return w - lr * rms_scaled(m_hat, v_hat, eps, eps_inside=eps_inside)
 
 
-def adam(w, m, v, t, g, lr, beta1, beta2, eps, *, eps_inside=False, bias_correction=True,
+def adam(w, g, m, v, t, lr, beta1, beta2, eps, *, eps_inside=False, bias_correction=True,
          eps_hat=False):
     """Adam step t; returns (w, m, v).
 
@@ -123,7 +130,7 @@ def adam(w, m, v, t, g, lr, beta1, beta2, eps, *, eps_inside=False, bias_correct
     return adam_update(w, m_hat, v_hat, lr, eps, eps_inside=eps_inside), m, v
 
 
-def adamw(w, m, v, t, g, lr, beta1, beta2, eps, weight_decay, *, decoupled=True,
+def adamw(w, g, m, v, t, lr, beta1, beta2, eps, weight_decay, *, decoupled=True,
           decay_scaled_by_lr=True):
     """Decoupled weight decay w ← w − ηλw, then the adam step with the same g; returns (w, m, v).
 
@@ -131,12 +138,12 @@ def adamw(w, m, v, t, g, lr, beta1, beta2, eps, weight_decay, *, decoupled=True,
     decoupled=False (Adam + L2): g ← g + λw, then the adam step.
     """
     if not decoupled:
-        return adam(w, m, v, t, g + weight_decay * w, lr, beta1, beta2, eps)
+        return adam(w, g + weight_decay * w, m, v, t, lr, beta1, beta2, eps)
     decay = lr * weight_decay if decay_scaled_by_lr else weight_decay
-    return adam(w - decay * w, m, v, t, g, lr, beta1, beta2, eps)
+    return adam(w - decay * w, g, m, v, t, lr, beta1, beta2, eps)
 
 
-def amsgrad(w, m, v, v_max, t, g, lr, beta1, beta2, eps, *, max_of_corrected=False):
+def amsgrad(w, g, m, v, v_max, t, lr, beta1, beta2, eps, *, max_of_corrected=False):
     """Adam with v_max ← max(v_max, v);  v̂ = v_max/(1 − β₂ᵗ); returns (w, m, v, v_max).
 
     max_of_corrected: v_max ← max(v_max, v/(1 − β₂ᵗ));  v̂ = v_max.
@@ -152,7 +159,7 @@ def amsgrad(w, m, v, v_max, t, g, lr, beta1, beta2, eps, *, max_of_corrected=Fal
     return adam_update(w, bias_corrected(m, beta1, t), v_hat, lr, eps), m, v, v_max
 
 
-def adamax(w, m, u, t, g, lr, beta1, beta2, eps, *, eps_in_denominator=False, bias_correction=True):
+def adamax(w, g, m, u, t, lr, beta1, beta2, eps, *, eps_in_denominator=False, bias_correction=True):
     """m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − (η/(1 − β₁ᵗ)) m/u; returns (w, m, u).
 
     eps_in_denominator: u ← max(β₂u, |g|) and w ← w − (η/(1 − β₁ᵗ)) m/(u + ε).
@@ -170,7 +177,7 @@ def adamax(w, m, u, t, g, lr, beta1, beta2, eps, *, eps_in_denominator=False, bi
     return w - step_size * m / denominator, m, u
 
 
-def adadelta(w, r, d, g, lr, rho, eps, *, stale_cache=False):
+def adadelta(w, g, r, d, lr, rho, eps, *, stale_cache=False):
     """r ← ρr + (1 − ρ)g²;  Δ = −(√(d + ε)/√(r + ε)) g;  d ← ρd + (1 − ρ)Δ²;  w ← w + ηΔ.
 
     Returns (w, r, d). stale_cache: Δ uses the r from before this step's update.
@@ -181,7 +188,7 @@ def adadelta(w, r, d, g, lr, rho, eps, *, stale_cache=False):
     return w + lr * delta, next_r, ema(d, delta * delta, rho)
 
 
-def nadam(w, m, v, t, g, lr, beta1, beta2, eps, *, nesterov=True, t_plus_one=True):
+def nadam(w, g, m, v, t, lr, beta1, beta2, eps, *, nesterov=True, t_plus_one=True):
     """Nadam (Dozat 2016, constant μ = β₁); returns (w, m, v).
 
     m, v as adam_moments;  m̄ = β₁ m/(1 − β₁ᵗ⁺¹) + (1 − β₁) g/(1 − β₁ᵗ);  w ← w − η m̄ / (√v̂ + ε).
@@ -194,3 +201,18 @@ def nadam(w, m, v, t, g, lr, beta1, beta2, eps, *, nesterov=True, t_plus_one=Tru
     else:
         m_bar = bias_corrected(m, beta1, t)
     return adam_update(w, m_bar, bias_corrected(v, beta2, t), lr, eps), m, v
+
+
+def lion(w, g, m, lr, beta1, beta2, weight_decay, *, update_before_sign=False, decay_scaled_by_lr=True):
+    """Lion (Chen et al. 2023, the form of Optax's `lion`); returns (w, m).
+
+    c = β₁m + (1 − β₁)g;  w ← w − η(sign(c) + λw);  m ← β₂m + (1 − β₂)g, with sign(0) = 0.
+    update_before_sign: m is updated first and c = β₁m' + (1 − β₁)g uses the new m'.
+    decay_scaled_by_lr=False: w ← w − η sign(c) − λw.
+    """
+    xp = array_namespace(w, g)
+    next_m = ema(m, g, beta2)
+    c = ema(next_m if update_before_sign else m, g, beta1)
+    if decay_scaled_by_lr:
+        return w - lr * (xp.sign(c) + weight_decay * w), next_m
+    return w - lr * xp.sign(c) - weight_decay * w, next_m

@@ -6,7 +6,7 @@ Each is a realistic bug, written as a wrapper of the reference rule it is append
 - state dropped between calls (the first step is right, the second is not);
 - ε one hundred times too large (visible only where ε dominates).
 """
-from dlgrade.checks.areas.optim import ADAPTIVE, DEFAULTS, HYPER, STATE
+from dlgrade.reference.optim import RULES
 
 
 def _wrapper(name, body):
@@ -19,20 +19,20 @@ def _wrapper(name, body):
 
 def falsy_default(name, key, default=None):
     """`config.get(key) or default`: a deliberate 0 becomes the default (the spec's unless given)."""
-    default = DEFAULTS[name][key] if default is None else default
+    default = RULES[name].defaults[key] if default is None else default
     return _wrapper(name, f"    config[{key!r}] = config.get({key!r}) or {default!r}\n")
 
 
 def wrong_default(name):
-    return _wrapper(name, f"    config.setdefault('learning_rate', {DEFAULTS[name]['learning_rate'] * 10!r})\n")
+    return _wrapper(name, f"    config.setdefault('learning_rate', {RULES[name].defaults['learning_rate'] * 10!r})\n")
 
 
 def dropped_state(name):
-    return _wrapper(name, f"    for key in {STATE[name]!r}:\n        config.pop(key, None)\n")
+    return _wrapper(name, f"    for key in {RULES[name].state!r}:\n        config.pop(key, None)\n")
 
 
 def large_epsilon(name):
-    return _wrapper(name, f"    config['epsilon'] = 100 * config.get('epsilon', {DEFAULTS[name]['epsilon']!r})\n")
+    return _wrapper(name, f"    config['epsilon'] = 100 * config.get('epsilon', {RULES[name].defaults['epsilon']!r})\n")
 
 
 # Adadelta's ε sits in both roots, so scaling it barely shows; ε outside the roots does.
@@ -54,17 +54,17 @@ def _for(name):
     entries = {
         f"optim.{name}: first step from an empty config": wrong_default(name),
         # sgd has no state to drop: its trajectory check catches a wrong default as well.
-        f"optim.{name}: teacher-forced trajectory": dropped_state(name) if STATE[name] else wrong_default(name),
+        f"optim.{name}: teacher-forced trajectory": dropped_state(name) if RULES[name].state else wrong_default(name),
         f"optim.{name}: learning rate 0 leaves w unchanged":
             falsy_default(name, "learning_rate"),
     }
-    if name in ADAPTIVE:
+    if RULES[name].adaptive:
         entries[f"optim.{name}: tiny gradients, where ε dominates"] = \
             ADADELTA_EPS_OUTSIDE if name == "adadelta" else large_epsilon(name)
     return entries
 
 
-KNOWN_WRONG = {k: v for name in HYPER for k, v in _for(name).items()}
+KNOWN_WRONG = {k: v for name in RULES for k, v in _for(name).items()}
 KNOWN_WRONG.update({
     "optim.sgd_momentum: momentum 0 is SGD": falsy_default("sgd_momentum", "momentum"),
     "optim.sgd_nesterov: momentum 0 is SGD": falsy_default("sgd_nesterov", "momentum"),

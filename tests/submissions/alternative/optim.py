@@ -171,3 +171,15 @@ def nadam(w, dw, config=None):
     v_hat = v / (1 - config["beta2"] ** t)
     w -= config["learning_rate"] * m_bar / (np.sqrt(v_hat) + config["epsilon"])
     return w, config
+
+
+def lion(w, dw, config=None):
+    config = {} if config is None else config
+    for key, default in (("learning_rate", 1e-4), ("beta1", 0.9), ("beta2", 0.99), ("weight_decay", 0.0)):
+        config.setdefault(key, default)
+    m = _state(config, "m", w)
+    direction = np.sign(m + (1 - config["beta1"]) * (dw - m))  # β₁m + (1−β₁)g, interpolated
+    w *= 1 - config["learning_rate"] * config["weight_decay"]
+    w -= config["learning_rate"] * direction
+    m += (1 - config["beta2"]) * (dw - m)
+    return w, config
