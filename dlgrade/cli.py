@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
+from dlgrade import catalog
 from dlgrade.checks.engine import runner
 from dlgrade.checks.policy.profile import ProfileError, load
 from dlgrade.reporting import FORMATS, gradescope, render
@@ -42,7 +43,11 @@ def parse_args(argv):
                              "so the grader's files can be closed to it")
     parser.add_argument("--fail-under", type=float, metavar="PERCENT",
                         help="exit 1 when the score is below PERCENT of the maximum (for a library's CI)")
-    parser.add_argument("--list", action="store_true", help="list the checks (id, points, tolerance) and exit")
+    parser.add_argument("--list", action="store_true",
+                        help="list the checks (with --only: those selected): points, examples, tolerance, mistake "
+                             "rows, file:line of the definition")
+    parser.add_argument("--explain", metavar="ID", help="print one check (or a function's or module's checks) whole: "
+                                                        "doc, oracle formula, tolerance and why, mistakes, variants")
     return parser.parse_args(argv)
 
 
@@ -82,28 +87,21 @@ def replay_prefix(args):
     return " ".join(shlex.quote(w) for w in words)
 
 
-def list_checks(profile):
-    shares = runner.function_points(profile, runner.select())
-    for c in runner.select():
-        print(f"{c.id}\t{shares[c.id]:.3g} pts\t{c.kind}\ttol={c.tol}\t"
-              f"{profile.max_examples_for(c)} examples\t{c.doc}")
-
-
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         profile = build_profile(args)
-        if args.list:
-            list_checks(profile)
+        unknown = runner.unknown_selectors(args.only + ([args.explain] if args.explain else []))
+        if unknown:
+            raise UsageError(f"{unknown[0]!r} names no module, function or check (see grader.py --list)")
+        if args.list or args.explain:
+            print("\n".join(catalog.explain(profile, [args.explain]) if args.explain
+                            else catalog.list_checks(profile, args.only)))
             return 0
         if not args.path:
             raise UsageError("give the submission's PATH (a folder, a .py, a .ipynb or a .zip)")
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
-        unknown = runner.unknown_selectors(args.only)
-        if unknown:
-            raise UsageError(f"--only {unknown[0]!r} names no module, function or check "
-                             f"(see grader.py --list)")
         submission = resolve(args.path)
         check_worker_user(args.worker_user, submission)
     except (UsageError, SubmissionError) as exc:

@@ -379,7 +379,7 @@ def dropout_samples(ctx):
         yield x, case["dropout_param"], dropout_out(ctx, case)[0]
 
 
-@check("layers.dropout_forward", "kept fraction is 1 − p", points=1, tol="statistic", kind="statistical",
+@check("layers.dropout_forward", "kept fraction is 1 − p", points=1, tol="statistic", kind="statistical", examples=0,
        doc="the number of kept units passes a binomial test against 1 − p (α = 1e-6, fixed seeds)")
 def dropout_kept_fraction(ctx):
     for _, param, out in dropout_samples(ctx):
@@ -400,7 +400,7 @@ def _z(out, x, keep_prob, scale):
     return (out.mean() - mean) / std
 
 
-@check("layers.dropout_forward", "preserves the mean", points=1, tol="statistic", kind="statistical",
+@check("layers.dropout_forward", "preserves the mean", points=1, tol="statistic", kind="statistical", examples=0,
        doc="E[out] = x: the mean of out passes a z-test against the mean of x (α = 1e-6, fixed seeds)")
 def dropout_mean(ctx):
     critical = stats.norm.isf(FALSE_ALARM_RATE / 2)

@@ -61,7 +61,7 @@ def _textbook(ctx, name, args, expected, label):
                inputs=dict(zip(("w", "X", "y", "lr"), args)), label=label)
 
 
-@check("sgd_exercise.predict", "the textbook exercise", points=1, tol="exercise", kind="exercise",
+@check("sgd_exercise.predict", "the textbook exercise", points=1, tol="exercise", kind="exercise", examples=0,
        doc="w = (0, 1, 0.5): h((2, 3)) = 3.5 (a scalar for one sample), and (2, 0.5, 0.5) on the three rows")
 def predict_textbook(ctx):
     _textbook(ctx, "predict", (W, np.array([2.0, 3.0])), 3.5, "h((2, 3))")
@@ -80,7 +80,7 @@ def predict_oracle(ctx):
     ctx.falsify(problems(), body, examples=[TEXTBOOK])
 
 
-@check("sgd_exercise.loss", "the textbook exercise", points=1, tol="exercise", kind="exercise",
+@check("sgd_exercise.loss", "the textbook exercise", points=1, tol="exercise", kind="exercise", examples=0,
        doc="L = 15.75 at w = (0, 1, 0.5); 8.71335 after the batch step; ≈ 8.678060 after the SGD epoch")
 def loss_textbook(ctx):
     _textbook(ctx, "loss", (W, X, Y), 15.75, "L(w)")
@@ -94,7 +94,7 @@ def loss_oracle(ctx):
     _agreement(ctx, "loss", ("w", "X", "y"))
 
 
-@check("sgd_exercise.batch_gd_step", "the textbook exercise", points=1, tol="exercise", kind="exercise",
+@check("sgd_exercise.batch_gd_step", "the textbook exercise", points=1, tol="exercise", kind="exercise", examples=0,
        doc="one full-batch step from w = (0, 1, 0.5) with η = 0.01 gives w = (0.05, 0.88, 0.76)")
 def batch_step_textbook(ctx):
     _textbook(ctx, "batch_gd_step", (W, X, Y, LR), BATCH_W, "w after one batch step")
@@ -106,7 +106,7 @@ def batch_step_oracle(ctx):
     _agreement(ctx, "batch_gd_step", ("w", "X", "y", "lr"))
 
 
-@check("sgd_exercise.sgd_epoch", "the textbook exercise", points=1, tol="exercise", kind="exercise",
+@check("sgd_exercise.sgd_epoch", "the textbook exercise", points=1, tol="exercise", kind="exercise", examples=0,
        doc="one epoch of per-row updates gives w = (0.047846, 0.8782, 0.761446), L ≈ 8.678060: lower than "
            "the batch step's 8.71335")
 def sgd_epoch_textbook(ctx):

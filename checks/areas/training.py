@@ -118,6 +118,7 @@ def _not_shuffled(ctx, p, finding, inputs, mistake):
 
 
 @check("training.minibatches", "the order is uniformly random", points=1, tol="statistic", kind="statistical",
+       examples=0,
        doc=f"over {SHUFFLE_SEEDS} seeds the first index is uniform (chi-square) and index 0 comes before index 1 "
            f"half of the time (binomial), alpha = {FALSE_ALARM_RATE:g} each")
 def minibatches_shuffled(ctx):
@@ -174,7 +175,7 @@ HAND_WORKED = [  # (val_losses, patience) → (stop, best)
 ]
 
 
-@check("training.early_stopping", "hand-worked curves", points=1, tol="exact", kind="edge",
+@check("training.early_stopping", "hand-worked curves", points=1, tol="exact", kind="edge", examples=0,
        doc="ties are not new minima, a new minimum resets the count, best is the first minimum, a curve "
            "that keeps improving never stops")
 def early_stopping_hand_worked(ctx):

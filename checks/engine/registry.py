@@ -7,9 +7,13 @@
 Like scikit-learn's check_estimator, the table is the public list: `grader.py --list`
 prints it, and a third-party library is run through the same rows by an adapter.
 """
+import inspect
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..policy.tolerances import TOLERANCES
+
+_ROOT = Path(__file__).resolve().parents[2]  # the folder holding checks/ (the repository, or the installed dlgrade)
 
 KINDS = ("oracle", "metamorphic", "gradient", "statistical", "exercise", "edge")
 
@@ -24,7 +28,7 @@ class Check:
     kind: str
     doc: str               # one line, shown to students
     uses: tuple = ()       # other spec functions the check calls (a forward, a related rule)
-    examples: float = 1.0  # share of the profile's example count (costly properties run fewer)
+    examples: float = 1.0  # share of the profile's example count (costly ones run fewer; 0: fixed cases)
 
     @property
     def id(self):
@@ -33,6 +37,18 @@ class Check:
     @property
     def module(self):
         return self.function.partition(".")[0]
+
+    @property
+    def searches(self):
+        """False for a check of fixed cases (textbook values, seeded statistics): examples=0, no search."""
+        return self.examples > 0
+
+    @property
+    def location(self):
+        """path:line of the check's registration (its @check line), for a reader looking for its definition."""
+        code = inspect.unwrap(self.run).__code__
+        path = Path(code.co_filename).resolve()
+        return f"{path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else path}:{code.co_firstlineno}"
 
 
 REGISTRY: list[Check] = []

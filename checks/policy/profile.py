@@ -44,7 +44,11 @@ class Profile:
         return frozenset(self.accept.get(function, ()))
 
     def max_examples_for(self, check):
-        """A count the profile gives the check by id; else its function's (or the default) times the check's share."""
+        """A count the profile gives the check by id; else its function's (or the default) times the check's share.
+
+        0 for a check of fixed cases, which runs no search."""
+        if not check.searches:
+            return 0
         if check.id in self.examples:
             return self.examples[check.id]
         return max(1, round(self.examples.get(check.function, self.max_examples) * check.examples))
