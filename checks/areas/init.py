@@ -2,8 +2,8 @@
 
 W must have the right shape and a float dtype, depend on the rng only (the same seed gives
 the same W), and follow the stated distribution: a zero-mean t-test and a Kolmogorov–Smirnov
-test at α = 1e-6 each, on one draw of FANS with the rng seeded by STAT_SEED + the grading
-seed, so a correct submission fails by chance with probability below 2e-6. The fans differ
+test at α = FALSE_ALARM_RATE each, on one draw of FANS with the rng seeded by STATISTICS_SEED + the
+grading seed, so a correct submission fails by chance with probability below 2α. The fans differ
 (fan_in ≠ fan_out) and are large enough that every named mistake, and every other
 initialiser, is rejected by a wide margin. A rejected W is diagnosed by its sample std: the
 closest named mistake within MISTAKE_STD_RTOL names it.
@@ -22,7 +22,7 @@ from ..engine import mistakes
 from ..engine.mistakes import rows
 from ..engine.registry import check
 from ..engine.strategies import seeds
-from ..policy.tolerances import FALSE_ALARM_RATE
+from ..policy.tolerances import FALSE_ALARM_RATE, STATISTICS_SEED
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 
@@ -42,7 +42,6 @@ MISTAKES = [
 ]
 
 FANS = (100, 400)          # 40 000 entries; σ of the four initialisers: 0.063, 0.063 (uniform), 0.141, 0.1
-STAT_SEED = 20_240_601
 MISTAKE_STD_RTOL = 0.05    # the sample std of 40 000 draws is within ~1.5% of the true std (4 standard errors)
 MISTAKE_STD_SAMPLES = 200_000
 
@@ -121,7 +120,7 @@ def _register(name):
     def distribution(ctx):
         fan_in, fan_out = FANS
         text, family, args = stated(name, fan_in, fan_out)
-        W, inputs = draw_weights(ctx, name, fan_in, fan_out, STAT_SEED + ctx.seed)
+        W, inputs = draw_weights(ctx, name, fan_in, fan_out, STATISTICS_SEED + ctx.seed)
         sample = W.ravel().astype(float)
         if not np.all(np.isfinite(sample)):
             ctx.fail("W holds non-finite values", inputs=inputs)

@@ -5,7 +5,7 @@ pass receives the cache of the submission's own forward and is compared twice: w
 backward on the same inputs, and with central finite differences of the submission's own forward
 (independent of the oracle). Dropout's mask depends on how a submission draws random numbers, so
 its checks are structural (outputs 0 or x/(1−p), the backward reusing the forward's mask) and
-statistical (binomial test of the kept fraction, z-test of the mean) at α = 1e-6 with fixed seeds.
+statistical (binomial test of the kept fraction, z-test of the mean) at α = FALSE_ALARM_RATE with fixed seeds.
 Normalization layers are checked in checks/areas/layers_norms.py.
 """
 import numpy as np
@@ -20,7 +20,7 @@ from ..engine.compare import difference
 from ..engine.mistakes import rows
 from ..engine.registry import check
 from ..engine.strategies import arrays, floats, seeds, shapes
-from ..policy.tolerances import DIFFERENCE_STEP, FALSE_ALARM_RATE
+from ..policy.tolerances import DIFFERENCE_STEP, FALSE_ALARM_RATE, STATISTICS_SEED
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 
@@ -372,7 +372,7 @@ STAT_X = "x ~ uniform(0.5, 1.5) of shape (200, 100)"
 
 def dropout_samples(ctx):
     """(x, dropout_param, your out) for each p of STAT_P."""
-    x = np.random.default_rng(20240601).uniform(0.5, 1.5, STAT_SHAPE)
+    x = np.random.default_rng(STATISTICS_SEED).uniform(0.5, 1.5, STAT_SHAPE)
     for index, p in enumerate(STAT_P):
         ctx.examples_run += 1
         case = {"x": x, "dropout_param": {"p": p, "mode": "train", "seed": 1000 * ctx.seed + index}}
@@ -380,7 +380,7 @@ def dropout_samples(ctx):
 
 
 @check("layers.dropout_forward", "kept fraction is 1 − p", points=1, tol="statistic", kind="statistical", examples=0,
-       doc="the number of kept units passes a binomial test against 1 − p (α = 1e-6, fixed seeds)")
+       doc=f"the number of kept units passes a binomial test against 1 − p (α = {FALSE_ALARM_RATE:g}, fixed seeds)")
 def dropout_kept_fraction(ctx):
     for _, param, out in dropout_samples(ctx):
         p, kept, n = param["p"], int(np.count_nonzero(out)), out.size
@@ -401,7 +401,7 @@ def _z(out, x, keep_prob, scale):
 
 
 @check("layers.dropout_forward", "preserves the mean", points=1, tol="statistic", kind="statistical", examples=0,
-       doc="E[out] = x: the mean of out passes a z-test against the mean of x (α = 1e-6, fixed seeds)")
+       doc=f"E[out] = x: the mean of out passes a z-test against the mean of x (α = {FALSE_ALARM_RATE:g}, fixed seeds)")
 def dropout_mean(ctx):
     critical = stats.norm.isf(FALSE_ALARM_RATE / 2)
     for x, param, out in dropout_samples(ctx):

@@ -151,7 +151,8 @@ def softmax_large_scores(ctx):
 
 
 @check("losses.softmax_loss", "dx matches finite differences of your loss", points=1, tol="finite_difference",
-       kind="gradient", examples=0.4, doc="dx equals central differences (h = 1e-6) of your own softmax loss")
+       kind="gradient", examples=0.4,
+       doc=f"dx equals central differences (h = {DIFFERENCE_STEP:g}) of your own softmax loss")
 def softmax_gradient(ctx):
     ctx.falsify(scores_and_labels(-5.0, 5.0, max_n=3, max_classes=4),
                 lambda case: _matches_finite_differences(ctx, "softmax_loss", case, "dx"))
@@ -195,7 +196,8 @@ def logistic_large_logits(ctx):
 
 
 @check("losses.logistic_loss", "dz matches finite differences of your loss", points=1, tol="finite_difference",
-       kind="gradient", examples=0.4, doc="dz equals central differences (h = 1e-6) of your own logistic loss")
+       kind="gradient", examples=0.4,
+       doc=f"dz equals central differences (h = {DIFFERENCE_STEP:g}) of your own logistic loss")
 def logistic_gradient(ctx):
     ctx.falsify(logits_and_targets(max_n=4), lambda case: _matches_finite_differences(ctx, "logistic_loss", case, "dz"))
 
@@ -230,7 +232,8 @@ def mse_rows(ctx):
 
 
 @check("losses.mse_loss", "dpred matches finite differences of your loss", points=1, tol="finite_difference",
-       kind="gradient", examples=0.4, doc="dpred equals central differences (h = 1e-6) of your own loss")
+       kind="gradient", examples=0.4,
+       doc=f"dpred equals central differences (h = {DIFFERENCE_STEP:g}) of your own loss")
 def mse_gradient(ctx):
     ctx.falsify(st.booleans().flatmap(lambda rows: prediction_pairs(rows, max_side=3)),
                 lambda case: _matches_finite_differences(ctx, "mse_loss", case, "dpred"))
@@ -250,7 +253,7 @@ def l2_agrees(ctx):
 
 @check("losses.l2_regularization", "dW matches finite differences of your penalty", points=1,
        tol="finite_difference", kind="gradient", examples=0.4,
-       doc="dW equals central differences (h = 1e-6) of your own penalty")
+       doc=f"dW equals central differences (h = {DIFFERENCE_STEP:g}) of your own penalty")
 def l2_gradient(ctx):
     ctx.falsify(penalties(max_side=3), lambda case: _matches_finite_differences(ctx, "l2_regularization", case, "dW"))
 
@@ -277,7 +280,9 @@ def l1_zero_subgradient(ctx):
 
 @check("losses.l1_regularization", "dW matches finite differences away from 0", points=1,
        tol="finite_difference", kind="gradient",
-       examples=0.4, doc="where no entry of W is near 0, dW equals central differences (h = 1e-6) of your own penalty")
+       examples=0.4,
+       doc=f"where no entry of W is near 0, dW equals central differences (h = {DIFFERENCE_STEP:g}) of your own "
+           "penalty")
 def l1_gradient(ctx):
     away_from_zero = penalties(max_side=3).map(
         lambda case: dict(case, W=case["W"] + np.where(case["W"] >= 0, 0.1, -0.1)))

@@ -3,7 +3,7 @@
 minibatches must partition range(n) into batches of batch_size (the last may be smaller), be
 determined by the rng it is given, and follow a uniformly random order: over many seeds the
 first index must be uniform (chi-square goodness of fit) and index 0 must precede index 1 half
-of the time (exact binomial test), each at alpha = 1e-6, with fixed seeds so a verdict replays.
+of the time (exact binomial test), each at α = FALSE_ALARM_RATE, with fixed seeds so a verdict replays.
 """
 import numpy as np
 from hypothesis import strategies as st

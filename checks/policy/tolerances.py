@@ -10,6 +10,7 @@ from dataclasses import dataclass
 DTYPES = ("float64", "float32")
 DIFFERENCE_STEP = 1e-6   # h of the grader's central differences, which the "finite_difference" row assumes
 FALSE_ALARM_RATE = 1e-6  # α of every statistical test: a correct submission fails one with this probability
+STATISTICS_SEED = 20_240_601  # base of the fixed seeds of statistical checks (plus the grading seed)
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,15 @@ TOLERANCES = {
         "by ~1e-9 relative (float64) or ~1e-5 (float32) on inputs with σ ≪ |μ|"),
     "finite_difference": Row(
         Tolerance(1e-5, 1e-6), Tolerance(1e-2, 1e-3),
-        "a central difference with h = 1e-6 has truncation O(h²)·f''' and rounding O(ε_mach·|f|/h): ≈ 1e-10·|f| "
-        "in float64, ≈ 1e-1·|f| in float32, where only gross errors can be told apart"),
+        f"a central difference with h = {DIFFERENCE_STEP:g} has truncation O(h²)·f''' and rounding "
+        "O(ε_mach·|f|/h): ≈ 1e-10·|f| in float64, ≈ 1e-1·|f| in float32, where only gross errors can be told apart"),
     "gradient_check": Row(
         Tolerance(1e-8, 1e-8), Tolerance(1e-3, 1e-3),
         "the student's central difference on a quadratic is exact up to rounding ε_mach·|f|/h ≈ 1e-10 (float64)"),
     "exercise": Row(Tolerance(0, 5e-7), Tolerance(0, 5e-7), "the textbook prints the worked exercise to 6 decimals"),
     "exact": Row(Tolerance(0, 0), Tolerance(0, 0), "integer results (counts, indices) must be equal"),
     "statistic": Row(Tolerance(0, 0), Tolerance(0, 0),
-                     "random outputs are judged by hypothesis tests at FALSE_ALARM_RATE, with fixed seeds"),
+                     f"random outputs are judged by hypothesis tests at α = {FALSE_ALARM_RATE:g}, with fixed seeds"),
 }
 
 
