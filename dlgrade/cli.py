@@ -1,6 +1,7 @@
 """dlgrade: grade a deep-learning assignment submission against the oracle.
 
-    python grader.py PATH [--results results.json] [--only optim.adam] [--format text|md|json|junit]
+    python grader.py PATH [--results results.json] [--only optim.adam] [--format text|md|json|junit|html]
+    python grader.py batch SUBMISSIONS --out DIR [--jobs N] [--regrade] [--dask ADDRESS]   (a whole class)
 
 PATH is a folder of modules (optim.py, layers.py, …), one .py, a .ipynb or a .zip.
 Exit status: 0 when grading completed (whatever the score), 2 on a usage error;
@@ -18,6 +19,7 @@ from dlgrade import catalog
 from dlgrade.checks.engine import runner
 from dlgrade.checks.policy.profile import ProfileError, load
 from dlgrade.reporting import FORMATS, gradescope, render
+from dlgrade.reporting.html import attach_trajectories
 from dlgrade.sandbox import SubmissionError, check_account, resolve
 
 
@@ -88,7 +90,11 @@ def replay_prefix(args):
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:  # grader.py batch SUBMISSIONS --out DIR: a whole class (dlgrade/batch.py)
+        from dlgrade import batch
+        return batch.main(argv[1:])
+    args = parse_args(argv)
     try:
         profile = build_profile(args)
         unknown = runner.unknown_selectors(args.only + ([args.explain] if args.explain else []))
@@ -110,6 +116,8 @@ def main(argv=None):
     try:
         report = runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=args.jobs,
                               worker_user=args.worker_user)
+        if args.format == "html":  # a failing optimizer's trajectory, plotted on the page
+            attach_trajectories(report, submission, profile, worker_user=args.worker_user)
     finally:
         submission.cleanup()
     print(render(report, args.format, color=args.format == "text" and sys.stdout.isatty()), end="")

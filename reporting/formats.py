@@ -10,7 +10,7 @@ from rich.table import Table
 
 from dlgrade.checks.engine.status import Status
 
-FORMATS = ("text", "md", "json", "junit")
+FORMATS = ("text", "md", "json", "junit", "html")
 _SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_IMPLEMENTED: "·", Status.MISSING: "·", Status.ERROR: "!"}
 _STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error"}
 _STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta"}
@@ -19,7 +19,12 @@ _STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta"}
 def render(report, fmt, *, color=False, width=100):
     return {"text": lambda: _text(report, color, width), "md": lambda: _markdown(report),
             "json": lambda: json.dumps(_as_dict(report), indent=2),
-            "junit": lambda: _junit(report)}[fmt]()
+            "junit": lambda: _junit(report), "html": lambda: _html(report)}[fmt]()
+
+
+def _html(report):
+    from .html import page  # one page, plots inline (reporting/html.py)
+    return page(report)
 
 
 def _points(x):

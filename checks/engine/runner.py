@@ -39,6 +39,7 @@ class CheckResult:
     max_examples: int = 0
     examples_run: int = 0
     seconds: float = 0.0
+    counterexample: object = field(default=None, repr=False, compare=False)  # the failing input's values (not saved)
 
     @property
     def module(self):
@@ -151,7 +152,7 @@ def _run_one(c, box, profile, max_score, replay_prefix):
     base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
-    status, summary, details = Status.PASSED, "", {}
+    status, summary, details, counterexample = Status.PASSED, "", {}, None
     try:
         module, _, name = c.function.partition(".")
         if name not in box.functions(module):
@@ -165,8 +166,11 @@ def _run_one(c, box, profile, max_score, replay_prefix):
             notes.append(f"searched {ctx.examples_run} examples: the check's {profile.check_budget:g} s "
                          f"budget ran out (a faster implementation gets the full search)")
         summary = "; ".join(notes)
+        if ctx.matched_variants:
+            details = {"variants": sorted(ctx.matched_variants)}
     except CheckFailure as failure:
         status, summary, details = Status.FAILED, failure.summary, _failure_details(failure)
+        counterexample = failure.inputs
         if isinstance(failure, Mismatch) and not profile.show_expected:
             summary = f"{failure.label or 'the result'} is wrong on this input"
             del details["expected"]
@@ -177,7 +181,7 @@ def _run_one(c, box, profile, max_score, replay_prefix):
         status, summary = Status.ERROR, f"internal grader error ({type(exc).__name__}: {exc}); please report it"
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,
-                       seconds=time.perf_counter() - started)
+                       seconds=time.perf_counter() - started, counterexample=counterexample)
 
 
 def _failure_details(failure):
@@ -192,6 +196,7 @@ def _failure_details(failure):
     if failure.mistake is not None:
         kind = "documented variant" if failure.mistake.documented else "mistake"
         details["diagnosis"] = f"{kind} '{failure.mistake.name}': this implementation {failure.mistake.says}"
+        details["mistake"] = failure.mistake.id
     return details
 
 

@@ -1,0 +1,616 @@
+"""Grade a whole class: `grader.py batch SUBMISSIONS --out DIR [--jobs N] [--regrade] [--dask ADDRESS]`.
+
+SUBMISSIONS holds one entry per student (a folder, a .py, a .ipynb or a .zip), or is a Gradescope
+"export submissions" folder, whose submission_metadata.yml names the students of each entry.
+Each submission is graded on its own, by the same path as `grader.py PATH` (its own sandbox, jobs=1),
+in a fresh process of a pool of N, or as one task on a Dask cluster. As each completes its results
+are written atomically under DIR/submissions/KEY/:
+
+    report.json    the runner's report (the JSON format)
+    results.json   Gradescope's results.json
+    record.json    written last, the commit point: status, the submission's SHA-256, the settings
+
+DIR/manifest.json indexes the records. A record is final (never graded again without --regrade)
+when the submission was graded or could not be read; an entry that broke the grader itself is
+recorded as such and retried on the next run; an entry whose files changed since is graded anew.
+At the end (or with --report-only, without grading) DIR/gradebook.csv and the class report
+(DIR/class.md, DIR/class.html) are written from the stored records.
+"""
+import argparse
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from dlgrade import __version__, cli
+from dlgrade.checks.engine import runner
+from dlgrade.reporting import gradescope, render
+from dlgrade.sandbox import SubmissionError, resolve
+from dlgrade.sandbox.submission import MAX_ZIP_BYTES, MAX_ZIP_FILES
+
+GRADED, UNGRADABLE, GRADER_ERROR = "graded", "ungradable", "grader_error"
+FINAL = (GRADED, UNGRADABLE)
+METADATA = "submission_metadata.yml"
+SKIPPED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", METADATA}
+SUFFIXES = (".py", ".ipynb", ".zip")
+DEFAULT_TIMEOUT = 3600.0
+_GRADING = threading.Lock()  # one grade at a time per process (a Dask worker may run several threads)
+
+
+@dataclass
+class Entry:
+    """One submission of the class: `key` names its folder of results; students: [{id, name, email}]."""
+    key: str
+    path: str
+    students: list = field(default_factory=list)
+
+
+@dataclass
+class Task:
+    """What one grade needs, as plain data (it travels to a pool process or a Dask worker)."""
+    key: str
+    path: str
+    profile: object
+    only: tuple
+    replay_prefix: str
+    worker_user: str | None = None
+    files: dict | None = None  # shipped to a cluster: relative path -> bytes (None: read `path` here)
+
+
+# --- finding the submissions ----------------------------------------------------------------
+
+def discover(root):
+    """The entries of SUBMISSIONS in name order; a Gradescope export's metadata names the students."""
+    root = Path(root)
+    if not root.is_dir():
+        raise cli.UsageError(f"{root}: SUBMISSIONS must be a folder with one entry per student")
+    metadata = root / METADATA
+    if metadata.is_file():
+        return _from_gradescope(root, metadata)
+    entries = []
+    for path in sorted(root.iterdir()):
+        if path.name in SKIPPED or path.name.startswith(".") or not (path.is_dir() or path.suffix.lower() in SUFFIXES):
+            continue
+        stem = path.name if path.is_dir() else path.stem
+        entries.append(Entry(path.name, str(path), [{"id": stem, "name": "", "email": ""}]))
+    return entries
+
+
+def _from_gradescope(root, metadata):
+    """Gradescope's export: submission_ID/ folders and a YAML map of them to their :submitters:."""
+    import yaml
+
+    try:
+        data = yaml.load(metadata.read_text(errors="replace"), Loader=_ruby_tolerant_loader()) or {}
+    except yaml.YAMLError as exc:
+        raise cli.UsageError(f"{metadata}: not readable YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise cli.UsageError(f"{metadata}: expected a map of submission folders to their submitters")
+    entries = []
+    for key in sorted(data, key=str):
+        path = root / str(key)
+        if not path.exists():
+            continue
+        submitters = _field(data[key], "submitters") or []
+        students = [{"id": str(_field(s, "sid") or ""), "name": str(_field(s, "name") or ""),
+                     "email": str(_field(s, "email") or "")} for s in submitters if isinstance(s, dict)]
+        entries.append(Entry(str(key), str(path), students or [{"id": str(key), "name": "", "email": ""}]))
+    return entries
+
+
+def _field(mapping, name):
+    """A Gradescope key, written as a Ruby symbol (':name') or plainly."""
+    if not isinstance(mapping, dict):
+        return None
+    return mapping.get(f":{name}", mapping.get(name))
+
+
+def _ruby_tolerant_loader():
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """Safe loading that reads Ruby's tagged objects (!ruby/object:BigDecimal …) as plain values."""
+
+    def plain(loader, suffix, node):
+        if isinstance(node, yaml.MappingNode):
+            return loader.construct_mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node)
+        return loader.construct_scalar(node)
+    Loader.add_multi_constructor("!ruby/", plain)
+    return Loader
+
+
+def digest(path):
+    """SHA-256 of a submission's bytes (a folder: its files' relative paths and contents, sorted)."""
+    h = hashlib.sha256()
+    for relative, data in _files(Path(path)):
+        h.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def _files(path):
+    if path.is_file():
+        yield path.name, path.read_bytes()
+        return
+    for item in sorted(path.rglob("*")):
+        if item.is_file() and not item.is_symlink() and not set(item.relative_to(path).parts) & SKIPPED:
+            yield str(item.relative_to(path)), item.read_bytes()
+
+
+# --- grading one submission (in a pool process or on a Dask worker) ------------------------------
+
+def grade_one(task):
+    """The outcome of one submission, as plain data: {status, message, report, gradescope, seconds}.
+
+    The same path as `grader.py PATH`: resolve, then the runner (its own sandbox, jobs=1). A submission
+    that cannot be read is UNGRADABLE (with the loader's message); anything else that escapes is a
+    GRADER_ERROR, and the batch goes on."""
+    started, path = time.perf_counter(), task.path
+    with _GRADING:
+        try:
+            with _materialized(task) as path:
+                submission = resolve(path)
+                try:
+                    submission.display = task.path
+                    cli.check_worker_user(task.worker_user, submission)
+                    report = runner.grade(submission, task.profile, only=task.only, replay_prefix=task.replay_prefix,
+                                          jobs=1, worker_user=task.worker_user)
+                finally:
+                    submission.cleanup()
+        except (SubmissionError, cli.UsageError) as exc:  # said of the path the class was handed in at
+            return {"status": UNGRADABLE, "message": str(exc).replace(path, task.path),
+                    "seconds": time.perf_counter() - started}
+        except Exception as exc:  # a bug of the grader's: recorded, never the end of the batch
+            return {"status": GRADER_ERROR, "message": f"{type(exc).__name__}: {exc}".replace(path, task.path),
+                    "traceback": traceback.format_exc(), "seconds": time.perf_counter() - started}
+    return {"status": GRADED, "message": "", "report": json.loads(render(report, "json")),
+            "gradescope": gradescope(report), "seconds": time.perf_counter() - started}
+
+
+class _materialized:
+    """The task's submission on this machine: its own path, or its shipped files in a scratch folder."""
+
+    def __init__(self, task):
+        self.task, self._tmp = task, None
+
+    def __enter__(self):
+        if self.task.files is None:
+            return self.task.path
+        self._tmp = tempfile.TemporaryDirectory(prefix="dlgrade-shipped-")
+        base = Path(self._tmp.name).resolve()
+        for relative, data in self.task.files.items():
+            target = (base / relative).resolve()
+            if not target.is_relative_to(base):
+                raise SubmissionError(f"{self.task.path}: unsafe path {relative!r}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return str(base / Path(self.task.path).name)
+
+    def __exit__(self, *exc):
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def ship(task):
+    """The task with its files attached (under the entry's own name), for a machine that cannot see
+    `path`; limited like a zip."""
+    path = Path(task.path)
+    prefix = f"{path.name}/" if path.is_dir() else ""
+    files, size = {}, 0
+    for relative, data in _files(path):
+        size += len(data)
+        if len(files) >= MAX_ZIP_FILES or size > MAX_ZIP_BYTES:
+            raise SubmissionError(f"{task.path}: more than {MAX_ZIP_FILES} files or {MAX_ZIP_BYTES >> 20} MiB, "
+                                  "too large to send to the cluster")
+        files[prefix + relative] = data
+    return dataclasses.replace(task, files=files)
+
+
+def _child(connection, task):
+    """A pool process: dies with the batch, leaves Ctrl-C to it, cleans its sandbox up on SIGTERM."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    connection.send(grade_one(task))
+    connection.close()
+
+
+def _die_with_parent():
+    """Linux: SIGTERM when the parent goes (the batch was killed), so no grade outlives it."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:
+        sys.exit(1)
+
+
+# --- the results folder --------------------------------------------------------------------------
+
+def write_atomic(path, text):
+    """Write `text` to `path` so that a reader (or a killed writer) sees the old file or the new, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Store:
+    """DIR: each submission's results, the records that say which are done, the manifest, the log."""
+
+    def __init__(self, out):
+        self.out = Path(out)
+        self.folder = self.out / "submissions"
+
+    def record(self, key):
+        try:
+            return json.loads((self.folder / key / "record.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def records(self):
+        found = {}
+        if self.folder.is_dir():
+            for path in sorted(self.folder.iterdir()):
+                record = self.record(path.name)
+                if record is not None:
+                    found[path.name] = record
+        return found
+
+    def report(self, key):
+        try:
+            return json.loads((self.folder / key / "report.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def save(self, entry, outcome, sha256, fingerprint):
+        """The submission's files, then its record (the commit point), then the manifest and the log."""
+        folder = self.folder / entry.key
+        for name in ("report.json", "results.json"):
+            (folder / name).unlink(missing_ok=True)
+        if outcome["status"] == GRADED:
+            write_atomic(folder / "report.json", json.dumps(outcome["report"], indent=2))
+        if outcome["status"] in FINAL:
+            write_atomic(folder / "results.json", json.dumps(outcome.get("gradescope") or _ungradable(outcome),
+                                                             indent=2))
+        record = {"key": entry.key, "path": entry.path, "students": entry.students, "status": outcome["status"],
+                  "message": outcome["message"], "sha256": sha256, "settings": fingerprint,
+                  "seconds": round(outcome["seconds"], 3), "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                                      time.gmtime())}
+        if "report" in outcome:
+            record["score"], record["max_score"] = outcome["report"]["score"], outcome["report"]["max_score"]
+        if "traceback" in outcome:
+            record["traceback"] = outcome["traceback"]
+        write_atomic(folder / "record.json", json.dumps(record, indent=2))
+        return record
+
+    def write_manifest(self, settings, entries, records):
+        manifest = {"dlgrade": __version__, "settings": settings,
+                    "submissions": {e.key: _index(records.get(e.key)) for e in entries}}
+        write_atomic(self.out / "manifest.json", json.dumps(manifest, indent=2))
+
+    def log(self, event, **fields):
+        with open(self.out / "batch.log", "a") as file:
+            file.write(json.dumps(dict(event=event, time=round(time.time(), 3), pid=os.getpid(), **fields)) + "\n")
+
+    def settings(self):
+        try:
+            return json.loads((self.out / "manifest.json").read_text())["settings"]
+        except (OSError, ValueError, KeyError):
+            return None
+
+
+def _index(record):
+    if record is None:
+        return {"status": "pending"}
+    return {k: record[k] for k in ("status", "sha256", "score", "max_score", "seconds") if k in record}
+
+
+def _ungradable(outcome):
+    return {"score": 0.0, "max_score": 0.0, "output": f"dlgrade could not grade this submission: {outcome['message']}",
+            "tests": []}
+
+
+# --- the gradebook -------------------------------------------------------------------------------
+
+GRADEBOOK_HEAD = ("student_id", "name", "email", "submission", "status", "total", "max_score")
+
+
+def gradebook(entries, store):
+    """CSV text: one row per student; a column per function (its points), in the reports' order."""
+    records = store.records()
+    reports = {e.key: store.report(e.key) for e in entries if records.get(e.key, {}).get("status") == GRADED}
+    functions = list(dict.fromkeys(c["function"] for r in reports.values() if r for c in r["checks"]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*GRADEBOOK_HEAD, *functions, "note"])
+    for entry in entries:
+        record, report = records.get(entry.key), reports.get(entry.key)
+        status = record["status"] if record else "pending"
+        if report:
+            points = {f: 0.0 for f in functions}
+            for c in report["checks"]:
+                points[c["function"]] += c["score"]
+            scores = [_number(report["score"]), _number(report["max_score"]), *(_number(points[f]) for f in functions)]
+        else:
+            scores = ["0" if status == UNGRADABLE else "", "", *([""] * len(functions))]
+        note = _cell(record["message"]) if record else "not graded yet"
+        for student in entry.students:
+            writer.writerow([student["id"], student["name"], student["email"], entry.key, status, *scores, note])
+    return buffer.getvalue()
+
+
+def _number(x):
+    return f"{round(x, 4):g}"
+
+
+def _cell(text):
+    """Submission-controlled text in a spreadsheet: one line, no formula (a leading = + - @ is quoted)."""
+    text = " ".join(str(text).split())[:300]
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# --- running the batch ---------------------------------------------------------------------------
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="grader.py batch", description="Grade every submission of a class, resumably; write a gradebook and a "
+                                            "class report.")
+    parser.add_argument("submissions", metavar="SUBMISSIONS",
+                        help="a folder with one entry per student, or a Gradescope export folder")
+    parser.add_argument("--out", required=True, metavar="DIR", help="results, gradebook.csv and the class report")
+    parser.add_argument("--jobs", type=int, default=cli.default_jobs(), metavar="N",
+                        help="submissions graded at once, each in its own process (default: CPUs, at most 4)")
+    parser.add_argument("--regrade", action="store_true", help="grade every submission again, even finished ones")
+    parser.add_argument("--report-only", action="store_true",
+                        help="grade nothing: write the gradebook and the class report from the stored results")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run one task per submission on this Dask scheduler (tcp://host:8786)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"stop one submission's grade after this long (default {DEFAULT_TIMEOUT:g}; local runs)")
+    parser.add_argument("--only", action="append", default=[], metavar="SELECTOR",
+                        help="grade only a module, a function or one check id; repeatable")
+    parser.add_argument("--max-examples", type=int, metavar="N", help="Hypothesis examples per property check")
+    parser.add_argument("--seed", type=int, metavar="S", help="the grading seed (default: the profile's)")
+    parser.add_argument("--profile", metavar="FILE", help="a grading profile (TOML) overlaid on the default")
+    parser.add_argument("--worker-user", metavar="USER", help="run each submission as this unprivileged account")
+    return parser.parse_args(argv)
+
+
+def settings_of(args, profile):
+    """What decides a verdict; stored in the manifest, so a resumed batch grades the rest the same way."""
+    return {"profile": dataclasses.asdict(profile), "only": sorted(args.only)}
+
+
+def main(argv):
+    args = parse_args(argv)
+    try:
+        profile = cli.build_profile(args)
+        if args.jobs < 1:
+            raise cli.UsageError("--jobs must be at least 1")
+        if args.timeout <= 0:
+            raise cli.UsageError("--timeout must be positive")
+        unknown = runner.unknown_selectors(args.only)
+        if unknown:
+            raise cli.UsageError(f"--only {unknown[0]!r} names no module, function or check (see grader.py --list)")
+        entries = discover(args.submissions)
+        store = Store(args.out)
+        out = Path(args.out).resolve()
+        entries = [e for e in entries if not out.is_relative_to(Path(e.path).resolve())
+                   and Path(e.path).resolve() != out]
+        if not entries:
+            raise cli.UsageError(f"{args.submissions}: no submissions found (folders, .py, .ipynb or .zip)")
+        settings = settings_of(args, profile)
+        stored = store.settings()
+        if not args.report_only and not args.regrade and stored is not None and stored != settings:
+            raise cli.UsageError(f"{args.out} holds results graded with other settings; give --regrade to grade "
+                                 "everything again with these, or another --out")
+    except cli.UsageError as exc:
+        print(f"grader.py batch: error: {exc}", file=sys.stderr)
+        return 2
+    store.out.mkdir(parents=True, exist_ok=True)
+    interrupted = False
+    if not args.report_only:
+        todo = plan(entries, store, settings, args.regrade)
+        if not todo and not args.regrade:
+            print(f"all {len(entries)} submissions already graded (give --regrade to grade them again)",
+                  file=sys.stderr)
+        store.write_manifest(settings, entries, store.records())
+        tasks = [Task(e.key, e.path, profile, tuple(args.only), _replay_prefix(e.path, args), args.worker_user)
+                 for e, _ in todo]
+        interrupted = run(todo, tasks, store, settings, entries, jobs=args.jobs, dask=args.dask,
+                          timeout=args.timeout)
+    write_reports(entries, store)
+    return 130 if interrupted else 0
+
+
+def _replay_prefix(path, args):
+    return cli.replay_prefix(argparse.Namespace(path=path, profile=args.profile, max_examples=args.max_examples))
+
+
+def plan(entries, store, settings, regrade):
+    """(entry, sha256) of the entries to grade: all with `regrade`, else those without a final record for
+    the same files and settings."""
+    todo = []
+    for entry in entries:
+        sha256 = digest(entry.path)
+        record = store.record(entry.key)
+        done = (record is not None and record["status"] in FINAL and record["sha256"] == sha256
+                and record["settings"] == settings)
+        if regrade or not done:
+            todo.append((entry, sha256))
+    return todo
+
+
+def run(todo, tasks, store, settings, entries, *, jobs, dask, timeout):
+    """Grade the tasks (pool or Dask), saving each as it completes; True when interrupted (Ctrl-C)."""
+    by_key = {entry.key: (entry, sha256) for entry, sha256 in todo}
+    records = store.records()
+    counts = {UNGRADABLE: 0, GRADER_ERROR: 0}
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[errors]}"), TimeElapsedColumn(), TextColumn("left"),
+                        TimeRemainingColumn(), console=console)
+    started = time.perf_counter()
+
+    def done(key, outcome):
+        entry, sha256 = by_key[key]
+        records[key] = store.save(entry, outcome, sha256, settings)
+        store.write_manifest(settings, entries, records)
+        store.log(outcome["status"], key=key, seconds=round(outcome["seconds"], 3))
+        if outcome["status"] in counts:
+            counts[outcome["status"]] += 1
+            progress.console.print(f"{key}: {outcome['status'].replace('_', ' ')}: {_cell(outcome['message'])}",
+                                   markup=False, highlight=False, soft_wrap=True)
+        progress.update(bar, advance=1, errors=f"{counts[UNGRADABLE]} ungradable, {counts[GRADER_ERROR]} grader errors")
+
+    with progress:
+        bar = progress.add_task("grading", total=len(entries), completed=len(entries) - len(todo),
+                                errors="0 ungradable, 0 grader errors")
+        store.log("start", submissions=len(tasks), jobs=jobs, dask=dask)
+        try:
+            if dask:
+                _run_dask(dask, tasks, done)
+            else:
+                _run_local(tasks, done, jobs, timeout)
+        except KeyboardInterrupt:
+            store.log("interrupted")
+            console.print(f"interrupted: {len(records)} of {len(entries)} recorded; run the same command again to "
+                          "grade the rest")
+            return True
+    seconds = time.perf_counter() - started
+    if tasks:
+        console.print(f"graded {len(tasks)} submissions in {seconds:.1f} s ({seconds / len(tasks):.2f} s each, "
+                      f"{'Dask' if dask else f'{jobs} at a time'})", highlight=False)
+    store.log("end", seconds=round(seconds, 3))
+    return False
+
+
+def _pool_context():
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["dlgrade.batch"])  # each grade starts from warm imports
+    return context
+
+
+def _run_local(tasks, done, jobs, timeout):
+    """A pool of `jobs` processes, a fresh one per submission: one that dies or overruns costs only its own."""
+    context = _pool_context()
+    waiting, running = list(reversed(tasks)), {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                task = waiting.pop()
+                receive, send = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(send, task), daemon=True)
+                process.start()
+                send.close()
+                running[receive] = (task, process, time.monotonic())
+            ready = wait([*running, *(p.sentinel for _, p, _ in running.values())], timeout=0.5)
+            for receive, (task, process, since) in list(running.items()):
+                outcome = None
+                if receive in ready or process.sentinel in ready:
+                    try:
+                        outcome = receive.recv() if receive.poll() else None
+                    except (EOFError, OSError):
+                        outcome = None
+                    if outcome is None:
+                        process.join(5)
+                        outcome = _died(process)
+                elif time.monotonic() - since > timeout:
+                    outcome = {"status": GRADER_ERROR, "seconds": time.monotonic() - since,
+                               "message": f"grading took longer than {timeout:g} s and was stopped"}
+                else:
+                    continue
+                _stop(process)
+                receive.close()
+                del running[receive]
+                done(task.key, outcome)
+    finally:
+        for receive, (_, process, _) in running.items():
+            _stop(process)
+            receive.close()
+
+
+def _died(process):
+    code = process.exitcode
+    how = (f"killed by {signal.Signals(-code).name}" if code is not None and code < 0
+           else f"exited with status {code}")
+    return {"status": GRADER_ERROR, "seconds": 0.0, "message": f"the grading process {how} before it reported"}
+
+
+def _stop(process):
+    if process.is_alive():
+        process.terminate()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+    process.join()
+
+
+def _run_dask(address, tasks, done):
+    """One task per submission on the scheduler at `address`, its files shipped; results as they complete."""
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise cli.UsageError("--dask needs dask.distributed: pip install 'dlgrade[dask]'") from None
+    with Client(address) as client:
+        keys = {}
+        for task in tasks:
+            try:
+                shipped = ship(task)
+            except SubmissionError as exc:
+                done(task.key, {"status": UNGRADABLE, "message": str(exc), "seconds": 0.0})
+                continue
+            future = client.submit(grade_one, shipped, key=f"dlgrade-{task.key}-{os.urandom(4).hex()}", pure=False)
+            keys[future] = task.key
+        try:
+            for future in as_completed(list(keys)):
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the task failed on the cluster (a lost worker, …)
+                    outcome = {"status": GRADER_ERROR, "seconds": 0.0,
+                               "message": f"the cluster could not run this grade ({type(exc).__name__}: {exc})"}
+                done(keys[future], outcome)
+        finally:
+            client.cancel(list(keys))
+
+
+def write_reports(entries, store):
+    """gradebook.csv, class.md and class.html, from the stored records (nothing is graded here)."""
+    write_atomic(store.out / "gradebook.csv", gradebook(entries, store))
+    try:
+        from dlgrade.reporting import classreport
+    except ImportError as exc:  # matplotlib is the optional extra `batch`
+        print(f"grader.py batch: no class report ({exc}): pip install 'dlgrade[batch]'", file=sys.stderr)
+        return
+    classreport.write(store.out, classreport.records_of(entries, store))

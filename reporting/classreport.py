@@ -1,0 +1,302 @@
+"""The class report: what a whole class got right and wrong, from the stored results of a batch.
+
+    write(out, records)   -> out/class.md (+ out/class_files/*.png) and out/class.html (one file, plots inline)
+
+Sections: the summary, the score distribution, the named mistakes and variants ranked by how many
+students made them, each check's failure rate, the groups of students whose failures share one
+signature (the same failing checks with the same named mistakes: often the same source), and the
+submissions that could not be graded. Every count is of students (a group submission counts each
+of its members). The plots are matplotlib's; every piece of submission-controlled text is escaped.
+"""
+import base64
+import html
+import io
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after the headless backend is chosen)
+
+import dlgrade.checks  # noqa: E402,F401  (fills the mistake rows)
+from dlgrade.checks.engine import mistakes  # noqa: E402
+from dlgrade.checks.engine.status import Status  # noqa: E402
+
+TOP_CHECKS = 25      # checks shown in the failure-rate plot
+HISTOGRAM_BINS = 20  # bins of 5 % of the maximum
+
+
+@dataclass
+class Row:
+    """A named mistake or documented variant and the students whose submissions showed it."""
+    id: str
+    function: str
+    name: str
+    kind: str      # "mistake", "variant (accepted)" or "variant (not accepted)"
+    says: str
+    students: list = field(default_factory=list)
+
+
+@dataclass
+class CheckRate:
+    id: str
+    function: str
+    failed: int
+    absent: int
+    passed: int
+
+
+@dataclass
+class Group:
+    signature: tuple   # ((check id, mistake id or ""), …)
+    students: list
+
+
+@dataclass
+class ClassSummary:
+    students: int                      # students in graded submissions
+    submissions: int                   # graded submissions
+    scores: list                       # (student label, score, max_score), one per student
+    rows: list                         # Row, most students first
+    checks: list                       # CheckRate, highest failure rate first
+    groups: list                       # Group, largest first
+    not_graded: list                   # (submission key, status, message)
+
+
+def records_of(entries, store):
+    """(entry, record or None, report dict or None) for every entry of a batch (dlgrade.batch.Store)."""
+    records = store.records()
+    return [(e, records.get(e.key), store.report(e.key) if records.get(e.key, {}).get("status") == "graded"
+             else None) for e in entries]
+
+
+def _people(entry):
+    return [s["name"] or s["id"] for s in entry.students] or [entry.key]
+
+
+def summarize(records):
+    scores, rows, rates, signatures, not_graded = [], {}, {}, defaultdict(list), []
+    graded = 0
+    for entry, record, report in records:
+        if report is None:
+            not_graded.append((entry.key, *((record["status"], record["message"]) if record else ("pending", ""))))
+            continue
+        graded += 1
+        people = _people(entry)
+        scores += [(person, report["score"], report["max_score"]) for person in people]
+        signature = []
+        for check in report["checks"]:
+            status = Status(check["status"])
+            rate = rates.setdefault(check["id"], CheckRate(check["id"], check["function"], 0, 0, 0))
+            rate.failed += len(people) * status.counts_as_failure
+            rate.absent += len(people) * status.absent
+            rate.passed += len(people) * (status is Status.PASSED)
+            shown = _shown(check)
+            for row_id in shown:
+                row = rows.setdefault(row_id, _row(row_id, check["function"], accepted=status is Status.PASSED))
+                row.students += [p for p in people if p not in row.students]
+            if status.counts_as_failure:
+                signature.append((check["id"], ",".join(shown)))
+        if signature:
+            signatures[tuple(signature)].extend(people)
+    groups = [Group(sig, students) for sig, students in signatures.items() if len(students) > 1]
+    return ClassSummary(
+        students=len(scores), submissions=graded, scores=scores,
+        rows=sorted(rows.values(), key=lambda r: (-len(r.students), r.id)),
+        checks=sorted(rates.values(), key=lambda r: (-r.failed, -r.absent, r.id)),
+        groups=sorted(groups, key=lambda g: (-len(g.students), g.signature)), not_graded=not_graded)
+
+
+def _shown(check):
+    """The mistake and variant ids a check's result names."""
+    details = check.get("details") or {}
+    found = [details["mistake"]] if details.get("mistake") else []
+    return found + [f"{check['function']}:{name}" for name in details.get("variants", [])]
+
+
+def _row(row_id, function, accepted):
+    known = mistakes.BY_ID.get(row_id)
+    name = row_id.partition(":")[2]
+    if known is None:
+        return Row(row_id, function, name, "mistake", "")
+    kind = "mistake" if not known.documented else "variant (accepted)" if accepted else "variant (not accepted)"
+    return Row(row_id, function, name, kind, known.says)
+
+
+# --- plots ------------------------------------------------------------------------------------------
+
+def plots(summary):
+    """PNG bytes by name: the score histogram, the checks' failure rates, the mistakes ranked."""
+    images = {"scores": _histogram(summary)}
+    if any(c.failed for c in summary.checks):
+        images["checks"] = _bars([c.id for c in summary.checks if c.failed][:TOP_CHECKS],
+                                 [100 * c.failed / summary.students for c in summary.checks if c.failed][:TOP_CHECKS],
+                                 "% of students failing", "Checks failed most often")
+    if summary.rows:
+        images["mistakes"] = _bars([r.id for r in summary.rows], [len(r.students) for r in summary.rows],
+                                   "students", "Named mistakes and variants")
+    return images
+
+
+def _histogram(summary):
+    percents = [100 * score / top if top else 0.0 for _, score, top in summary.scores]
+    figure, axes = plt.subplots(figsize=(7, 3.2))
+    axes.hist(percents, bins=HISTOGRAM_BINS, range=(0, 100), color="#4a7ab5", edgecolor="white")
+    axes.set_xlabel("score (% of the maximum)")
+    axes.set_ylabel("students")
+    axes.set_title(f"Score distribution ({summary.students} students)")
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    return _png(figure)
+
+
+def _bars(labels, values, xlabel, title):
+    figure, axes = plt.subplots(figsize=(8, 0.3 * len(labels) + 1.2))
+    axes.barh(range(len(labels)), values, color="#c0504d")
+    axes.set_yticks(range(len(labels)), labels, fontsize=8)
+    axes.invert_yaxis()
+    axes.set_xlabel(xlabel)
+    axes.set_title(title)
+    return _png(figure)
+
+
+def _png(figure):
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=90)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+# --- the two documents --------------------------------------------------------------------------------
+
+def _statistics(summary):
+    percents = [100 * s / t if t else 0.0 for _, s, t in summary.scores]
+    if not percents:
+        return []
+    full = sum(abs(s - t) < 1e-9 for _, s, t in summary.scores)
+    return [("students graded", f"{summary.students} ({summary.submissions} submissions)"),
+            ("not graded", str(len(summary.not_graded))),
+            ("mean score", f"{statistics.mean(percents):.1f} %"),
+            ("median score", f"{statistics.median(percents):.1f} %"),
+            ("lowest / highest", f"{min(percents):.1f} % / {max(percents):.1f} %"),
+            ("full marks", f"{full} of {summary.students}")]
+
+
+def _row_sentence(row, n):
+    return f"{len(row.students)} of {n}: {row.function} {row.says}".rstrip()
+
+
+def _signature_words(signature):
+    return [check + (f" ({named})" if named else "") for check, named in signature]
+
+
+def markdown(summary, images):
+    """class.md; images: plot name -> the PNG's path relative to the document."""
+    n = summary.students
+    lines = ["# Class report", "", "## Summary", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in _statistics(summary)]
+    lines += ["", "## Score distribution", ""]
+    lines += [f"![score distribution]({images['scores']})"] if "scores" in images else []
+    lines += ["", "## Named mistakes and variants", ""]
+    if summary.rows:
+        lines += ["| students | function | name | kind | what it does |", "|---|---|---|---|---|"]
+        lines += [f"| {len(r.students)} of {n} | {r.function} | {r.name} | {r.kind} | {_md(r.says)} |"
+                  for r in summary.rows]
+        lines += [""] + [f"- {_md(_row_sentence(r, n))}" for r in summary.rows]
+    else:
+        lines.append("No named mistake or variant was found.")
+    lines += ["", "## Failure rate of each check", ""]
+    lines += [f"![checks failed most often]({images['checks']})", ""] if "checks" in images else []
+    lines += ["| check | failed | not implemented / missing | passed |", "|---|---|---|---|"]
+    lines += [f"| {_md(c.id)} | {c.failed} of {n} ({100 * c.failed / n:.0f} %) | {c.absent} | {c.passed} |"
+              for c in summary.checks]
+    lines += ["", "## Students sharing a failure signature", ""]
+    if summary.groups:
+        lines += ["The same failing checks with the same named mistakes (often the same source).", ""]
+        for group in summary.groups:
+            lines += [f"- **{len(group.students)} students**: {_md(', '.join(group.students))}",
+                      *[f"  - {_md(w)}" for w in _signature_words(group.signature)]]
+    else:
+        lines.append("No two students share a failure signature.")
+    lines += ["", "## Submissions not graded", ""]
+    if summary.not_graded:
+        lines += ["| submission | status | why |", "|---|---|---|"]
+        lines += [f"| {_md(key)} | {status} | {_md(message)} |" for key, status, message in summary.not_graded]
+    else:
+        lines.append("Every submission was graded.")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text):
+    """Submission-controlled text in a Markdown table cell: one line, no markup."""
+    text = " ".join(str(text).split())[:300]
+    return html.escape(text).replace("|", "\\|").replace("`", "\\`").replace("*", "\\*").replace("[", "\\[")
+
+
+_STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;
+vertical-align:top}th{background:#f3f3f3}img{max-width:100%}code{background:#f3f3f3;padding:0 .2rem}
+.n{text-align:right;white-space:nowrap}"""
+
+
+def html_page(summary, images):
+    """class.html, one self-contained file: images: plot name -> PNG bytes, inlined as data: URLs."""
+    e, n = html.escape, summary.students
+
+    def image(name, alt):
+        return (f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(images[name]).decode()}">'
+                if name in images else "")
+
+    def table(head, rows):
+        return ("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>"
+                + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows) + "</table>")
+
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>Class report</title>',
+             f"<style>{_STYLE}</style></head><body>", "<h1>Class report</h1>",
+             '<h2 id="summary">Summary</h2>', table(["", ""], [[e(k), e(v)] for k, v in _statistics(summary)]),
+             '<h2 id="scores">Score distribution</h2>', image("scores", "histogram of the scores"),
+             '<h2 id="mistakes">Named mistakes and variants</h2>']
+    if summary.rows:
+        parts += [image("mistakes", "named mistakes ranked"),
+                  table(["students", "function", "name", "kind", "what it does", "who"],
+                        [[f"{len(r.students)} of {n}", f"<code>{e(r.function)}</code>", e(r.name), e(r.kind),
+                          e(r.says), e(", ".join(r.students))] for r in summary.rows]),
+                  "<ul>" + "".join(f"<li>{e(_row_sentence(r, n))}</li>" for r in summary.rows) + "</ul>"]
+    else:
+        parts.append("<p>No named mistake or variant was found.</p>")
+    parts += ['<h2 id="checks">Failure rate of each check</h2>', image("checks", "checks failed most often"),
+              table(["check", "failed", "not implemented / missing", "passed"],
+                    [[f"<code>{e(c.id)}</code>", f"{c.failed} of {n} ({100 * c.failed / n:.0f} %)", str(c.absent),
+                      str(c.passed)] for c in summary.checks])]
+    parts.append('<h2 id="groups">Students sharing a failure signature</h2>')
+    if summary.groups:
+        parts += ["<p>The same failing checks with the same named mistakes (often the same source).</p>",
+                  table(["students", "who", "failing checks"],
+                        [[str(len(g.students)), e(", ".join(g.students)),
+                          "<br>".join(e(w) for w in _signature_words(g.signature))] for g in summary.groups])]
+    else:
+        parts.append("<p>No two students share a failure signature.</p>")
+    parts.append('<h2 id="not-graded">Submissions not graded</h2>')
+    parts.append(table(["submission", "status", "why"], [[e(k), e(s), e(m)] for k, s, m in summary.not_graded])
+                 if summary.not_graded else "<p>Every submission was graded.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write(out, records):
+    """out/class.md with its plots in out/class_files/, and the self-contained out/class.html; the summary."""
+    from dlgrade.batch import write_atomic
+
+    out = Path(out)
+    summary = summarize(records)
+    images = plots(summary) if summary.students else {}
+    folder = out / "class_files"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, png in images.items():
+        (folder / f"{name}.png").write_bytes(png)
+    write_atomic(out / "class.md", markdown(summary, {name: f"class_files/{name}.png" for name in images}))
+    write_atomic(out / "class.html", html_page(summary, images))
+    return summary
