@@ -16,9 +16,10 @@ from pathlib import Path
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
 from dlgrade import catalog
+from dlgrade.adapters import TargetError, resolve_target
 from dlgrade.checks.engine import runner
 from dlgrade.checks.policy.profile import ProfileError, load
-from dlgrade.reporting import FORMATS, gradescope, render
+from dlgrade.reporting import FORMATS, conformance, gradescope, render
 from dlgrade.reporting.html import attach_trajectories
 from dlgrade.sandbox import SubmissionError, check_account, resolve
 
@@ -48,6 +49,11 @@ def parse_args(argv):
     parser.add_argument("--list", action="store_true",
                         help="list the checks (with --only: those selected): points, examples, tolerance, mistake "
                              "rows, file:line of the definition")
+    parser.add_argument("--target", metavar="NAME",
+                        help="grade a library through an adapter instead of PATH: a bundled adapter (torch, optax, "
+                             "numpy_ml, keras) or an importable module path; writes its conformance matrix")
+    parser.add_argument("--matrix", metavar="STEM",
+                        help="with --target: write the matrix to STEM.md and STEM.json (default: conformance-NAME)")
     parser.add_argument("--explain", metavar="ID", help="print one check (or a function's or module's checks) whole: "
                                                         "doc, oracle formula, tolerance and why, mistakes, variants")
     return parser.parse_args(argv)
@@ -81,12 +87,22 @@ def build_profile(args):
 
 
 def replay_prefix(args):
-    words = ["python", "grader.py", args.path]
+    words = ["python", "grader.py"] + (["--target", args.target] if args.target else [args.path])
     if args.profile:
         words += ["--profile", args.profile]
     if args.max_examples is not None:
         words += ["--max-examples", str(args.max_examples)]
     return " ".join(shlex.quote(w) for w in words)
+
+
+def find_target(name, profile):
+    """The adapter --target names; the profile's import timeout raised to what the library needs."""
+    try:
+        target = resolve_target(name)
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+    profile.import_timeout = max(profile.import_timeout, target.import_timeout)
+    return target
 
 
 def main(argv=None):
@@ -104,11 +120,12 @@ def main(argv=None):
             print("\n".join(catalog.explain(profile, [args.explain]) if args.explain
                             else catalog.list_checks(profile, args.only)))
             return 0
-        if not args.path:
-            raise UsageError("give the submission's PATH (a folder, a .py, a .ipynb or a .zip)")
+        if bool(args.path) == bool(args.target):
+            raise UsageError("give the submission's PATH (a folder, a .py, a .ipynb or a .zip) or --target NAME")
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
-        submission = resolve(args.path)
+        target = find_target(args.target, profile) if args.target else None
+        submission = resolve(target.path if target else args.path)
         check_worker_user(args.worker_user, submission)
     except (UsageError, SubmissionError) as exc:
         print(f"grader.py: error: {exc}", file=sys.stderr)
@@ -121,6 +138,9 @@ def main(argv=None):
     finally:
         submission.cleanup()
     print(render(report, args.format, color=args.format == "text" and sys.stdout.isatty()), end="")
+    if target:
+        written = conformance.write(report, target, args.matrix or f"conformance-{args.target}")
+        print(f"conformance matrix: {written}", file=sys.stderr)
     if args.results:
         try:
             Path(args.results).write_text(json.dumps(gradescope(report), indent=2))

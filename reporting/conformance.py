@@ -1,0 +1,136 @@
+"""The conformance matrix of a library graded through an adapter: one verdict per spec function.
+
+    conforms       every check passed
+    variant        every check passed or failed only by matching a documented variant (named)
+    departs        some check failed: the named mistake when one fits (or the finding "computes in
+                   float32"), the minimal counterexample and the replay command; a departure the
+                   adapter declares (its departures.json) carries the declared reason
+    not provided   the library has no such function (the adapter does not define it)
+
+`matrix(report, …)` builds it as plain data; `markdown(matrix)` and `json.dumps` write it;
+`index(matrices)` is the library × function table of several.
+"""
+import json
+import re
+from itertools import groupby
+from pathlib import Path
+
+from dlgrade.checks.engine.dtypes import COMPUTES_IN_FLOAT32
+from dlgrade.checks.engine.status import Status
+
+CONFORMS, VARIANT, DEPARTS, NOT_PROVIDED = "conforms", "variant", "departs", "not provided"
+VERDICTS = (CONFORMS, VARIANT, DEPARTS, NOT_PROVIDED)
+_SYMBOL = {CONFORMS: "✓", VARIANT: "≈", DEPARTS: "✗", NOT_PROVIDED: "·"}
+_DIAGNOSIS = re.compile(r"^(mistake|documented variant) '([^']+)'")
+_ACCEPTED = re.compile(r"matches the documented variant ([\w, ]+), which")
+
+
+def _departure(result, declared):
+    diagnosis = result.details.get("diagnosis", "")
+    match = _DIAGNOSIS.match(diagnosis)
+    named, kind = (match.group(2), "variant" if match.group(1) != "mistake" else "mistake") if match else (None, None)
+    if named is None and result.summary.startswith(COMPUTES_IN_FLOAT32):
+        named, kind = COMPUTES_IN_FLOAT32, "finding"
+    return {"check": result.id, "named": named, "kind": kind, "diagnosis": diagnosis, "summary": result.summary,
+            "input": result.details.get("input"), "replay": result.replay, "declared": declared.get(result.id)}
+
+
+def _function_row(function, results, declared):
+    failed = [r for r in results if r.status.counts_as_failure]
+    passed = sum(r.status is Status.PASSED for r in results)
+    departures = [_departure(r, declared) for r in failed]
+    accepted = sorted({v.strip() for r in results if r.status is Status.PASSED
+                       for match in [_ACCEPTED.search(r.summary)] if match for v in match.group(1).split(",")})
+    variants = sorted(set(accepted) | {d["named"] for d in departures if d["kind"] == "variant"})
+    if all(r.status.absent for r in results):
+        verdict = NOT_PROVIDED
+    elif any(d["kind"] != "variant" for d in departures):
+        verdict = DEPARTS
+    elif variants:
+        verdict = VARIANT
+    else:
+        verdict = CONFORMS
+    fixed = [r.id for r in results if r.status is Status.PASSED and r.id in declared]
+    return {"function": function, "verdict": verdict, "checks": len(results), "passed": passed,
+            "variants": variants, "departures": departures, "declared_but_passed": fixed}
+
+
+def matrix(report, *, target, library, declared=None):
+    """The conformance matrix of one graded library (plain data, JSON-ready)."""
+    declared = declared or {}
+    rows = [_function_row(f, list(rs), declared) for f, rs in groupby(report.results, key=lambda r: r.function)]
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
+    graded = [r for r in report.results if not r.status.absent]
+    return {"target": target, "library": library, "profile": report.profile, "seed": report.seed,
+            "seconds": round(report.seconds, 1), "checks": len(report.results),
+            "checks_graded": len(graded), "checks_passed": sum(r.status is Status.PASSED for r in graded),
+            "verdicts": counts, "functions": rows, "notes": report.notes}
+
+
+def _name(departure):
+    if departure["named"] is None:
+        return "no named mistake fits"
+    return {"mistake": "mistake", "variant": "documented variant", "finding": "finding"}[departure["kind"]] \
+        + f" '{departure['named']}'"
+
+
+def _shown_input(shown):
+    if isinstance(shown, dict):
+        return ", ".join(f"{k} = {v}" for k, v in shown.items())
+    return "" if shown is None else str(shown)
+
+
+def markdown(data):
+    """One library's matrix as Markdown: the table of functions, then every departure in full."""
+    lines = [f"# Conformance: {data['library']}", "",
+             f"`python grader.py --target {data['target']}` (profile `{data['profile']}`, seed {data['seed']}): "
+             f"{data['checks_passed']} of {data['checks_graded']} checks passed on the functions the library "
+             f"provides, graded in {data['seconds']:g} s.", "",
+             "  ".join(f"{_SYMBOL[v]} {v}: {n}" for v, n in data["verdicts"].items()), "",
+             "| function | verdict | checks passed | named |", "|---|---|---|---|"]
+    for row in data["functions"]:
+        if row["verdict"] == NOT_PROVIDED:
+            continue
+        names = sorted({_name(d) for d in row["departures"]} | {f"documented variant '{v}'" for v in row["variants"]})
+        lines.append(f"| `{row['function']}` | {_SYMBOL[row['verdict']]} {row['verdict']} | "
+                     f"{row['passed']} / {row['checks']} | {'; '.join(names)} |")
+    absent = [f"`{row['function']}`" for row in data["functions"] if row["verdict"] == NOT_PROVIDED]
+    if absent:
+        lines += ["", f"Not provided ({len(absent)}): " + ", ".join(absent) + "."]
+    departures = [d for row in data["functions"] for d in row["departures"]]
+    if departures:
+        lines += ["", "## Departures", ""]
+    for d in departures:
+        lines += [f"### {d['check']}", "", f"- {d['diagnosis'] or _name(d)}",
+                  *([f"- declared: {d['declared']}"] if d["declared"] else []),
+                  f"- {d['summary']}", "", "```", f"input: {_shown_input(d['input'])}", f"replay: {d['replay']}",
+                  "```", ""]
+    fixed = [i for row in data["functions"] for i in row["declared_but_passed"]]
+    if fixed:
+        lines += ["## Declared departures that now pass", "", *[f"- {i}" for i in fixed], ""]
+    for note in data["notes"]:
+        lines.append(f"note: {note}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def index(matrices):
+    """The library × function table of several matrices (Markdown)."""
+    functions = list(dict.fromkeys(row["function"] for m in matrices for row in m["functions"]))
+    verdict = {(m["target"], row["function"]): row["verdict"] for m in matrices for row in m["functions"]}
+    lines = ["| function | " + " | ".join(f"[{m['target']}]({m['target']}.md)" for m in matrices) + " |",
+             "|---|" + "---|" * len(matrices)]
+    for function in functions:
+        cells = [verdict.get((m["target"], function), NOT_PROVIDED) for m in matrices]
+        lines.append(f"| `{function}` | " + " | ".join(f"{_SYMBOL[c]} {c}" for c in cells) + " |")
+    lines += ["", "| library | checks passed | time to grade |", "|---|---|---|"]
+    lines += [f"| {m['library']} | {m['checks_passed']} / {m['checks_graded']} | {m['seconds']:g} s |"
+              for m in matrices]
+    return "\n".join(lines) + "\n"
+
+
+def write(report, target, stem):
+    """Write the target's matrix to STEM.md and STEM.json; returns what was written, for the user."""
+    data = matrix(report, target=target.name, library=target.library, declared=target.declared)
+    Path(f"{stem}.md").write_text(markdown(data))
+    Path(f"{stem}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return f"{stem}.md, {stem}.json"
