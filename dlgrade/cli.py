@@ -4,14 +4,16 @@
     python grader.py batch SUBMISSIONS --out DIR [--jobs N] [--regrade] [--dask ADDRESS]   (a whole class)
 
 PATH is a folder of modules (optim.py, layers.py, …), one .py, a .ipynb or a .zip.
-Exit status: 0 when grading completed (whatever the score), 2 on a usage error;
-with --fail-under P, 1 when the score is below P percent of the maximum.
+Exit status: 0 when grading completed and the report was written (whatever the score), 2 on a usage
+error (a bad path, or no OS sandbox here without --trust-submission); with --fail-under P, 1 when the
+score is below P percent of the maximum; 3 when the grader itself failed (with a message, no traceback).
 """
 import argparse
 import json
 import os
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
@@ -21,7 +23,9 @@ from dlgrade.checks.engine import runner
 from dlgrade.checks.policy.profile import ProfileError, load
 from dlgrade.reporting import FORMATS, conformance, gradescope, render
 from dlgrade.reporting.html import attach_trajectories
-from dlgrade.sandbox import SubmissionError, check_account, resolve
+from dlgrade.sandbox import IsolationUnavailable, SubmissionError, bubblewrap, check_account, pwd_entry, resolve
+
+SECRET_VARIABLE = "DLGRADE_SECRET"
 
 
 class UsageError(Exception):
@@ -42,20 +46,26 @@ def parse_args(argv):
     parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                         help="grader processes, each with its own worker (default: CPUs, at most 4)")
     parser.add_argument("--worker-user", metavar="USER",
-                        help="run the submission as this unprivileged account (the grader runs as root), "
-                             "so the grader's files can be closed to it")
+                        help="start the sandbox (or, with --trust-submission, the worker) as this unprivileged "
+                             "account; the grader runs as root")
+    parser.add_argument("--trust-submission", action="store_true",
+                        help="run the submission without the OS sandbox (bubblewrap), as a separate process only: "
+                             "for code you trust, where the kernel has no user namespaces")
+    parser.add_argument("--secret", metavar="SECRET",
+                        help=f"the course secret: each submission meets its own examples, drawn from a seed derived "
+                             f"from it and the submission (default: ${SECRET_VARIABLE}; ignored with --seed)")
     parser.add_argument("--fail-under", type=float, metavar="PERCENT",
                         help="exit 1 when the score is below PERCENT of the maximum (for a library's CI)")
     parser.add_argument("--list", action="store_true",
                         help="list the checks (with --only: those selected): points, examples, tolerance, mistake "
                              "rows, file:line of the definition")
+    parser.add_argument("--explain", metavar="ID", help="print one check (or a function's or module's checks) whole: "
+                                                        "doc, oracle formula, tolerance and why, mistakes, variants")
     parser.add_argument("--target", metavar="NAME",
                         help="grade a library through an adapter instead of PATH: a bundled adapter (torch, optax, "
                              "numpy_ml, keras) or an importable module path; writes its conformance matrix")
     parser.add_argument("--matrix", metavar="STEM",
                         help="with --target: write the matrix to STEM.md and STEM.json (default: conformance-NAME)")
-    parser.add_argument("--explain", metavar="ID", help="print one check (or a function's or module's checks) whole: "
-                                                        "doc, oracle formula, tolerance and why, mistakes, variants")
     return parser.parse_args(argv)
 
 
@@ -63,13 +73,59 @@ def default_jobs():
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def check_worker_user(user, submission):
+def check_worker_user(user, submission, trusted=True):
+    """Refuse up front (UsageError) a --worker-user that cannot run the worker (trusted) or the sandbox."""
     if user is None:
         return
     try:
-        check_account(user, [submission.root] if submission.layout == "package" else [])
+        if trusted:
+            check_account(user, [submission.root] if submission.layout == "package" else [])
+        else:
+            account = pwd_entry(user)
+            bubblewrap(account.pw_uid, account.pw_gid)
     except PermissionError as exc:
         raise UsageError(f"--worker-user: {exc}") from None
+    except IsolationUnavailable as exc:
+        raise UsageError(f"--worker-user: the account {user!r} cannot start the sandbox: {exc}") from None
+
+
+def check_isolation(args):
+    """The OS sandbox must run here unless the user trusts the submission; UsageError saying why not."""
+    if args.trust_submission or args.worker_user is not None:
+        return
+    try:
+        bubblewrap()
+    except IsolationUnavailable as exc:
+        raise UsageError(f"{exc}. Untrusted code is graded only inside the sandbox (it needs user namespaces: "
+                         f"Linux with unprivileged user namespaces allowed); for code you trust, pass "
+                         f"--trust-submission") from None
+
+
+def hidden_paths(args):
+    """The grader's own inputs and outputs, which the worker must not see."""
+    return tuple(p for p in (args.profile, args.results, args.matrix) if p)
+
+
+def course_secret(args):
+    """The secret of a per-submission search, unless --seed asks for one seed (a replay)."""
+    if args.seed is not None:
+        return None
+    return args.secret or os.environ.get(SECRET_VARIABLE) or None
+
+
+def write_atomically(path, text):
+    """Write text to path through a temporary file beside it, so a reader sees the old file or the new one."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
 
 
 def build_profile(args):
@@ -126,24 +182,31 @@ def main(argv=None):
             raise UsageError("--jobs must be at least 1")
         target = find_target(args.target, profile) if args.target else None
         submission = resolve(target.path if target else args.path)
-        check_worker_user(args.worker_user, submission)
+        check_worker_user(args.worker_user, submission, args.trust_submission)
+        check_isolation(args)
     except (UsageError, SubmissionError) as exc:
         print(f"grader.py: error: {exc}", file=sys.stderr)
         return 2
     try:
         report = runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=args.jobs,
-                              worker_user=args.worker_user)
+                              worker_user=args.worker_user, trusted=args.trust_submission, hidden=hidden_paths(args),
+                              secret=course_secret(args))
         if args.format == "html":  # a failing optimizer's trajectory, plotted on the page
             attach_trajectories(report, submission, profile, worker_user=args.worker_user)
+        text = render(report, args.format, color=args.format == "text" and sys.stdout.isatty())
+    except Exception as exc:  # a bug of the grader's: a sentence, never a traceback, and no report
+        print(f"grader.py: internal error, no report written ({type(exc).__name__}: {exc}); please report it",
+              file=sys.stderr)
+        return 3
     finally:
         submission.cleanup()
-    print(render(report, args.format, color=args.format == "text" and sys.stdout.isatty()), end="")
+    print(text, end="")
     if target:
         written = conformance.write(report, target, args.matrix or f"conformance-{args.target}")
         print(f"conformance matrix: {written}", file=sys.stderr)
     if args.results:
         try:
-            Path(args.results).write_text(json.dumps(gradescope(report), indent=2))
+            write_atomically(args.results, json.dumps(gradescope(report), indent=2))
         except OSError as exc:
             print(f"grader.py: error: cannot write {args.results}: {exc}", file=sys.stderr)
             return 2

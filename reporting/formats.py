@@ -10,6 +10,8 @@ from rich.table import Table
 
 from dlgrade.checks.engine.status import Status
 
+from .quoting import quoted
+
 FORMATS = ("text", "md", "json", "junit", "html")
 _SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_IMPLEMENTED: "·", Status.MISSING: "·", Status.ERROR: "!"}
 _STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error"}
@@ -17,6 +19,7 @@ _STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta"}
 
 
 def render(report, fmt, *, color=False, width=100):
+    report = quoted(report)  # the submission's text, inert and bounded, in every format
     return {"text": lambda: _text(report, color, width), "md": lambda: _markdown(report),
             "json": lambda: json.dumps(_as_dict(report), indent=2),
             "junit": lambda: _junit(report), "html": lambda: _html(report)}[fmt]()
@@ -65,6 +68,8 @@ def _text(report, color, width):
                       soft_wrap=True)
     console.print(f"[bold]dlgrade[/bold] — {escape(report.submission)}   "
                   f"(profile {escape(report.profile)}, seed {report.seed})")
+    for line in _provenance(report):
+        console.print(escape(line), style="dim")
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         score, top = sum(r.score for r in results), sum(r.max_score for r in results)
@@ -103,7 +108,8 @@ def _text(report, color, width):
 def _markdown(report):
     lines = [f"# dlgrade: {report.submission}", "",
              f"**Score: {_points(report.score)} / {_points(report.max_score)}** "
-             f"(profile `{report.profile}`, seed {report.seed})", ""]
+             f"(profile `{report.profile}`, seed {report.seed})", "",
+             *(f"- {line}" for line in _provenance(report)), ""]
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         lines += [f"## {module} — {_points(sum(r.score for r in results))} / "
@@ -120,6 +126,7 @@ def _markdown(report):
 def _as_dict(report):
     return {
         "submission": report.submission, "profile": report.profile, "seed": report.seed,
+        "sha256": report.sha256, "isolation": report.isolation, "search": report.search,
         "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 3),
         "calls": report.calls, "worker_restarts": report.restarts, "notes": report.notes,
         "checks": [{"id": r.id, "function": r.function, "kind": r.kind, "status": r.status,
@@ -149,13 +156,24 @@ def _junit(report):
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
+def _provenance(report):
+    """What was graded and how: the submission's hash, the isolation the worker had, the search's seed."""
+    return [f"{label}: {value}" for label, value in (("sha256", report.sha256), ("isolation", report.isolation),
+                                                     ("search", report.search)) if value]
+
+
 def gradescope(report):
-    """Gradescope's results.json: one test per check, its name beginning with module.function."""
+    """Gradescope's results.json: one test per check, its name beginning with module.function. Its
+    outputs are plain text (output_format), so no markup in them is rendered."""
+    report = quoted(report)
     return {
+        "output_format": "text", "test_output_format": "text", "test_name_format": "text",
         "score": round(report.score, 6), "max_score": round(report.max_score, 6),
         "execution_time": round(report.seconds, 3),
         "output": f"dlgrade: {_points(report.score)} / {_points(report.max_score)} "
-                  f"(seed {report.seed}, profile {report.profile})" + "".join(f"\nnote: {n}" for n in report.notes),
+                  f"(seed {report.seed}, profile {report.profile})"
+                  + "".join(f"\n{line}" for line in _provenance(report))
+                  + "".join(f"\nnote: {n}" for n in report.notes),
         "tests": [{
             "name": r.id, "score": round(r.score, 6), "max_score": round(r.max_score, 6),
             "status": "passed" if r.status is Status.PASSED else "failed",

@@ -1,10 +1,11 @@
-"""Running untrusted submissions: a worker process, a plain-data wire format, a loader.
+"""Running untrusted submissions: a worker process in an OS sandbox, a plain-data wire format, a loader.
 
 Knows how to import and call a submission safely; knows nothing of formulas or grading.
 """
-from .client import Handle, Reply, RngSeed, Sandbox, SandboxError, check_account
+from .client import Handle, Reply, RngSeed, Sandbox, SandboxError, check_account, pwd_entry
+from .isolation import IsolationUnavailable, bubblewrap
 from .protocol import ErrorKind
 from .submission import Submission, SubmissionError, resolve
 
-__all__ = ["ErrorKind", "Handle", "Reply", "RngSeed", "Sandbox", "SandboxError", "Submission", "SubmissionError",
-           "check_account", "resolve"]
+__all__ = ["ErrorKind", "Handle", "IsolationUnavailable", "Reply", "RngSeed", "Sandbox", "SandboxError", "Submission",
+           "SubmissionError", "bubblewrap", "check_account", "pwd_entry", "resolve"]

@@ -4,10 +4,15 @@
         reply = box.call("optim", "sgd", (w, dw, {"learning_rate": 0.1}))
         reply.value  # plain data only (see protocol.py)
 
-Every failure of the submission comes back as a SandboxError whose `kind` says what
-happened. A call that hangs is killed after its timeout and the worker restarted; from then
-on that function fails at once ("dead"), so one hang costs one timeout, not one per check.
-A worker that dies is restarted on the next call; a function that kills it twice is dead.
+The worker runs inside the OS sandbox of isolation.py (bubblewrap) unless the Sandbox is made
+with trusted=True (then it is only a separate process). Every failure of the submission comes
+back as a SandboxError whose `kind` says what happened; nothing the worker sends or does raises
+anything else here. A reply is bounded in size by what the call sent (REPLY_FACTOR times the
+request, plus REPLY_BASE_* bytes) and in nesting by protocol.MAX_DEPTH, checked before it is
+decoded, and it must answer the request it follows (its id) with the keys that request allows.
+A call that hangs is killed after its timeout and the worker restarted; from then on that
+function fails at once ("dead"), so one hang costs one timeout, not one per check. A worker
+that dies is restarted on the next call; a function that kills it twice is dead.
 """
 import os
 import pwd
@@ -21,12 +26,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import protocol
+from . import isolation, protocol
 from .protocol import Callback, ErrorKind, Handle, RngSeed
 
 WORKER = Path(__file__).with_name("worker.py")
 BLOCKED_IMPORTS = ("dlgrade",)
 CRASHES_BEFORE_DEAD = 2
+REPLY_BASE_HEADER = 4 * 2**20    # a reply's JSON may be this much larger than its request's …
+REPLY_BASE_BUFFERS = 32 * 2**20  # … and its arrays this much larger,
+REPLY_FACTOR = 16                # on top of this many times the request's size
+STOP_WAIT = 5.0                  # seconds to wait for a killed worker's namespace to empty
+_ERROR_KEYS = (ErrorKind.NOT_IMPLEMENTED.value, ErrorKind.MISSING.value, ErrorKind.BAD_RETURN.value)
 
 __all__ = ["Sandbox", "SandboxError", "Reply", "Handle", "RngSeed"]
 
@@ -49,31 +59,54 @@ class Reply:
 
 
 class Sandbox:
-    def __init__(self, submission, *, call_timeout, import_timeout,
-                 memory_bytes=4 * 2**30, blocked=BLOCKED_IMPORTS, user=None):
-        """Timeouts in seconds (a grading profile's settings); user: run the worker as this (unprivileged)
-        account, the grader running as root."""
+    def __init__(self, submission, *, call_timeout, import_timeout, memory_bytes=None, blocked=BLOCKED_IMPORTS,
+                 user=None, trusted=False, hidden=()):
+        """Timeouts in seconds (a grading profile's settings). user: the unprivileged account the worker
+        runs as, the grader running as root (sandboxed: bwrap is started as it). trusted: no OS sandbox,
+        only a separate process (--trust-submission). hidden: more host paths the worker must not see
+        (profiles, output files). Raises isolation.IsolationUnavailable when the sandbox cannot run here."""
         self.submission = submission
         self.call_timeout, self.import_timeout = call_timeout, import_timeout
-        self.memory_bytes, self.blocked = memory_bytes, tuple(blocked)
-        self._process = None
+        limits = isolation.Limits() if memory_bytes is None else isolation.Limits(memory_bytes=memory_bytes)
+        self.blocked = tuple(blocked)
+        self._process, self._pidfd, self._selector = None, None, None
         self._loaded = {}        # module -> function names, in the running worker
         self._broken = {}        # module -> SandboxError (import failed; not retried)
         self._dead = {}          # (module, function) -> SandboxError
         self._crashes = {}
-        self._workdir = tempfile.TemporaryDirectory(prefix="dlgrade-worker-")
-        self._worker, self._account = WORKER, {}
-        if user is not None:
-            self._run_as(user)
+        self._next_id = 0
+        self.notes = []          # sentences for the report (a scratch folder that could not be removed)
+        self.environment = {}    # what the submission runs under, as its worker says: {"python": …, "numpy": …}
         self.calls = 0
         self.restarts = 0
+        self._workdir, self._worker, self._account = None, WORKER, {}
+        if trusted:
+            self.isolation = None
+            self._limits = limits
+            self._workdir = tempfile.mkdtemp(prefix="dlgrade-worker-")
+            if user is not None:
+                self._run_as(user)
+        else:
+            account = pwd_entry(user) if user is not None else None
+            box = isolation.bubblewrap(account.pw_uid if account else None, account.pw_gid if account else None,
+                                       tuple(map(str, hidden)))
+            self.isolation = isolation.Bubblewrap(box.executable, box.version, box.user, box.group, box.hidden, limits)
+            self._limits = limits
+
+    @property
+    def description(self):
+        """Which isolation the worker has, in words (the report's header)."""
+        if self.isolation is None:
+            return "none (--trust-submission): a separate process of the grader's user" + \
+                (f", run as uid {self._account['user']}" if self._account else "")
+        return self.isolation.describe()
 
     def _run_as(self, user):
-        """The worker runs as `user` from its scratch folder, with its own copy of its two files, so
-        the grader's folder can be closed to it (chmod -R go-rwx)."""
+        """Trusted mode: the worker runs as `user` from its scratch folder, with its own copy of its two
+        files, so the grader's folder can be closed to it (chmod -R go-rwx)."""
         account = check_account(user, [self.submission.root] if self.submission.layout == "package" else [])
-        scratch = Path(self._workdir.name)
-        for name in ("worker.py", "protocol.py"):
+        scratch = Path(self._workdir)
+        for name in isolation.WORKER_FILES:
             shutil.copy(WORKER.with_name(name), scratch / name)
         for path in (scratch, *scratch.iterdir()):
             os.chown(path, account.pw_uid, account.pw_gid)
@@ -89,31 +122,80 @@ class Sandbox:
 
     def close(self):
         self._stop()
-        self._workdir.cleanup()
+        if self._workdir is not None:
+            problem = remove_folder(self._workdir)
+            if problem:
+                self.notes.append(f"the worker's scratch folder {self._workdir} could not be removed ({problem})")
+            self._workdir = None
 
     def _start(self):
-        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   DLGRADE_WORKER_MEMORY_BYTES=str(self.memory_bytes), DLGRADE_WORKER_CWD=self._workdir.name,
-                   HOME=self._workdir.name)
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", str(self._worker)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=env, start_new_session=True, cwd=self._workdir.name, **self._account)
+        self._loaded = {}
+        env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "DLGRADE_WORKER_LIMITS": self._limits.environment(self.isolation is not None)}
+        pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
+                     start_new_session=True)
+        try:
+            if self.isolation is None:
+                env.update(DLGRADE_WORKER_CWD=self._workdir, HOME=self._workdir,
+                           PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+                self._process = subprocess.Popen([sys.executable, "-I", "-B", str(self._worker)], env=env,
+                                                 cwd=self._workdir, **pipes, **self._account)
+            else:
+                self._start_sandboxed(env, pipes)
+        except OSError as exc:
+            self._process = None
+            raise SandboxError(ErrorKind.CRASH, f"the worker could not be started ({exc.strerror or exc})") from None
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._process.stdout, selectors.EVENT_READ)
-        self._loaded = {}
-        self._exchange(dict(self.submission.worker_init(), op="init", blocked=list(self.blocked)),
-                       self.import_timeout, {})
+        init = dict(self.submission.worker_init(), op="init", blocked=list(self.blocked))
+        if self.isolation is not None and init["layout"] == "package":
+            init["root"] = isolation.INSIDE_SUBMISSION
+        self.environment = self._exchange(init, self.import_timeout, {})["value"] or {}
+
+    def _start_sandboxed(self, env, pipes):
+        read, write = os.pipe()
+        try:
+            root = self.submission.root if self.submission.layout == "package" else None
+            argv = self.isolation.command(uid=isolation.FIRST_UID + self.restarts % 60000, info_fd=write,
+                                          submission_root=root, environment=env)
+            self._process = subprocess.Popen(argv, env={}, pass_fds=(write,), **pipes,
+                                             **self.isolation.popen_account())
+            os.close(write)
+            write = None
+            started = isolation.info(read, self.import_timeout)
+        finally:
+            os.close(read)
+            if write is not None:
+                os.close(write)
+        if "child-pid" in started:
+            try:
+                self._pidfd = os.pidfd_open(int(started["child-pid"]))
+            except (OSError, AttributeError):  # already gone, or a kernel without pidfds
+                self._pidfd = None
 
     def _stop(self):
         if self._process is None:
             return
+        if self._pidfd is not None:  # the namespace's first process: when it is gone, all of them are
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            except OSError:
+                pass
+            with selectors.DefaultSelector() as gone:  # a pidfd is readable once its process has ended
+                gone.register(self._pidfd, selectors.EVENT_READ)
+                gone.select(STOP_WAIT)
+            os.close(self._pidfd)
+            self._pidfd = None
         try:
             os.killpg(self._process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self._process.wait()
         for stream in (self._process.stdin, self._process.stdout):
-            stream.close()
+            try:
+                stream.close()
+            except OSError:
+                pass
         self._selector.close()
         self._process = None
 
@@ -122,14 +204,10 @@ class Sandbox:
             code = self._process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             code = None
-        if code is None:
-            return "the worker stopped answering"
-        if code < 0:
-            return f"the process was killed by {signal.Signals(-code).name}"
-        return f"the process exited with status {code}"
+        return isolation.describe_exit(code, sandboxed=self.isolation is not None)
 
     # --- exchanging messages ----------------------------------------------------------------
-    def _read_until(self, deadline):
+    def _reader(self, deadline):
         fd = self._process.stdout.fileno()
 
         def read(n):
@@ -139,38 +217,60 @@ class Sandbox:
             return os.read(fd, min(n, 1 << 20))
         return read
 
+    def _write(self, data, deadline):
+        """Write all of data before the deadline (a worker that stops reading cannot block the grader)."""
+        fd = self._process.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(data)
+        with selectors.DefaultSelector() as writable:
+            writable.register(fd, selectors.EVENT_WRITE)
+            while view:
+                left = deadline - time.monotonic()
+                if left <= 0 or not writable.select(left):
+                    raise TimeoutError
+                try:
+                    view = view[os.write(fd, view[:1 << 20]):]
+                except BlockingIOError:
+                    continue
+
     def _exchange(self, request, timeout, callbacks):
         """Send one request and answer the worker's callbacks until its reply comes."""
         deadline = time.monotonic() + timeout
+        self._next_id += 1
+        request = dict(request, id=self._next_id)
         try:
-            self._process.stdin.write(protocol.encode(request))
-            self._process.stdin.flush()
+            data = protocol.encode(request)
+            header, total = protocol.sizes(data)
+            bounds = (REPLY_BASE_HEADER + REPLY_FACTOR * header, REPLY_BASE_BUFFERS + REPLY_FACTOR * total)
+            self._write(data, deadline)
             while True:
-                reply = protocol.read_message(self._read_until(deadline))
-                if type(reply) is not dict:
-                    raise protocol.ProtocolError("malformed reply")
+                reply = protocol.read_message(self._reader(deadline), *bounds)
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                _check_reply(reply, request)
                 if "callback" not in reply:
                     return reply
-                self._answer_callback(reply, callbacks)
+                self._answer_callback(reply, callbacks, deadline)
         except TimeoutError:
             self.restarts += 1
             self._stop()
             raise SandboxError(ErrorKind.TIMEOUT, f"did not finish within {timeout:g} s") from None
-        except (EOFError, BrokenPipeError, protocol.ProtocolError) as exc:
-            what = self._exit_description() if isinstance(exc, (EOFError, BrokenPipeError)) else str(exc)
+        except (EOFError, OSError, protocol.ProtocolError) as exc:
+            what = str(exc) if isinstance(exc, protocol.ProtocolError) else self._exit_description()
             self.restarts += 1
             self._stop()
             raise SandboxError(ErrorKind.CRASH, f"the submission's process failed: {what}") from None
 
-    def _answer_callback(self, message, callbacks):
-        function = callbacks.get(message.get("callback"))
+    def _answer_callback(self, message, callbacks, deadline):
+        function = callbacks.get(message["callback"])
+        if function is None:
+            raise protocol.ProtocolError("it asked for a callback this call did not offer")
         try:
-            value = function(*message.get("args", []))
-            data = protocol.encode({"value": value})
+            value = function(*message["args"])
+            data = protocol.encode({"value": value, "id": message["id"]})
         except Exception as exc:  # the grader's function refused the student's argument
-            data = protocol.encode({"error": f"{type(exc).__name__}: {exc}"})
-        self._process.stdin.write(data)
-        self._process.stdin.flush()
+            data = protocol.encode({"error": f"{type(exc).__name__}: {exc}", "id": message["id"]})
+        self._write(data, deadline)
 
     # --- the API ------------------------------------------------------------------------------
     def functions(self, module):
@@ -236,14 +336,52 @@ class Sandbox:
                 pass
 
 
-def check_account(user, readable=()):
-    """The passwd entry of `user` if a worker can run as it and read `readable`; PermissionError saying why not."""
+def _check_reply(reply, request):
+    """Refuse (ProtocolError) a message that is not an answer the request allows, or not to this request."""
+    if type(reply) is not dict or reply.get("id") != request["id"]:
+        raise protocol.ProtocolError("it sent a message that answers no request of the grader")
+    keys = set(reply) - {"id"}
+    op = request["op"]
+    if "callback" in keys and op != "call":
+        raise protocol.ProtocolError(f"it asked for a callback during {op}, outside any call")
+    if op == "call" and keys == {"callback", "args"}:
+        if type(reply["callback"]) is not int or type(reply["args"]) is not list:
+            raise protocol.ProtocolError("it sent a malformed callback")
+        return
+    answers = [k for k in ("value", "error", *_ERROR_KEYS) if k in keys]
+    extra = keys - {"value", "error", *_ERROR_KEYS, "args_after"}
+    if len(answers) != 1 or extra or ("args_after" in keys and (op != "call" or type(reply["args_after"]) is not list)):
+        raise protocol.ProtocolError(f"it sent a reply of the wrong form to {op}")
+    if "error" in keys and not (type(reply["error"]) is dict and all(type(v) is str for v in reply["error"].values())):
+        raise protocol.ProtocolError(f"it sent a malformed error to {op}")
+    if any(k in keys and type(reply[k]) is not str for k in _ERROR_KEYS):
+        raise protocol.ProtocolError(f"it sent a malformed error to {op}")
+    if "value" in keys and op == "drop_handles" and reply["value"] is not None:
+        raise protocol.ProtocolError(f"it sent a reply of the wrong form to {op}")
+    if "value" in keys and op == "init" and not (reply["value"] is None or type(reply["value"]) is dict and all(
+            type(k) is str and type(v) is str and len(v) < 100 for k, v in reply["value"].items())):
+        raise protocol.ProtocolError(f"it sent a reply of the wrong form to {op}")
+    if "value" in keys and op == "load":
+        value = reply["value"]
+        if not (type(value) is dict and set(value) == {"functions", "warnings"}
+                and all(type(v) is list and all(type(s) is str for s in v) for v in value.values())):
+            raise protocol.ProtocolError("it sent a reply of the wrong form to load")
+
+
+def pwd_entry(user):
+    """The passwd entry of `user` (a name or uid); PermissionError when there is none, or when the grader is
+    not root (only root can start a worker as another account)."""
     if os.geteuid() != 0:
         raise PermissionError("running the worker as another user needs the grader to run as root")
     try:
-        account = pwd.getpwnam(user) if isinstance(user, str) else pwd.getpwuid(user)
+        return pwd.getpwnam(user) if isinstance(user, str) else pwd.getpwuid(user)
     except KeyError:
         raise PermissionError(f"no account {user!r}") from None
+
+
+def check_account(user, readable=()):
+    """The passwd entry of `user` if a worker can run as it and read `readable`; PermissionError saying why not."""
+    account = pwd_entry(user)
     try:
         probe = subprocess.run([sys.executable, "-I", "-c", "import numpy"], user=account.pw_uid,
                                group=account.pw_gid, extra_groups=[], cwd="/", capture_output=True, timeout=60)
@@ -260,6 +398,20 @@ def check_account(user, readable=()):
         if probe.returncode != 0:
             raise PermissionError(f"account {account.pw_name!r} cannot read the submission at {path}")
     return account
+
+
+def remove_folder(path):
+    """Remove a folder the worker may have made hard to remove (modes cleared); '' or why it failed."""
+    def writable_again(function, name, _exc):
+        os.chmod(os.path.dirname(name) or name, 0o700)
+        if os.path.isdir(name) and not os.path.islink(name):
+            os.chmod(name, 0o700)
+        function(name)
+    try:
+        shutil.rmtree(path, onerror=writable_again)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
 
 
 def _mark_callables(value, callbacks):

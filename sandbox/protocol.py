@@ -15,12 +15,14 @@ This module imports only the standard library and NumPy: the worker loads it by 
 import enum
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 
 import numpy as np
 
 MAX_MESSAGE_BYTES = 1 << 28
+MAX_DEPTH = 64  # lists, tuples and dicts nested deeper are not plain data a formula returns
 _ARRAY_KINDS = frozenset("biufc")
 
 
@@ -86,8 +88,10 @@ def _allowed_dtype(dtype):
     return dtype.kind in _ARRAY_KINDS and not dtype.hasobject and dtype.fields is None
 
 
-def _encode(value, buffers):
+def _encode(value, buffers, depth=0):
     kind = type(value)
+    if depth > MAX_DEPTH:
+        raise ProtocolError(f"a value nested deeper than {MAX_DEPTH} levels")
     if value is None or kind is bool or kind is str:
         return value
     if kind is int:
@@ -95,13 +99,13 @@ def _encode(value, buffers):
     if kind is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if kind is list:
-        return [_encode(v, buffers) for v in value]
+        return [_encode(v, buffers, depth + 1) for v in value]
     if kind is tuple:
-        return {"$tuple": [_encode(v, buffers) for v in value]}
+        return {"$tuple": [_encode(v, buffers, depth + 1) for v in value]}
     if kind is dict:
         if not all(type(k) is str for k in value):
             raise ProtocolError("a dict with non-string keys")
-        return {"$dict": {k: _encode(v, buffers) for k, v in value.items()}}
+        return {"$dict": {k: _encode(v, buffers, depth + 1) for k, v in value.items()}}
     if kind is np.ndarray:
         if not _allowed_dtype(value.dtype):
             raise ProtocolError(f"an array of dtype {value.dtype}")
@@ -175,13 +179,32 @@ def _decode(node, buffers):
 
 
 def decode(header, buffers):
-    """Rebuild a message from its header bytes and buffers; raises ProtocolError."""
+    """Rebuild a message from its header bytes and buffers; raises ProtocolError.
+
+    The nesting is measured on the raw bytes before any JSON is parsed, so a deep message costs
+    one linear scan, never a deep recursion."""
+    if nesting(header) > 2 * MAX_DEPTH + 4:  # each value level is at most two JSON levels ({"$tuple": [ …)
+        raise ProtocolError(f"a message nested deeper than {MAX_DEPTH} levels")
     try:
         return _decode(json.loads(header.decode()), buffers)
     except ProtocolError:
         raise
     except Exception as exc:  # any malformed input is the same protocol failure
         raise ProtocolError(f"malformed message ({type(exc).__name__})") from None
+
+
+_ESCAPES, _STRINGS = re.compile(rb"\\.", re.DOTALL), re.compile(rb'"[^"]*"')
+_OPEN, _CLOSE = b"[{", b"]}"
+
+
+def nesting(header):
+    """The deepest bracket nesting of a JSON text (its strings left out), in linear time over its bytes."""
+    bare = _STRINGS.sub(b"", _ESCAPES.sub(b"", header)).translate(None, _NOT_BRACKETS)
+    steps = np.where(np.isin(np.frombuffer(bare, dtype=np.uint8), np.frombuffer(_OPEN, np.uint8)), 1, -1)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _OPEN + _CLOSE)
 
 
 def read_exact(read, n):
@@ -196,17 +219,24 @@ def read_exact(read, n):
     return b"".join(chunks)
 
 
-def read_message(read):
-    """Read one message with read(k) -> bytes (a file's read, or a deadline-aware reader)."""
+def read_message(read, max_header=MAX_MESSAGE_BYTES, max_buffers=MAX_MESSAGE_BYTES):
+    """Read one message with read(k) -> bytes (a file's read, or a deadline-aware reader).
+
+    A header or buffers larger than the bounds are refused before they are read."""
     header_len, n_buffers = struct.unpack("<II", read_exact(read, 8))
-    if header_len > MAX_MESSAGE_BYTES:
-        raise ProtocolError("message too large")
+    if header_len > max_header:
+        raise ProtocolError(f"a message larger than this call can return ({header_len} bytes of header)")
     header = read_exact(read, header_len)
-    buffers, total = [], header_len
+    buffers, total = [], 0
     for _ in range(n_buffers):
         (size,) = struct.unpack("<Q", read_exact(read, 8))
         total += size
-        if total > MAX_MESSAGE_BYTES:
-            raise ProtocolError("message too large")
+        if total > max_buffers:
+            raise ProtocolError(f"a message larger than this call can return (over {max_buffers} bytes of arrays)")
         buffers.append(read_exact(read, size))
     return decode(header, buffers)
+
+
+def sizes(data):
+    """(header bytes, total bytes) of an encoded message."""
+    return struct.unpack("<I", data[:4])[0], len(data)

@@ -1,10 +1,16 @@
 """Turn what a student hands in (a folder, a .py, a .ipynb or a .zip) into a worker layout.
 
-Nothing here runs the submission: notebooks are read as JSON (nbformat), zips are
-extracted with limits on size, count and paths.
+Nothing here runs the submission: notebooks are read as JSON (nbformat), zips are extracted and
+folders copied with limits on size, count, depth and names, into a private snapshot that every
+worker of one grade reads (so all of them see the same bytes, whatever happens to PATH meanwhile).
+`Submission.sha256` is the hash of those bytes: of the file, or of the folder's relative paths and
+contents. A path that cannot be graded raises SubmissionError with a sentence, never anything else.
 """
+import errno
+import hashlib
+import io
+import os
 import re
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -12,10 +18,14 @@ from pathlib import Path
 
 import nbformat
 
-MAX_ZIP_BYTES = 50 * 2**20
-MAX_ZIP_FILES = 2000
+MAX_BYTES = 50 * 2**20
+MAX_FILES = 2000
+MAX_DEPTH = 32           # folders nested deeper than this are refused
+MAX_NAME_BYTES = 255     # one file or folder name (the usual file system limit)
+MAX_ZIP_BYTES, MAX_ZIP_FILES = MAX_BYTES, MAX_FILES
 _MAGIC = re.compile(r"^(\s*)(%|!|get_ipython\(\)).*$")
 _IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
+_CLASH = (errno.EEXIST, errno.ENOTDIR, errno.EISDIR)
 
 
 class SubmissionError(Exception):
@@ -27,10 +37,11 @@ class Submission:
     """Where a worker finds the code: a folder of modules, or cells of one file."""
     display: str
     layout: str                      # "package" or "cells"
-    root: str = ""                   # package layout: the folder of modules
+    root: str = ""                   # package layout: the folder of modules (in the private snapshot)
     cells: list = field(default_factory=list)
     filename: str = ""
     notes: list = field(default_factory=list)
+    sha256: str = ""                 # of the bytes graded (see the module's docstring)
     _tmp: object = None
 
     def worker_init(self):
@@ -43,21 +54,89 @@ class Submission:
             self._tmp.cleanup()
 
 
-def resolve(path):
-    """Submission for PATH; raises SubmissionError with a message meant for the user."""
+def resolve(path, *, package=""):
+    """Submission for PATH; raises SubmissionError with a message meant for the user.
+
+    package: the name of the folder, somewhere inside a folder or zip, that holds the modules (a course's
+    layout: an assignment tree with its code in cs231n/); a single .py or notebook holds them all anyway.
+    """
     path = Path(path)
+    try:
+        return _resolve(path, package)
+    except RecursionError:
+        raise SubmissionError(f"{path}: folders nested too deeply") from None
+    except OSError as exc:
+        raise SubmissionError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _resolve(path, package):
     if not path.exists():
         raise SubmissionError(f"{path}: no such file or folder")
     if path.is_dir():
-        return _from_folder(path, str(path))
+        tmp, digest = _snapshot(path)
+        root = Path(tmp.name)
+        try:
+            submission = _in_package(root, str(path), package) if package else _from_folder(root, str(path))
+        except SubmissionError:
+            tmp.cleanup()
+            raise
+        submission.sha256, submission._tmp = digest, tmp
+        return submission
     suffix = path.suffix.lower()
+    if suffix not in (".py", ".ipynb", ".zip"):
+        raise SubmissionError(f"{path}: expected a folder, a .py, a .ipynb or a .zip")
+    if path.stat().st_size > MAX_BYTES:
+        raise SubmissionError(f"{path}: larger than {MAX_BYTES >> 20} MiB")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     if suffix == ".py":
-        return Submission(str(path), "cells", cells=[path.read_text(errors="replace")], filename=path.name)
-    if suffix == ".ipynb":
-        return _from_notebook(path, str(path))
-    if suffix == ".zip":
-        return _from_zip(path)
-    raise SubmissionError(f"{path}: expected a folder, a .py, a .ipynb or a .zip")
+        submission = Submission(str(path), "cells", cells=[data.decode(errors="replace")], filename=path.name)
+    elif suffix == ".ipynb":
+        submission = _from_notebook(data, path.name, str(path))
+    else:
+        submission = _from_zip(data, path, package)
+    submission.sha256 = digest
+    return submission
+
+
+def _snapshot(folder):
+    """(TemporaryDirectory holding a copy of folder's regular files, sha256 of their paths and bytes).
+    Links and special files are left out; hidden and cache folders too."""
+    tmp = tempfile.TemporaryDirectory(prefix="dlgrade-submission-")
+    target = Path(tmp.name)
+    target.chmod(0o755)  # readable by a worker that runs as another user
+    digest, files, total = hashlib.sha256(), 0, 0
+    try:
+        for here, folders, names in os.walk(folder):
+            relative = Path(here).relative_to(folder)
+            _check_names(folder, relative.parts)
+            folders[:] = sorted(d for d in folders if d not in _IGNORED and not d.startswith(".")
+                                and not os.path.islink(os.path.join(here, d)))
+            (target / relative).mkdir(exist_ok=True)
+            for name in sorted(names):
+                source = Path(here, name)
+                if source.is_symlink() or not source.is_file():
+                    continue
+                _check_names(folder, (*relative.parts, name))
+                files, data = files + 1, source.read_bytes()
+                total += len(data)
+                if files > MAX_FILES or total > MAX_BYTES:
+                    raise SubmissionError(f"{folder}: more than {MAX_FILES} files or {MAX_BYTES >> 20} MiB")
+                (target / relative / name).write_bytes(data)
+                digest.update(str(relative / name).encode(errors="surrogateescape") + b"\0"
+                              + hashlib.sha256(data).digest())
+    except BaseException:
+        tmp.cleanup()
+        raise
+    return tmp, digest.hexdigest()
+
+
+def _check_names(where, parts):
+    if len(parts) > MAX_DEPTH:
+        raise SubmissionError(f"{where}: folders nested deeper than {MAX_DEPTH} levels")
+    for part in parts:
+        if len(part.encode(errors="surrogateescape")) > MAX_NAME_BYTES:
+            raise SubmissionError(f"{where}: a name longer than {MAX_NAME_BYTES} bytes ({part[:40]!r}…)")
 
 
 def _from_folder(folder, display):
@@ -67,7 +146,7 @@ def _from_folder(folder, display):
         return Submission(display, "package", root=str(folder.resolve()))
     notebooks = [p for p in entries if p.suffix == ".ipynb"]
     if len(notebooks) == 1:
-        return _from_notebook(notebooks[0], display)
+        return _from_notebook(notebooks[0].read_bytes(), notebooks[0].name, display)
     folders = [p for p in entries if p.is_dir()]
     if len(folders) == 1:
         return _from_folder(folders[0], display)
@@ -76,14 +155,24 @@ def _from_folder(folder, display):
     raise SubmissionError(f"{display}: no .py modules or notebook found")
 
 
-def _from_notebook(path, display):
+def _in_package(folder, display, package):
+    """The shallowest folder named `package` (folder itself included) that holds .py modules."""
+    found = [p for p in [folder, *folder.rglob(package)] if p.name == package and p.is_dir()
+             and not set(p.relative_to(folder).parts) & _IGNORED and any(p.glob("*.py"))]
+    if not found:
+        raise SubmissionError(f"{display}: no {package}/ folder of .py modules in it (the profile's layout "
+                              f"expects the modules there)")
+    return Submission(display, "package", root=str(min(found, key=lambda p: len(p.parts)).resolve()))
+
+
+def _from_notebook(data, filename, display):
     try:
-        notebook = nbformat.read(str(path), as_version=4)
+        notebook = nbformat.reads(data.decode() if isinstance(data, bytes) else data, as_version=4)
+        cells = [_strip_magics(cell.source) for cell in notebook.cells if cell.cell_type == "code"]
     except Exception as exc:
-        raise SubmissionError(f"{display}: not a readable notebook ({exc})") from None
-    cells = [_strip_magics(cell.source) for cell in notebook.cells if cell.cell_type == "code"]
+        raise SubmissionError(f"{display}: not a readable notebook ({type(exc).__name__})") from None
     cells = [c for c in cells if c.strip()]
-    return Submission(display, "cells", cells=cells, filename=path.name)
+    return Submission(display, "cells", cells=cells, filename=filename)
 
 
 def _strip_magics(source):
@@ -93,37 +182,61 @@ def _strip_magics(source):
     return "\n".join(_MAGIC.sub(r"\1pass", line) for line in source.splitlines())
 
 
-def _from_zip(path):
+def _from_zip(data, path, package=""):
     tmp = tempfile.TemporaryDirectory(prefix="dlgrade-zip-")
     target = Path(tmp.name)
     target.chmod(0o755)  # readable by a worker that runs as another user
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_ZIP_FILES:
-                raise SubmissionError(f"{path}: more than {MAX_ZIP_FILES} files in the zip")
-            if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-                raise SubmissionError(f"{path}: the zip unpacks to more than {MAX_ZIP_BYTES >> 20} MiB")
-            for member in members:
-                destination = (target / member.filename).resolve()
-                if not destination.is_relative_to(target.resolve()):
-                    raise SubmissionError(f"{path}: unsafe path in zip: {member.filename}")
-                if member.is_dir():
-                    destination.mkdir(parents=True, exist_ok=True)
-                    continue
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as source, open(destination, "wb") as sink:
-                    shutil.copyfileobj(source, sink)
-    except zipfile.BadZipFile:
-        tmp.cleanup()
-        raise SubmissionError(f"{path}: not a valid zip file") from None
-    except SubmissionError:
+        _unpack(data, path, target)
+        files = [p for p in target.rglob("*") if p.is_file() and not set(p.parts) & _IGNORED]
+        if package and not (len(files) == 1 and files[0].suffix in (".py", ".ipynb")):
+            submission = _in_package(target, str(path), package)
+        elif len(files) == 1 and files[0].suffix in (".py", ".ipynb"):
+            submission = resolve(files[0])
+        else:
+            submission = _from_folder(target, str(path))
+    except BaseException:
         tmp.cleanup()
         raise
-    files = [p for p in target.rglob("*") if p.is_file() and not set(p.parts) & _IGNORED]
-    if len(files) == 1 and files[0].suffix in (".py", ".ipynb"):
-        submission = resolve(files[0])
-    else:
-        submission = _from_folder(target, str(path))
     submission.display, submission._tmp = str(path), tmp
     return submission
+
+
+def _unpack(data, path, target):
+    """Extract the zip's bytes into target: only relative names, within the limits, written as plain files."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise SubmissionError(f"{path}: not a valid zip file") from None
+    if len(members) > MAX_FILES:
+        raise SubmissionError(f"{path}: more than {MAX_FILES} files in the zip")
+    budget = MAX_BYTES
+    for member in members:
+        name = member.filename
+        parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+        if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
+            raise SubmissionError(f"{path}: unsafe path in zip: {name!r}")
+        if not parts:
+            if member.is_dir():
+                continue
+            raise SubmissionError(f"{path}: the zip holds an entry named {name!r}, which names no file")
+        _check_names(path, parts)
+        destination = target.joinpath(*parts)
+        try:
+            if member.is_dir():
+                destination.mkdir(parents=True, exist_ok=True)
+                continue
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as source, open(destination, "wb") as sink:
+                while chunk := source.read(1 << 20):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise SubmissionError(f"{path}: the zip unpacks to more than {MAX_BYTES >> 20} MiB")
+                    sink.write(chunk)
+        except OSError as exc:
+            if exc.errno in _CLASH:
+                raise SubmissionError(f"{path}: a file and a folder in the zip share a name ({name!r})") from None
+            raise SubmissionError(f"{path}: cannot unpack {name!r} ({exc.strerror or exc})") from None
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, EOFError) as exc:
+            raise SubmissionError(f"{path}: cannot unpack {name!r} ({exc})") from None

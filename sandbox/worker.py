@@ -16,11 +16,14 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("_dlgrade_protocol", os.path.join(_HERE, "protocol.py"))
 protocol = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = protocol
+if os.environ.get("DLGRADE_WORKER_PATH"):  # in the sandbox (python -S): the site-packages it imports from
+    sys.path += os.environ["DLGRADE_WORKER_PATH"].split(os.pathsep)
 _spec.loader.exec_module(protocol)
 
 import numpy as np  # noqa: E402  (after the protocol, which needs it anyway)
 
 PACKAGE = "submission"
+MAX_WARNINGS = 20  # failing notebook cells reported by name; the rest are counted
 
 
 class ImportBlocker:
@@ -41,13 +44,15 @@ class Worker:
         self.handles, self.next_handle = {}, 0
         self.modules = {}
         self.layout = None
+        self.request_id = None
 
     # --- messages -------------------------------------------------------------------------
     def send(self, message):
+        message = dict(message, id=self.request_id)
         try:
             data = protocol.encode(message)
-        except protocol.ProtocolError as exc:
-            data = protocol.encode({protocol.ErrorKind.BAD_RETURN.value: f"returned {exc}"})
+        except (protocol.ProtocolError, RecursionError) as exc:
+            data = protocol.encode({protocol.ErrorKind.BAD_RETURN.value: f"returned {exc}", "id": self.request_id})
         self.channel_out.write(data)
         self.channel_out.flush()
 
@@ -60,6 +65,7 @@ class Worker:
                 request = self.receive()
             except EOFError:
                 return
+            self.request_id = request.get("id")
             op = request.get("op")
             handler = getattr(self, f"op_{op}", None)
             self.send(handler(request) if handler else {"error": _error_info(f"unknown op {op!r}")})
@@ -74,7 +80,7 @@ class Worker:
             package = types.ModuleType(PACKAGE)
             package.__path__ = [root]
             sys.modules[PACKAGE] = package
-        return {"value": None}
+        return {"value": {"python": sys.version.split()[0], "numpy": np.__version__}}
 
     def op_load(self, request):
         name = request["module"]
@@ -85,10 +91,14 @@ class Worker:
         except BaseException as exc:  # a submission's import may raise anything, SystemExit too
             return {"error": _error_info(exc)}
         module = self.modules[name]
+        errors = getattr(module, "__cell_errors__", [])
+        warnings = [f"{e['type']}: {e['message']} at {e['where']}" for e in errors[:MAX_WARNINGS]]
+        if len(errors) > MAX_WARNINGS:
+            warnings.append(f"and {len(errors) - MAX_WARNINGS} more cells raised")
         return {"value": {
-            "functions": sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_")),
-            "warnings": [f"{e['type']}: {e['message']} at {e['where']}"
-                         for e in getattr(module, "__cell_errors__", [])],
+            "functions": sorted(n for n, v in vars(module).items()
+                                if callable(v) and type(n) is str and not n.startswith("_")),
+            "warnings": warnings,
         }}
 
     def _import(self, name):
@@ -219,6 +229,14 @@ def _error_info(exc):
     return {"type": type(exc).__name__, "message": message[:2000], "where": where[:500]}
 
 
+def set_limits(spec):
+    """Apply "AS=…,CPU=…,NPROC=…" as hard rlimits of this process (and all it starts)."""
+    import resource
+    for pair in filter(None, spec.split(",")):
+        name, _, value = pair.partition("=")
+        resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (int(value), int(value)))
+
+
 def main():
     sys.dont_write_bytecode = True  # leave the submission's folder as it was
     # The protocol keeps private copies of the pipes; the submission's prints go to stderr.
@@ -227,10 +245,7 @@ def main():
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
-    limit = int(os.environ.get("DLGRADE_WORKER_MEMORY_BYTES", "0"))
-    if limit:
-        import resource
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    set_limits(os.environ.get("DLGRADE_WORKER_LIMITS", ""))
     os.chdir(os.environ.get("DLGRADE_WORKER_CWD", os.getcwd()))
     Worker(channel_in, channel_out).serve()
 

@@ -101,7 +101,7 @@ def test_a_forged_array_header_is_refused():
 
 
 def test_an_oversized_message_is_refused():
-    with pytest.raises(protocol.ProtocolError, match="too large"):
+    with pytest.raises(protocol.ProtocolError, match="larger than"):
         protocol.read_message(_reader(struct.pack("<II", 2**31, 0)))
 
 

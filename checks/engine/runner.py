@@ -5,6 +5,8 @@ worker. A check that fails, hangs or crashes costs only its own points; the rest
 """
 import dataclasses
 import functools
+import hashlib
+import hmac
 import multiprocessing
 import shlex
 import time
@@ -56,6 +58,9 @@ class Report:
     seconds: float
     calls: int
     restarts: int
+    isolation: str = ""      # the sandbox the worker had, in words
+    sha256: str = ""         # of the submission's bytes that were graded
+    search: str = ""         # where the search's seed came from, in words
 
     @property
     def score(self):
@@ -92,16 +97,21 @@ def function_points(profile, checks):
             for c in checks}
 
 
-def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user=None):
+def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user=None, trusted=False, hidden=(),
+          secret=None):
     """Run the selected checks; with jobs > 1, functions are shared among that many grader processes,
     each with its own worker. Every check's search is seeded on its own, so the verdicts do not
-    depend on jobs. worker_user: the account the submission runs as (the grader must be root)."""
+    depend on jobs. worker_user: the account the submission runs as (the grader must be root). trusted:
+    no OS sandbox (--trust-submission); hidden: more paths the worker must not see. secret: a course
+    secret, from which each submission's own seed is drawn (search_seed)."""
+    seed, search = search_seed(profile.seed, submission.sha256, secret)
+    profile = dataclasses.replace(profile, seed=seed)
     checks = select(only)
     shares = function_points(profile, checks)
     started = time.perf_counter()
     parts = _partition(checks, jobs)
     job = functools.partial(_grade_part, dataclasses.replace(submission, _tmp=None), profile, shares,
-                            replay_prefix, worker_user)
+                            replay_prefix, dict(user=worker_user, trusted=trusted, hidden=tuple(hidden)))
     if len(parts) == 1:
         outcomes = [job(parts[0])]
     else:
@@ -112,7 +122,19 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     results = sorted((r for outcome in outcomes for r in outcome[0]), key=lambda r: order[r.id])
     notes = list(dict.fromkeys(n for outcome in outcomes for n in outcome[1]))
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
-                  sum(o[2] for o in outcomes), sum(o[3] for o in outcomes))
+                  sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], submission.sha256, search)
+
+
+def search_seed(public_seed, sha256, secret=None):
+    """(seed, in words) of the search. Without a secret, the public seed: every submission meets the same
+    examples. With one, seed = the first 63 bits of HMAC-SHA256(secret, sha256 of the submission): each
+    submission meets its own, which no one without the secret can know before handing it in; the report
+    shows the seed, so `--seed` replays the verdict (it says nothing of the secret or of other seeds)."""
+    if not secret:
+        return public_seed, f"public seeded search (seed {public_seed})"
+    digest = hmac.new(secret.encode(), sha256.encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> 1, "per-submission search (seed from the course secret and " \
+                                                  "the submission's sha256)"
 
 
 def _partition(checks, jobs):
@@ -129,19 +151,20 @@ def _partition(checks, jobs):
     return [[c.id for c in checks if c.function in set(part)] for part in parts]
 
 
-def _grade_part(submission, profile, shares, replay_prefix, worker_user, check_ids):
-    """(results, notes, calls, restarts) of the given checks, run through one worker."""
+def _grade_part(submission, profile, shares, replay_prefix, sandbox, check_ids):
+    """(results, notes, calls, restarts, isolation) of the given checks, run through one worker; sandbox:
+    the Sandbox's keywords (user, trusted, hidden)."""
     by_id = {c.id: c for c in REGISTRY}
     results = []
-    with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout,
-                 user=worker_user) as box:
+    box = Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout, **sandbox)
+    with box:
         for check_id in check_ids:
             c = by_id[check_id]
             results.append(_run_one(c, box, profile, shares[c.id], replay_prefix))
             box.drop_handles()
         notes = [f"{module}: {w}" for module in dict.fromkeys(by_id[i].module for i in check_ids)
                  for w in box.warnings(module)]
-        return results, notes, box.calls, box.restarts
+    return results, notes + box.notes, box.calls, box.restarts, box.description
 
 
 def _run_one(c, box, profile, max_score, replay_prefix):
