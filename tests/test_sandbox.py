@@ -1,5 +1,6 @@
 """The sandbox: plain data only on the wire, and every way a submission can misbehave is contained."""
 import json
+import os
 import pwd
 import struct
 import tempfile
@@ -245,7 +246,7 @@ def _nobody_can_run_python():
 
 
 @pytest.mark.skipif(not _nobody_can_run_python(), reason="needs root and an interpreter the account nobody can run")
-def test_a_worker_run_as_nobody_cannot_read_or_change_the_graders_files():
+def test_a_trusted_worker_run_as_nobody_cannot_read_or_change_the_graders_files():
     with tempfile.TemporaryDirectory() as place:
         _run_as_nobody(Path(place))
 
@@ -262,7 +263,7 @@ def _run_as_nobody(tmp_path):
         "def who():\n    return os.getuid()\n")
     folder.chmod(0o755)
     tmp_path.chmod(0o755)
-    with Sandbox(resolve(folder), user="nobody", **LIMITS) as sandbox:
+    with Sandbox(resolve(folder), user="nobody", trusted=True, **LIMITS) as sandbox:
         assert sandbox.call("mod", "who").value == pwd.getpwnam("nobody").pw_uid
         for function in ("peek", "scribble"):
             with pytest.raises(SandboxError, match="PermissionError"):
@@ -275,3 +276,26 @@ def test_an_account_that_cannot_run_the_worker_is_refused_up_front():
         pytest.skip("here nobody can run the interpreter: the test above runs instead")
     with pytest.raises(PermissionError, match="needs the grader to run as root|cannot run"):
         check_account("nobody")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="--worker-user needs the grader to run as root")
+def test_a_worker_user_that_cannot_start_the_sandbox_is_refused_up_front(tmp_path, capsys):
+    from dlgrade import cli
+    from dlgrade.sandbox import IsolationUnavailable, bubblewrap, pwd_entry
+    account = pwd_entry("nobody")
+    try:
+        bubblewrap(account.pw_uid, account.pw_gid)
+        pytest.skip("here nobody can start the sandbox")
+    except IsolationUnavailable:
+        pass
+    single = tmp_path / "homework.py"
+    single.write_text("def f():\n    return 1\n")
+    assert cli.main([str(single), "--worker-user", "nobody"]) == 2
+    assert "cannot start the sandbox" in capsys.readouterr().err
+
+
+def test_the_sandbox_is_described_and_trust_is_said(tmp_path):
+    (tmp_path / "mod.py").write_text("def f():\n    return 1\n")
+    with Sandbox(resolve(tmp_path), trusted=True, **LIMITS) as sandbox:
+        assert sandbox.call("mod", "f").value == 1
+        assert sandbox.description.startswith("none (--trust-submission)")
