@@ -51,7 +51,7 @@ class Limits:
     """What one worker may use; each becomes an rlimit the worker sets on itself at start."""
     memory_bytes: int = 4 * 2**30     # address space (RLIMIT_AS)
     cpu_seconds: int = 900            # CPU time of one worker process over all its calls (RLIMIT_CPU)
-    processes: int = 32               # processes and threads of its uid in its namespace (RLIMIT_NPROC)
+    processes: int = 128              # processes and threads of its uid in its namespace (RLIMIT_NPROC)
     open_files: int = 256             # RLIMIT_NOFILE
     file_bytes: int = 64 * 2**20      # the largest file it may write (RLIMIT_FSIZE)
     scratch_bytes: int = 64 * 2**20   # its private tmpfs (sandbox only)
@@ -247,3 +247,14 @@ def info(read_fd, timeout):
         except ValueError:
             continue
     return {}
+
+
+def main():
+    """`python -m dlgrade.sandbox`: whether the sandbox runs here (exit 0), or why not (exit 1)."""
+    try:
+        box = bubblewrap()
+    except IsolationUnavailable as exc:
+        print(f"the sandbox cannot run here: {exc}")
+        return 1
+    print(f"the sandbox runs here: {box.describe()}")
+    return 0
