@@ -2,10 +2,10 @@
 
 Knows how to import and call a submission safely; knows nothing of formulas or grading.
 """
-from .client import Handle, Reply, RngSeed, Sandbox, SandboxError, check_account, pwd_entry
+from .client import Handle, Reply, RngSeed, Sandbox, SandboxError, check_account, prove_sandbox, pwd_entry
 from .isolation import IsolationUnavailable, bubblewrap
 from .protocol import ErrorKind
 from .submission import Submission, SubmissionError, resolve
 
 __all__ = ["ErrorKind", "Handle", "IsolationUnavailable", "Reply", "RngSeed", "Sandbox", "SandboxError", "Submission",
-           "SubmissionError", "bubblewrap", "check_account", "pwd_entry", "resolve"]
+           "SubmissionError", "bubblewrap", "check_account", "prove_sandbox", "pwd_entry", "resolve"]

