@@ -555,3 +555,30 @@ def max_pool_ties(ctx):
         ctx, "max_pool_forward_naive", "max_pool_backward_naive", (case["x"], case["pool_param"]), case["dout"],
         ("dx",), pool_inputs(case)), examples=[POOL_TEXTBOOK])
 
+
+
+# --- where libraries depart: float64 (issue 10) ----------------------------------------------------
+# Float64 inputs must give float64 out computed in float64. Row 0 of out is made to cancel (b = 0.5 −
+# x̃₀·w): terms up to 40 sum to 0.5, so float32 arithmetic errs by ~ε₃₂·40 ≈ 2e-6 ≫ the float64 tolerance.
+
+from ..engine.dtypes import require_float64_arithmetic  # noqa: E402
+from ..policy.tolerances import tolerance  # noqa: E402
+
+
+@st.composite
+def cancelling_affine_cases(draw):
+    case = draw(affine_cases())
+    x = np.abs(case["x"]) + 1.0
+    w = case["w"] / 10.0
+    return {"x": x, "w": w, "b": 0.5 - x.reshape(x.shape[0], -1)[0] @ w}
+
+
+@check("layers.affine_forward", "float64 in, float64 out", points=0.25, kind="edge", examples=0.25,
+       doc="float64 inputs give float64 out computed in float64 (row 0 cancels to 0.5 from terms up to 40, where "
+           "float32 arithmetic errs by ~2e-6)")
+def affine_float64(ctx):
+    def body(case):
+        out, _ = forward(ctx, "affine_forward", case["x"], case["w"], case["b"])
+        require_float64_arithmetic(ctx, out, lambda v: oracle.affine_forward(v["x"], v["w"], v["b"])[0], inputs=case,
+                                   tol64=ctx.tol, tol32=tolerance("float64", "float32"), label="out")
+    ctx.falsify(cancelling_affine_cases(), body)

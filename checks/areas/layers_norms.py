@@ -404,3 +404,89 @@ def groupnorm_group_per_channel_is_instancenorm(ctx):
     ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=case["x"].shape[1])),
                 body, examples=[dict(textbook(GROUPNORM), G=4)])
 
+
+
+# --- where libraries depart: large offsets, constant groups, one entry per statistic, float64 ----------
+# (issue 10) x = c + δ·noise with |c| up to 1e4 and δ down to 1e-2: the one-pass variance E[x²] − E[x]²
+# cancels (its error ε·c² dwarfs σ² = δ²·var(noise)) while x − μ stays exact enough; a group whose
+# entries are all equal (σ² = 0) must give x̂ = 0 and out = β. Float64 inputs must give float64 outputs
+# computed in float64 (checks/engine/dtypes.py: the finding "computes in float32").
+
+from ..engine.dtypes import require_float64_arithmetic  # noqa: E402
+from ..policy.tolerances import tolerance  # noqa: E402
+
+def _modes(norm):
+    return ("train",) if norm.running else ()
+
+
+LARGE_OFFSETS = st.sampled_from([1e2, 1e3, 1e4])
+SMALL_SPREADS = st.sampled_from([1e-2, 1e-1, 1.0])
+
+
+@st.composite
+def offset_cases(draw, norm):
+    """A case with x = c + δ·noise (noise in [−1, 1]) and, sometimes, its first group made constant (= c)."""
+    case = draw(cases(norm, modes=_modes(norm), scales=st.just(1.0), optional=("running",) if norm.running else ()))
+    centre, spread = draw(LARGE_OFFSETS) * draw(st.sampled_from([1.0, -1.0])), draw(SMALL_SPREADS)
+    noise = draw(arrays(case["x"].shape, -1.0, 1.0))
+    x = centre + spread * noise
+    if draw(st.booleans()):
+        x = np.where(group_labels(norm, x.shape, case.get("G")) == 0, centre, x)
+    param = dict(case[norm.param])
+    if norm.running and "running_mean" in param:
+        param["running_mean"] = param["running_mean"] / 100.0 + centre
+        param["running_var"] = param["running_var"] * spread ** 2
+    return dict(case, x=x, **{norm.param: param})
+
+
+def _offset_textbook(norm):
+    case = textbook(norm)
+    x = 1e4 + 1e-2 * np.cos(np.arange(case["x"].size)).reshape(case["x"].shape)
+    x = np.where(group_labels(norm, x.shape, case.get("G")) == 0, 1e4, x)
+    return dict(case, x=x)
+
+
+def _register_regimes(norm):
+    @check(norm.forward, "large offsets, small spread and constant groups", points=0.5, tol="large_offset",
+           kind="edge", examples=0.5,
+           doc=f"x = c + δ·noise with |c| up to 1e4 and δ down to 1e-2 (the one-pass variance E[x²] − E[x]² "
+               f"cancels there; take x − μ first), and a group of equal entries (out = β)")
+    def large_offsets(ctx):
+        ctx.falsify(offset_cases(norm), lambda case: agrees_forward(ctx, norm, case),
+                    examples=[_offset_textbook(norm)])
+
+    @check(norm.forward, "float64 in, float64 out", points=0.25, tol="normalization", kind="edge", examples=0.25,
+           doc="float64 inputs give float64 out (and running statistics), computed in float64: on x = 100 + noise, "
+               "float32 arithmetic shows as an error ε₃₂·100 ≫ the float64 tolerance")
+    def float64_out(ctx):
+        def body(case):
+            got = forward_result(ctx, norm, case)
+            require_float64_arithmetic(ctx, got, lambda values: oracle_forward_result(norm, values),
+                                       inputs=case, tol64=ctx.tol, tol32=tolerance("normalization", "float32"),
+                                       label="")
+        centred = cases(norm, modes=_modes(norm), scales=st.just(1.0)).map(lambda case: dict(case, x=case["x"] - case["x"].mean() + 100.0))
+        ctx.falsify(centred, body, examples=[dict(textbook(norm), x=textbook(norm)["x"] + 100.0)])
+
+
+for _norm in NORMS.values():
+    _register_regimes(_norm)
+
+
+@st.composite
+def single_entry_cases(draw, norm):
+    """Batch norm on a batch of one (N = 1), layer norm on one feature (D = 1): σ² = 0 and out = β."""
+    case = draw(cases(norm, modes=_modes(norm), optional=("eps", "momentum", "running") if norm.running else ("eps",)))
+    x = case["x"][:1] if norm.running else case["x"][:, :1]
+    if norm.running:
+        return dict(case, x=x)
+    return dict(case, x=x, gamma=case["gamma"][:1], beta=case["beta"][:1])
+
+
+for _name, _what in (("batchnorm", "a batch of one (N = 1)"), ("layernorm", "one feature per row (D = 1)")):
+    def _register_single(norm, what):
+        @check(norm.forward, what, points=0.25, tol="normalization", kind="edge", examples=0.5,
+               doc=f"{what}: the biased variance is 0, so x̂ = 0 and out = β"
+                   + (", and the running statistics move towards μ = x and σ² = 0" if norm.running else ""))
+        def single_entry(ctx):
+            ctx.falsify(single_entry_cases(norm), lambda case: agrees_forward(ctx, norm, case))
+    _register_single(NORMS[_name], _what)

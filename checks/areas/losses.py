@@ -288,3 +288,73 @@ def l1_gradient(ctx):
         lambda case: dict(case, W=case["W"] + np.where(case["W"] >= 0, 0.1, -0.1)))
 
     ctx.falsify(away_from_zero, lambda case: _matches_finite_differences(ctx, "l1_regularization", case, "dW"))
+
+
+# --- where libraries depart: confident scores and logits, float64 (issue 10) ----------------------
+# A cross-entropy taken as log(p + tiny) saturates at −log(tiny) (≈ 36 for tiny = 2.2e-16) once the
+# correct class trails the top score by more than that; log σ(z) as log(1 + e^(−z)) without log1p
+# loses every digit of a confident, correct logit's loss e^(−z) for z ≳ 20 (1 + e^(−z) rounds), which
+# only a relative tolerance sees. Float64 inputs must give float64 outputs computed in float64.
+
+from ..engine.dtypes import require_float64_arithmetic  # noqa: E402
+from ..policy.tolerances import tolerance  # noqa: E402
+
+GAPS = st.sampled_from([40.0, 100.0, 300.0, 700.0])
+
+
+@st.composite
+def confident_wrong_scores(draw):
+    """One class per row leads the others by a gap past 36; the label is another class."""
+    case = draw(scores_and_labels(-5.0, 5.0))
+    n, classes = case["x"].shape
+    top = draw(labels(n, classes))
+    y = (top + 1 + draw(labels(n, classes - 1))) % classes
+    x = case["x"] + draw(GAPS) * (np.arange(classes)[None, :] == top[:, None])
+    return {"x": x, "y": y}
+
+
+@check("losses.softmax_loss", "a correct class far behind the top score", points=0.5, kind="edge",
+       doc="the label's score trails the top one by 40…700: the loss is about that gap, where log(p + tiny) "
+           "saturates near 36; take log p = x_y − logsumexp(x) directly")
+def softmax_confident_wrong(ctx):
+    ctx.falsify(confident_wrong_scores(), lambda case: _agrees(ctx, "softmax_loss", case, "dx"),
+                examples=[{"x": np.array([[50.0, 0.0, -1.0], [0.0, 3.0, 40.0]]), "y": np.array([1, 0])}])
+
+
+@st.composite
+def confident_right_logits(draw):
+    """|z| from 20 to 700 on the side of its label: each loss term is log(1 + e^(−|z|)) ≈ e^(−|z|)."""
+    case = draw(logits_and_targets())
+    z = draw(arrays(case["z"].shape, 20.0, 700.0)) * np.where(case["y"] == 1, 1.0, -1.0)
+    return dict(case, z=z)
+
+
+@check("losses.logistic_loss", "confident, correct logits: the loss to relative precision", points=0.5,
+       tol="relative", kind="edge",
+       doc="|z| from 20 to 700 with y on z's side: the loss e^(−|z|) ≈ 1e-9…1e-304 must be right to relative "
+           "precision (log1p(e^(−|z|)), np.logaddexp), not rounded to 0 by log(1 + e^(−|z|))")
+def logistic_confident_right(ctx):
+    def body(case):
+        loss, _ = _call(ctx, "logistic_loss", case)
+        ctx.expect(loss, lambda **m: _quiet(oracle.logistic_loss, *case.values(), **m)[0], inputs=case, label="loss")
+    ctx.falsify(confident_right_logits(), body,
+                examples=[{"z": np.array([30.0, -45.0, 700.0]), "y": np.array([1, 0, 1])}])
+
+
+def _float64_check(name, grad_label, strategy, example):
+    @check(f"losses.{name}", "float64 in, float64 out", points=0.25, kind="edge", examples=0.25,
+           doc="float64 inputs give a float64 loss and gradient, computed in float64: on scores near 100, float32 "
+               "arithmetic shows as an error ε₃₂·100 ≫ the float64 tolerance")
+    def float64_out(ctx):
+        def body(case):
+            got = _call(ctx, name, case)
+            require_float64_arithmetic(ctx, got, lambda values: _quiet(getattr(oracle, name), *values.values()),
+                                       inputs=case, tol64=ctx.tol, tol32=tolerance("float64", "float32"),
+                                       label=f"(loss, {grad_label})")
+        ctx.falsify(strategy, body, examples=[example])
+
+
+_float64_check("softmax_loss", "dx", scores_and_labels().map(lambda case: dict(case, x=case["x"] + 100.0)),
+               {"x": SOFTMAX_TEXTBOOK["x"] + 100.0, "y": SOFTMAX_TEXTBOOK["y"]})
+_float64_check("logistic_loss", "dz", logits_and_targets(),
+               {"z": LOGISTIC_TEXTBOOK["z"] + 0.1234567891, "y": LOGISTIC_TEXTBOOK["y"]})

@@ -5,6 +5,8 @@ table; this finding says what it does whatever the column, in words the reports 
 """
 import numpy as np
 
+from .compare import difference
+
 COMPUTES_IN_FLOAT32 = "computes in float32"
 
 
@@ -33,3 +35,27 @@ def require_float64(ctx, value, *, inputs, label="result"):
         where, dtype = found
         ctx.fail(f"{COMPUTES_IN_FLOAT32 if dtype == np.float32 else f'computes in {dtype}'}: "
                  f"given float64 inputs, {where} is {dtype}; float64 in must give float64 out", inputs=inputs)
+
+
+def rounded_to_float32(value):
+    """value with every floating array rounded to float32 and back (nested), integers as they are."""
+    if isinstance(value, dict):
+        return {k: rounded_to_float32(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(rounded_to_float32(v) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(np.float32).astype(np.float64)
+    return value
+
+
+def require_float64_arithmetic(ctx, got, oracle, *, inputs, tol64, tol32, label="result"):
+    """The finding unless got is float64 and computed so: got must be float64 arrays and, where it misses
+    oracle(inputs) at tol64 but matches oracle(inputs rounded to float32) at tol32, it computed in float32.
+    oracle(values) -> expected; another difference is left to the function's other checks."""
+    require_float64(ctx, got, inputs=inputs, label=label)
+    if difference(got, oracle(inputs), tol64, label) is None:
+        return
+    if difference(got, oracle(rounded_to_float32(inputs)), tol32, label) is None:
+        ctx.fail(f"{COMPUTES_IN_FLOAT32}: given float64 inputs, {label} is float64 but agrees with the oracle only "
+                 f"on the inputs rounded to float32 (within {tol32.describe()}), not on the inputs themselves "
+                 f"(within {tol64.describe()})", inputs=inputs)

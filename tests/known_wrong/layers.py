@@ -304,3 +304,18 @@ def conv1d_full(x, w):
     "layers.avg_pool_backward_naive: agrees with the oracle": _pool("avg", share="g"),
     "layers.avg_pool_backward_naive: matches finite differences of your forward": _pool("avg", accumulate="="),
 }
+
+
+# --- issue 10: float64 -------------------------------------------------------------------------------
+
+KNOWN_WRONG.update({
+    "layers.affine_forward: float64 in, float64 out": '''
+import numpy as np
+
+def affine_forward(x, w, b):
+    """Multiplies in float32 and hands back float64: Keras 3's matmul on torch does this."""
+    x32 = x.reshape(x.shape[0], -1).astype(np.float32)
+    out = (x32 @ w.astype(np.float32) + b.astype(np.float32)).astype(np.float64)
+    return out, (x, w)
+''',
+})

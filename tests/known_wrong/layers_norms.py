@@ -263,3 +263,47 @@ KNOWN_WRONG = {f"{PREFIX}{function}: {what}": source for function, table in (
     ("instancenorm_forward", INSTANCENORM), ("instancenorm_backward", INSTANCENORM_BACKWARD),
     ("groupnorm_forward", GROUPNORM), ("groupnorm_backward", GROUPNORM_BACKWARD),
 ) for what, source in table.items()}
+
+
+# --- issue 10: large offsets, float64 and one entry per statistic -------------------------------------
+
+_ONE_PASS_VARIANCE = """
+from ._core import norms as _norms
+def _one_pass_moments(x, axes, *, ddof=0):
+    \"\"\"σ² = E[x²] − E[x]²: one pass over x, which cancels when |μ| ≫ σ.\"\"\"
+    mean = x.mean(axis=axes, keepdims=True)
+    count = x.size // mean.size
+    return mean, ((x * x).mean(axis=axes, keepdims=True) - mean * mean) * count / (count - ddof)
+_norms.moments = _one_pass_moments
+"""
+
+_FLOAT32_NORMALIZE = """
+import numpy as np
+from ._core import norms as _norms
+_reference_normalize = _norms.normalize
+def _float32_normalize(x, mean, var, eps, **variant):
+    \"\"\"Normalizes in float32, as a library whose kernels are float32-only does.\"\"\"
+    return _reference_normalize(x.astype(np.float32), mean.astype(np.float32), var.astype(np.float32),
+                                np.float32(eps), **variant)
+_norms.normalize = _float32_normalize
+"""
+
+KNOWN_WRONG.update({f"{PREFIX}{name}_forward: {what}": source for name in (
+    "batchnorm", "layernorm", "spatial_batchnorm", "instancenorm", "groupnorm") for what, source in (
+    ("large offsets, small spread and constant groups", _ONE_PASS_VARIANCE),
+    ("float64 in, float64 out", _FLOAT32_NORMALIZE))})
+
+KNOWN_WRONG.update({
+    f"{PREFIX}batchnorm_forward: a batch of one (N = 1)": """
+_reference_batchnorm_forward = batchnorm_forward
+def batchnorm_forward(x, gamma, beta, bn_param):
+    \"\"\"Refuses a batch of one, as torch.nn.functional.batch_norm does in training.\"\"\"
+    if x.shape[0] == 1 and bn_param.get("mode", "train") == "train":
+        raise ValueError("Expected more than 1 value per channel when training")
+    return _reference_batchnorm_forward(x, gamma, beta, bn_param)
+""",
+    f"{PREFIX}layernorm_forward: one feature per row (D = 1)": """
+import functools as _functools
+layernorm_forward = _functools.partial(layernorm_forward, ddof=1)  # the unbiased variance: 0/0 when D = 1
+""",
+})

@@ -140,3 +140,52 @@ def l1_regularization(W, lam, m):
     return lam / m * np.abs(W).sum(), lam / m * W
 ''',
 }
+
+
+# --- issue 10: confident scores and logits, float64 --------------------------------------------------
+
+KNOWN_WRONG.update({
+    "losses.softmax_loss: a correct class far behind the top score": '''
+import numpy as np
+
+def softmax_loss(x, y):
+    """log(p + ε) with ε = 2.2e-16 (numpy-ml's CrossEntropy): the loss saturates near 36."""
+    n = x.shape[0]
+    shifted = np.exp(x - x.max(axis=1, keepdims=True))
+    p = shifted / shifted.sum(axis=1, keepdims=True)
+    dx = p.copy()
+    dx[np.arange(n), y] -= 1
+    return -np.log(p[np.arange(n), y] + np.finfo(float).eps).mean(), dx / n
+''',
+    "losses.logistic_loss: confident, correct logits: the loss to relative precision": '''
+import numpy as np
+
+def logistic_loss(z, y):
+    """log(1 + e^(−z)) without log1p: exact for small |z|, 0 past |z| ≈ 37, digits lost from |z| ≈ 20."""
+    with np.errstate(over="ignore"):
+        loss = np.mean(y * np.log(1 + np.exp(-z)) + (1 - y) * np.log(1 + np.exp(z)))
+    return loss, (np.exp(-np.logaddexp(0, -z)) - y) / z.shape[0]
+''',
+    "losses.softmax_loss: float64 in, float64 out": '''
+import numpy as np
+
+def softmax_loss(x, y):
+    """Computes in float32 (the oracle on x cast to float32)."""
+    n = x.shape[0]
+    x = x.astype(np.float32)
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    dx = np.exp(log_p)
+    dx[np.arange(n), y] -= 1
+    return -log_p[np.arange(n), y].mean(), dx / n
+''',
+    "losses.logistic_loss: float64 in, float64 out": '''
+import numpy as np
+
+def logistic_loss(z, y):
+    """Computes in float32 (the oracle on z cast to float32): dz comes back float32."""
+    z32 = z.astype(np.float32)
+    loss = np.mean(y * np.logaddexp(np.float32(0), -z32) + (1 - y) * np.logaddexp(np.float32(0), z32))
+    return loss, ((1 / (1 + np.exp(-z32)) - y) / np.float32(z.shape[0])).astype(np.float32)
+''',
+})
