@@ -183,7 +183,9 @@ def decode(header, buffers):
 
     The nesting is measured on the raw bytes before any JSON is parsed, so a deep message costs
     one linear scan, never a deep recursion."""
-    if nesting(header) > 2 * MAX_DEPTH + 4:  # each value level is at most two JSON levels ({"$tuple": [ …)
+    deepest = 2 * MAX_DEPTH + 4  # each value level is at most two JSON levels ({"$tuple": [ …)
+    # as deep as that takes as many opening brackets: most messages are cleared by counting them (fast)
+    if header.count(b"[") + header.count(b"{") > deepest and nesting(header) > deepest:
         raise ProtocolError(f"a message nested deeper than {MAX_DEPTH} levels")
     try:
         return _decode(json.loads(header.decode()), buffers)

@@ -155,6 +155,21 @@ class Worker:
             reply["args_after"] = [_plain_or_marker(a) for a in args]
         return reply
 
+    def op_call_batch(self, request):
+        """Several calls in order, answered in one message: a list of what op_call answers for each; the
+        first that does not return a value ends the batch (the calls after it are not made)."""
+        replies = []
+        for call in request["calls"]:
+            reply = self.op_call(call)
+            try:
+                protocol.encode(reply)  # a value that is not plain data fails its own call, not the batch
+            except (protocol.ProtocolError, RecursionError) as exc:
+                reply = {protocol.ErrorKind.BAD_RETURN.value: f"returned {exc}"}
+            replies.append(reply)
+            if "value" not in reply:
+                break
+        return {"value": replies}
+
     def op_drop_handles(self, request):
         self.handles.clear()
         return {"value": None}
