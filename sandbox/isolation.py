@@ -241,18 +241,20 @@ def signal_name(number):
 
 def info(read_fd, timeout):
     """The JSON bwrap writes to --info-fd (child-pid, namespaces) within `timeout`; {} if none came."""
-    import select
-    data = b""
-    while True:
-        ready, _, _ = select.select([read_fd], [], [], timeout)
-        chunk = os.read(read_fd, 4096) if ready else b""
-        if not chunk:
-            break
-        data += chunk
-        try:
-            return json.loads(data)
-        except ValueError:
-            continue
+    import selectors
+    import time
+    data, deadline = b"", time.monotonic() + timeout
+    with selectors.DefaultSelector() as readable:
+        readable.register(read_fd, selectors.EVENT_READ)
+        while readable.select(max(0.0, deadline - time.monotonic())):
+            chunk = os.read(read_fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+            try:
+                return json.loads(data)
+            except ValueError:
+                continue
     return {}
 
 

@@ -22,6 +22,8 @@ MAX_BYTES = 50 * 2**20
 MAX_FILES = 2000
 MAX_DEPTH = 32           # folders nested deeper than this are refused
 MAX_NAME_BYTES = 255     # one file or folder name (the usual file system limit)
+MAX_DATA_FILE = 2**20    # a folder's other files (not .py or .ipynb) are copied up to this size
+SOURCES = (".py", ".ipynb")
 MAX_ZIP_BYTES, MAX_ZIP_FILES = MAX_BYTES, MAX_FILES
 _MAGIC = re.compile(r"^(\s*)(%|!|get_ipython\(\)).*$")
 _IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
@@ -40,7 +42,7 @@ class Submission:
     root: str = ""                   # package layout: the folder of modules (in the private snapshot)
     cells: list = field(default_factory=list)
     filename: str = ""
-    notes: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # sentences for the report (files left out of the snapshot)
     sha256: str = ""                 # of the bytes graded (see the module's docstring)
     _tmp: object = None
 
@@ -73,7 +75,7 @@ def _resolve(path, package):
     if not path.exists():
         raise SubmissionError(f"{path}: no such file or folder")
     if path.is_dir():
-        tmp, digest = _snapshot(path)
+        tmp, digest, left_out = _snapshot(path)
         root = Path(tmp.name)
         try:
             submission = _in_package(root, str(path), package) if package else _from_folder(root, str(path))
@@ -81,6 +83,9 @@ def _resolve(path, package):
             tmp.cleanup()
             raise
         submission.sha256, submission._tmp = digest, tmp
+        if left_out:
+            submission.notes.append(f"{left_out} data files over {MAX_DATA_FILE >> 20} MiB (or past "
+                                    f"{MAX_BYTES >> 20} MiB in all) were not copied for grading")
         return submission
     suffix = path.suffix.lower()
     if suffix not in (".py", ".ipynb", ".zip"):
@@ -100,12 +105,14 @@ def _resolve(path, package):
 
 
 def _snapshot(folder):
-    """(TemporaryDirectory holding a copy of folder's regular files, sha256 of their paths and bytes).
-    Links and special files are left out; hidden and cache folders too."""
+    """(TemporaryDirectory holding a copy of folder's files, sha256 of their paths and bytes, how many were
+    left out). Its .py and .ipynb files must fit MAX_FILES and MAX_BYTES; other files are copied up to
+    MAX_DATA_FILE each while they fit too (a course tree's datasets are not). Links, special files, hidden
+    and cache folders are left out."""
     tmp = tempfile.TemporaryDirectory(prefix="dlgrade-submission-")
     target = Path(tmp.name)
     target.chmod(0o755)  # readable by a worker that runs as another user
-    digest, files, total = hashlib.sha256(), 0, 0
+    digest, files, total, left_out = hashlib.sha256(), 0, 0, 0
     try:
         for here, folders, names in os.walk(folder):
             relative = Path(here).relative_to(folder)
@@ -118,17 +125,22 @@ def _snapshot(folder):
                 if source.is_symlink() or not source.is_file():
                     continue
                 _check_names(folder, (*relative.parts, name))
+                size = source.stat().st_size
+                if source.suffix not in SOURCES and (size > MAX_DATA_FILE or total + size > MAX_BYTES
+                                                     or files >= MAX_FILES):
+                    left_out += 1
+                    continue
                 files, data = files + 1, source.read_bytes()
                 total += len(data)
                 if files > MAX_FILES or total > MAX_BYTES:
-                    raise SubmissionError(f"{folder}: more than {MAX_FILES} files or {MAX_BYTES >> 20} MiB")
+                    raise SubmissionError(f"{folder}: more than {MAX_FILES} files or {MAX_BYTES >> 20} MiB of code")
                 (target / relative / name).write_bytes(data)
                 digest.update(str(relative / name).encode(errors="surrogateescape") + b"\0"
                               + hashlib.sha256(data).digest())
     except BaseException:
         tmp.cleanup()
         raise
-    return tmp, digest.hexdigest()
+    return tmp, digest.hexdigest(), left_out
 
 
 def _check_names(where, parts):

@@ -299,3 +299,17 @@ def test_the_sandbox_is_described_and_trust_is_said(tmp_path):
     with Sandbox(resolve(tmp_path), trusted=True, **LIMITS) as sandbox:
         assert sandbox.call("mod", "f").value == 1
         assert sandbox.description.startswith("none (--trust-submission)")
+
+
+def test_a_folder_is_graded_from_its_snapshot_without_its_large_data(tmp_path):
+    folder = tmp_path / "assignment"
+    (folder / "datasets").mkdir(parents=True)
+    (folder / "mod.py").write_text("def f():\n    return 1\n")
+    (folder / "datasets" / "cifar.bin").write_bytes(b"\0" * (2 * 2**20))
+    submission = resolve(folder)
+    (folder / "mod.py").write_text("def f():\n    return 2\n")  # changed after resolve: the snapshot is graded
+    with Sandbox(submission, **LIMITS) as sandbox:
+        assert sandbox.call("mod", "f").value == 1
+    assert not (Path(submission.root) / "datasets" / "cifar.bin").exists()
+    assert any("1 data files" in note for note in submission.notes) and len(submission.sha256) == 64
+    submission.cleanup()

@@ -122,7 +122,7 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
             outcomes = list(pool.map(job, parts))
     order = {c.id: i for i, c in enumerate(checks)}
     results = sorted((r for outcome in outcomes for r in outcome[0]), key=lambda r: order[r.id])
-    notes = list(dict.fromkeys(n for outcome in outcomes for n in outcome[1]))
+    notes = list(dict.fromkeys([*submission.notes, *(n for outcome in outcomes for n in outcome[1])]))
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
                   sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], submission.sha256, search)
 
