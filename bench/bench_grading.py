@@ -1,98 +1,251 @@
-"""Grading speed: a full grade of the reference, one module, and the cost of an isolated call.
+"""Grading speed and where the time goes: a full grade of the reference, with and without the OS sandbox,
+per module, against the fixed-case baseline (bench/fixed_case_baseline.py), and the cost of one call.
 
-    python bench/bench_grading.py [--repeat 3] [--jobs 2]
+    python bench/bench_grading.py [--jobs 2] [--skip-parallel] [--skip-trusted] [--out FILE]
 
-Writes bench/results/grading.json and prints the figures. Targets (issue 3): a full grade
-with the default profile in 20 s or less on a 2-core machine, one module in 3 s or less.
+Writes bench/results/grading.json and prints the figures. The split of a full grade (one grader process)
+is measured by wrapping, for the run, the engine's pieces with timers; each second goes to the outermost
+piece running: drawing (the strategies), worker calls (ctx.call, with the translation to the course's
+conventions), oracle (the functions of dlgrade.reference), comparisons (compare.difference), naming
+(Mismatch.name_mistake), shrinking (everything after a check's first failure) and the rest (Hypothesis's
+engine, the checks' own code, the worker's start). CPU seconds count the grader and its reaped workers.
+Only figures of one run on one machine compare: the load average at the start and the end is recorded.
 """
 import argparse
+import collections
+import contextlib
+import functools
+import io
 import json
 import os
 import platform
-import statistics
+import resource
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import fixed_case_baseline  # noqa: E402
 
 import dlgrade.checks  # noqa: E402,F401
-from dlgrade.checks.engine import runner  # noqa: E402
+from dlgrade.checks.engine import compare, context, runner  # noqa: E402
 from dlgrade.checks.policy import profile  # noqa: E402
 from dlgrade.reference import layers  # noqa: E402
-from dlgrade.sandbox import Sandbox, resolve  # noqa: E402
+from dlgrade.sandbox import Sandbox, protocol, resolve  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "grading.json"
+PIECES = ("drawing", "worker calls", "oracle", "comparisons", "naming", "shrinking")
+NOT_ORACLE = ("eval_numerical_gradient",)  # finite-difference helpers: they call the submission
 
 
-def timed(function, repeat):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return {"median_s": statistics.median(times), "min_s": min(times), "runs": len(times)}
+def cpu_seconds():
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def grade_seconds(only, repeat, jobs):
-    submission, prof = resolve(ROOT / "reference"), profile.load()
-    reports = []
+class Split:
+    """Seconds per (module, piece); a piece called inside another counts for the outer one."""
 
-    def once():
-        reports.append(runner.grade(submission, prof, only=only, jobs=jobs))
-    figures = timed(once, repeat)
-    last = reports[-1]
-    figures.update(jobs=jobs, checks=len(last.results), calls=last.calls, score=last.score,
-                   max_score=last.max_score)
+    def __init__(self):
+        self.seconds = collections.defaultdict(float)
+        self.active, self.module, self.shrinking = None, None, False
+
+    def timed(self, piece, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            if self.active is not None:
+                return function(*args, **kwargs)
+            self.active, started = piece, time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.active = None
+                self.seconds[self.module, "shrinking" if self.shrinking else piece] += time.perf_counter() - started
+        return wrapper
+
+    def falsify(self, original):
+        """ctx.falsify with its strategy's draws timed and the time after its first failure counted as shrinking."""
+        split = self
+
+        @functools.wraps(original)
+        def falsify(ctx, strategy, body, **options):
+            def failing_body(case):
+                try:
+                    return body(case)
+                except Exception:
+                    split.shrinking = True
+                    raise
+            try:
+                return original(ctx, timed_draws(strategy), failing_body, **options)
+            finally:
+                split.shrinking = False
+
+        def timed_draws(strategy):
+            return st.composite(lambda draw: split.timed("drawing", draw)(strategy))()
+        return falsify
+
+    def run_one(self, original):
+        @functools.wraps(original)
+        def run_one(c, *args, **kwargs):
+            self.module = c.module
+            started = time.perf_counter()
+            try:
+                return original(c, *args, **kwargs)
+            finally:
+                self.seconds[c.module, "total"] += time.perf_counter() - started
+        return run_one
+
+    def table(self):
+        """{module: {piece: s, …, "rest": s, "total": s}} and the same summed over modules under "all"."""
+        modules = {}
+        for (module, piece), seconds in self.seconds.items():
+            modules.setdefault(module, dict.fromkeys((*PIECES, "rest", "total"), 0.0))[piece] += seconds
+        every = dict.fromkeys((*PIECES, "rest", "total"), 0.0)
+        for figures in modules.values():
+            figures["rest"] = figures["total"] - sum(figures[p] for p in PIECES)
+            for piece, seconds in figures.items():
+                every[piece] += seconds
+        return {"all": every, **modules}
+
+
+def oracle_functions():
+    """(module, name, function) of every public function of the oracle's modules."""
+    found = []
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith("dlgrade.reference.") or "._" in module_name or module is None:
+            continue
+        for name, value in vars(module).items():
+            if callable(value) and not isinstance(value, type) and getattr(value, "__module__", "") == module_name \
+                    and not name.startswith("_") and name not in NOT_ORACLE:
+                found.append((module, name, value))
+    return found
+
+
+@contextlib.contextmanager
+def instrumented(split):
+    """The engine's pieces wrapped with split's timers, in every module that holds them."""
+    with contextlib.ExitStack() as stack:
+        patch = stack.enter_context
+        wrapped = {id(compare.difference): split.timed("comparisons", compare.difference)}
+        for module, name, function in oracle_functions():
+            wrapped[id(function)] = split.timed("oracle", function)
+            patch(mock.patch.object(module, name, wrapped[id(function)]))
+        for name, module in list(sys.modules.items()):
+            if name.startswith("dlgrade.checks") and module is not None:
+                for attribute, value in list(vars(module).items()):
+                    if id(value) in wrapped and callable(value):
+                        patch(mock.patch.object(module, attribute, wrapped[id(value)]))
+        patch(mock.patch.object(context.Context, "call", split.timed("worker calls", context.Context.call)))
+        patch(mock.patch.object(context.Mismatch, "name_mistake",
+                                split.timed("naming", context.Mismatch.name_mistake)))
+        patch(mock.patch.object(context.Context, "falsify", split.falsify(context.Context.falsify)))
+        patch(mock.patch.object(runner, "_run_one", split.run_one(runner._run_one)))
+        yield
+
+
+def grade(submission, *, trusted=False, jobs=1, split=None, only=()):
+    """Wall and CPU seconds of one grade, its calls and score, and (with a Split) where the time went."""
+    prof = profile.load()
+    with instrumented(split) if split else contextlib.nullcontext():
+        cpu, started = cpu_seconds(), time.perf_counter()
+        report = runner.grade(submission, prof, only=only, jobs=jobs, trusted=trusted)
+        wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    figures = {"wall_s": wall, "cpu_s": cpu, "jobs": jobs, "checks": len(report.results), "calls": report.calls,
+               "score": report.score, "max_score": report.max_score}
+    if split:
+        figures["split_s"] = split.table()
     return figures
 
 
-def call_overhead(calls=2000):
-    """Seconds per call of relu_forward on a (4, 8) array: through the worker, and in this process."""
+def baseline(trusted=False):
+    cpu, started = cpu_seconds(), time.perf_counter()
+    report, _ = fixed_case_baseline.grade(trusted)
+    return {"wall_s": time.perf_counter() - started, "cpu_s": cpu_seconds() - cpu, "functions": len(report.results),
+            "calls": report.calls, "score": report.score, "max_score": report.max_score}
+
+
+def call_cost(calls=1000):
+    """Seconds per call of relu_forward on a (4, 8) array: through the worker (sandboxed, trusted) and in process."""
     x = np.random.default_rng(0).normal(size=(4, 8))
-    limits = profile.load()
-    with Sandbox(resolve(ROOT / "reference"), call_timeout=limits.call_timeout,
-                 import_timeout=limits.import_timeout) as box:
-        box.call("layers", "relu_forward", (x,), keep=[1])
-        box.drop_handles()
-        started = time.perf_counter()
-        for _ in range(calls):
+    limits, figures = profile.load(), {}
+    for name, trusted in (("sandboxed_us", False), ("trusted_us", True)):
+        with Sandbox(resolve(ROOT / "reference"), call_timeout=limits.call_timeout,
+                     import_timeout=limits.import_timeout, trusted=trusted) as box:
             box.call("layers", "relu_forward", (x,), keep=[1])
-        isolated = (time.perf_counter() - started) / calls
+            started = time.perf_counter()
+            for _ in range(calls):
+                box.call("layers", "relu_forward", (x,), keep=[1])
+            figures[name] = (time.perf_counter() - started) / calls * 1e6
+            box.drop_handles()
     started = time.perf_counter()
     for _ in range(calls):
         layers.relu_forward(x)
-    in_process = (time.perf_counter() - started) / calls
-    return {"isolated_us": isolated * 1e6, "in_process_us": in_process * 1e6, "ratio": isolated / in_process}
+    figures["in_process_us"] = (time.perf_counter() - started) / calls * 1e6
+    request = {"op": "call", "module": "layers", "function": "relu_forward", "args": [x], "kwargs": {}, "keep": [1],
+               "return_args": False, "id": 1}
+    reply = {"value": (np.maximum(x, 0), protocol.Handle(0)), "id": 1}
+    started = time.perf_counter()
+    for _ in range(calls):
+        for message in (request, reply):
+            protocol.read_message(io.BytesIO(protocol.encode(message)).read)
+    figures["wire_us"] = (time.perf_counter() - started) / calls * 1e6  # encoding and decoding both messages
+    return figures
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=2, help="grader processes (grader.py's default on 2 CPUs)")
+    parser.add_argument("--jobs", type=int, default=2, help="grader processes of the parallel grade")
+    parser.add_argument("--skip-parallel", action="store_true", help="leave out the parallel grade")
+    parser.add_argument("--skip-trusted", action="store_true", help="leave out the grade without the OS sandbox")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    figures = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "full_grade": grade_seconds((), args.repeat, args.jobs),
-        "full_grade_one_process": grade_seconds((), args.repeat, 1),
-        "modules": {m: grade_seconds((m,), args.repeat, args.jobs) for m in runner.MODULE_ORDER},
-        "call": call_overhead(),
-    }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2))
-    for key in ("full_grade", "full_grade_one_process"):
-        full = figures[key]
-        print(f"full grade of the reference, {full['jobs']} job(s): {full['median_s']:.2f} s median of "
-              f"{full['runs']} ({full['checks']} checks, {full['calls']} calls into the worker; target ≤ 20 s)")
-    for module, f in figures["modules"].items():
-        print(f"  {module:15s} {f['median_s']:6.2f} s  ({f['checks']} checks; target ≤ 3 s)")
+    submission = resolve(ROOT / "reference")
+    figures = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "platform": platform.platform(), "load_average_at_start": os.getloadavg()}}
+    figures["fixed_case_baseline"] = baseline()
+    figures["full_grade_sandboxed"] = grade(submission, split=Split())
+    if not args.skip_trusted:
+        figures["full_grade_trusted"] = grade(submission, trusted=True, split=Split())
+        figures["fixed_case_baseline_trusted"] = baseline(trusted=True)
+    if not args.skip_parallel:
+        figures["full_grade_sandboxed_parallel"] = grade(submission, jobs=args.jobs)
+    figures["call"] = call_cost()
+    figures["machine"]["load_average_at_end"] = os.getloadavg()
+    base, full = figures["fixed_case_baseline"], figures["full_grade_sandboxed"]
+    figures["ratio_to_baseline"] = {"wall": full["wall_s"] / base["wall_s"], "cpu": full["cpu_s"] / base["cpu_s"]}
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2))
+    report(figures)
+    print(f"figures written to {args.out}")
+
+
+def report(figures):
+    base = figures["fixed_case_baseline"]
+    print(f"load average {figures['machine']['load_average_at_start']} at the start, "
+          f"{figures['machine']['load_average_at_end']} at the end ({figures['machine']['cpus']} CPUs)")
+    print(f"fixed-case baseline: {base['wall_s']:.2f} s wall, {base['cpu_s']:.2f} s CPU ({base['functions']} "
+          f"functions, {base['calls']} calls)")
+    for key in ("full_grade_sandboxed", "full_grade_trusted", "full_grade_sandboxed_parallel"):
+        if key not in figures:
+            continue
+        f = figures[key]
+        print(f"{key}: {f['wall_s']:.2f} s wall, {f['cpu_s']:.2f} s CPU, {f['jobs']} job(s), {f['checks']} checks, "
+              f"{f['calls']} calls, score {f['score']:g} / {f['max_score']:g}")
+        for module, split in f.get("split_s", {}).items():
+            parts = ", ".join(f"{p} {split[p]:.2f}" for p in (*PIECES, "rest"))
+            print(f"    {module:15s} {split['total']:6.2f} s: {parts}")
+    ratio = figures["ratio_to_baseline"]
+    print(f"sandboxed full grade / fixed-case baseline: ×{ratio['wall']:.1f} wall, ×{ratio['cpu']:.1f} CPU")
     call = figures["call"]
-    print(f"one isolated call: {call['isolated_us']:.0f} µs against {call['in_process_us']:.1f} µs in process "
-          f"(×{call['ratio']:.0f})")
-    print(f"figures written to {RESULTS.relative_to(ROOT)}")
+    print(f"one call: {call['sandboxed_us']:.0f} µs sandboxed, {call['trusted_us']:.0f} µs trusted, "
+          f"{call['in_process_us']:.1f} µs in process; encoding and decoding its two messages {call['wire_us']:.0f} µs")
 
 
 if __name__ == "__main__":
