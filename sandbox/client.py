@@ -327,6 +327,42 @@ class Sandbox:
             self._dead[key] = error  # deterministic: no need to ask again
         raise error
 
+    def call_batch(self, module, function, calls, *, timeout=None):
+        """module.function on each (args, kwargs) of calls, in one round trip: a list of a Reply per call and,
+        when one fails, its SandboxError in its place (the calls after it are not made). The batch may take
+        the calls' timeouts together. No callables among the arguments (each callback is a round trip)."""
+        key = (module, function)
+        if key in self._dead:
+            raise self._dead[key]
+        self.functions(module)
+        callbacks = {}
+        request = {"op": "call_batch", "calls": [
+            {"module": module, "function": function, "args": [_mark_callables(a, callbacks) for a in args],
+             "kwargs": {k: _mark_callables(v, callbacks) for k, v in kwargs.items()}, "keep": [], "return_args": False}
+            for args, kwargs in calls]}
+        if callbacks:
+            raise ValueError("call_batch sends plain data only; call a function that takes a callable with call")
+        self.calls += len(calls)
+        try:
+            reply = self._exchange(request, (timeout or self.call_timeout) * len(calls), {})
+        except SandboxError as exc:
+            self._crashes[key] = self._crashes.get(key, 0) + 1
+            if exc.kind is ErrorKind.TIMEOUT or self._crashes[key] >= CRASHES_BEFORE_DEAD:
+                self._dead[key] = SandboxError(exc.kind, f"{exc.message}; not called again")
+            raise
+        if "value" not in reply:
+            raise _error_from(reply, ErrorKind.EXCEPTION, "")
+        results = []
+        for answer in reply["value"]:
+            if "value" in answer:
+                results.append(Reply(answer["value"]))
+                continue
+            error = _error_from(answer, ErrorKind.EXCEPTION, "")
+            if error.kind in (ErrorKind.MISSING, ErrorKind.NOT_IMPLEMENTED):
+                self._dead[key] = error
+            results.append(error)
+        return results
+
     def drop_handles(self):
         if self._process is not None:
             try:
@@ -341,6 +377,16 @@ def _check_reply(reply, request):
         raise protocol.ProtocolError("it sent a message that answers no request of the grader")
     keys = set(reply) - {"id"}
     op = request["op"]
+    if op == "call_batch" and keys == {"value"}:
+        answers = reply["value"]
+        if type(answers) is not list or not 0 < len(answers) <= len(request["calls"]) \
+                or any(type(a) is not dict or "callback" in a or "args_after" in a for a in answers):
+            raise protocol.ProtocolError("it sent a reply of the wrong form to call_batch")
+        for answer in answers:
+            _check_reply(dict(answer, id=request["id"]), {"op": "call", "id": request["id"]})
+        if any("value" not in a for a in answers[:-1]):
+            raise protocol.ProtocolError("it sent a reply of the wrong form to call_batch")
+        return
     if "callback" in keys and op != "call":
         raise protocol.ProtocolError(f"it asked for a callback during {op}, outside any call")
     if op == "call" and keys == {"callback", "args"}:
