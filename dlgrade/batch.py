@@ -62,13 +62,13 @@ class Entry:
 
 @dataclass
 class Task:
-    """What one grade needs, as plain data (it travels to a pool process or a Dask worker)."""
+    """What one grade needs, as plain data (it travels to a pool process or a Dask worker): the submission,
+    the profile, and the options of `grader.py PATH` (args, its path this submission's) that grade it."""
     key: str
     path: str
     profile: object
-    only: tuple
-    replay_prefix: str
-    worker_user: str | None = None
+    args: argparse.Namespace
+    hidden: tuple = ()         # more paths the worker must not see (the class, the results)
     files: dict | None = None  # shipped to a cluster: relative path -> bytes (None: read `path` here)
 
 
@@ -158,22 +158,23 @@ def _files(path):
 def grade_one(task):
     """The outcome of one submission, as plain data: {status, message, report, gradescope, seconds}.
 
-    The same path as `grader.py PATH`: resolve, then the runner (its own sandbox, jobs=1). A submission
-    that cannot be read is UNGRADABLE (with the loader's message); anything else that escapes is a
+    The same path as `grader.py PATH` (cli.grade_submission: its sandbox, its per-submission search from
+    a course secret), with jobs=1. A submission that cannot be read is UNGRADABLE (with the loader's
+    message); anything else that escapes, a machine that cannot start the sandbox included, is a
     GRADER_ERROR, and the batch goes on."""
-    started, path = time.perf_counter(), task.path
+    started, path, args = time.perf_counter(), task.path, task.args
     with _GRADING:
         try:
             with _materialized(task) as path:
-                submission = resolve(path)
+                submission = resolve(path, package=getattr(task.profile, "package", ""))  # as grader.py PATH
                 try:
                     submission.display = task.path
-                    cli.check_worker_user(task.worker_user, submission)
-                    report = runner.grade(submission, task.profile, only=task.only, replay_prefix=task.replay_prefix,
-                                          jobs=1, worker_user=task.worker_user)
+                    cli.check_worker_user(args.worker_user, submission, args.trust_submission)
+                    cli.check_isolation(args)
+                    report = cli.grade_submission(args, task.profile, submission, jobs=1, hidden=task.hidden)
                 finally:
                     submission.cleanup()
-        except (SubmissionError, cli.UsageError) as exc:  # said of the path the class was handed in at
+        except SubmissionError as exc:  # said of the path the class was handed in at
             return {"status": UNGRADABLE, "message": str(exc).replace(path, task.path),
                     "seconds": time.perf_counter() - started}
         except Exception as exc:  # a bug of the grader's: recorded, never the end of the batch
@@ -213,7 +214,8 @@ def ship(task):
     path = Path(task.path)
     prefix = f"{path.name}/" if path.is_dir() else ""
     files, size = {}, 0
-    for relative, data in _files(path):
+    every = [(str(p.relative_to(path)), p) for p in sorted(path.rglob("*"))] if path.is_dir() else [(path.name, path)]
+    for relative, data in ((r, p.read_bytes()) for r, p in every if p.is_file() and not p.is_symlink()):
         size += len(data)
         if len(files) >= MAX_ZIP_FILES or size > MAX_ZIP_BYTES:
             raise SubmissionError(f"{task.path}: more than {MAX_ZIP_FILES} files or {MAX_ZIP_BYTES >> 20} MiB, "
@@ -380,10 +382,16 @@ def _cell(text):
 
 # --- running the batch ---------------------------------------------------------------------------
 
+NOT_IN_BATCH = ("results", "target", "matrix", "list", "explain", "fail_under")
+
+
 def parse_args(argv):
+    """(batch options, the options of `grader.py PATH` that grade each submission)."""
     parser = argparse.ArgumentParser(
-        prog="grader.py batch", description="Grade every submission of a class, resumably; write a gradebook and a "
-                                            "class report.")
+        prog="grader.py batch", usage="grader.py batch SUBMISSIONS --out DIR [options]",
+        description="Grade every submission of a class, resumably; write a gradebook and a class report.",
+        epilog="Every option of `grader.py PATH` that decides how a submission is graded applies to each one: "
+               "--only, --max-examples, --seed, --profile, --worker-user, --trust-submission, --secret.")
     parser.add_argument("submissions", metavar="SUBMISSIONS",
                         help="a folder with one entry per student, or a Gradescope export folder")
     parser.add_argument("--out", required=True, metavar="DIR", help="results, gradebook.csv and the class report")
@@ -396,29 +404,33 @@ def parse_args(argv):
                         help="run one task per submission on this Dask scheduler (tcp://host:8786)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"stop one submission's grade after this long (default {DEFAULT_TIMEOUT:g}; local runs)")
-    parser.add_argument("--only", action="append", default=[], metavar="SELECTOR",
-                        help="grade only a module, a function or one check id; repeatable")
-    parser.add_argument("--max-examples", type=int, metavar="N", help="Hypothesis examples per property check")
-    parser.add_argument("--seed", type=int, metavar="S", help="the grading seed (default: the profile's)")
-    parser.add_argument("--profile", metavar="FILE", help="a grading profile (TOML) overlaid on the default")
-    parser.add_argument("--worker-user", metavar="USER", help="run each submission as this unprivileged account")
-    return parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    grading = cli.parse_args([args.submissions, *rest])
+    given = [name for name in NOT_IN_BATCH if getattr(grading, name, None)]
+    if given or grading.format != "text":
+        raise cli.UsageError(f"--{(given or ['format'])[0].replace('_', '-')} is an option of grader.py PATH, "
+                             "not of batch (batch writes every submission's reports under --out)")
+    return args, grading
 
 
-def settings_of(args, profile):
-    """What decides a verdict; stored in the manifest, so a resumed batch grades the rest the same way."""
-    return {"profile": dataclasses.asdict(profile), "only": sorted(args.only)}
+def settings_of(grading, profile):
+    """What decides a verdict; stored in the manifest, so a resumed batch grades the rest the same way. The
+    course secret appears as a digest: each report's seed and hash already tie it down as much."""
+    secret = cli.course_secret(grading)
+    return {"profile": dataclasses.asdict(profile), "only": sorted(grading.only),
+            "secret": hashlib.sha256(b"dlgrade-batch\0" + secret.encode()).hexdigest()[:16] if secret else None,
+            "trust_submission": grading.trust_submission}
 
 
 def main(argv):
-    args = parse_args(argv)
     try:
-        profile = cli.build_profile(args)
+        args, grading = parse_args(argv)
+        profile = cli.build_profile(grading)
         if args.jobs < 1:
             raise cli.UsageError("--jobs must be at least 1")
         if args.timeout <= 0:
             raise cli.UsageError("--timeout must be positive")
-        unknown = runner.unknown_selectors(args.only)
+        unknown = runner.unknown_selectors(grading.only)
         if unknown:
             raise cli.UsageError(f"--only {unknown[0]!r} names no module, function or check (see grader.py --list)")
         entries = discover(args.submissions)
@@ -428,11 +440,13 @@ def main(argv):
                    and Path(e.path).resolve() != out]
         if not entries:
             raise cli.UsageError(f"{args.submissions}: no submissions found (folders, .py, .ipynb or .zip)")
-        settings = settings_of(args, profile)
+        settings = settings_of(grading, profile)
         stored = store.settings()
         if not args.report_only and not args.regrade and stored is not None and stored != settings:
             raise cli.UsageError(f"{args.out} holds results graded with other settings; give --regrade to grade "
                                  "everything again with these, or another --out")
+        if not args.report_only and not args.dask:
+            cli.check_isolation(grading)  # here, once: each pool process would say the same
     except cli.UsageError as exc:
         print(f"grader.py batch: error: {exc}", file=sys.stderr)
         return 2
@@ -444,16 +458,13 @@ def main(argv):
             print(f"all {len(entries)} submissions already graded (give --regrade to grade them again)",
                   file=sys.stderr)
         store.write_manifest(settings, entries, store.records())
-        tasks = [Task(e.key, e.path, profile, tuple(args.only), _replay_prefix(e.path, args), args.worker_user)
+        hidden = (str(out), str(Path(args.submissions).resolve()))
+        tasks = [Task(e.key, e.path, profile, argparse.Namespace(**dict(vars(grading), path=e.path)), hidden)
                  for e, _ in todo]
         interrupted = run(todo, tasks, store, settings, entries, jobs=args.jobs, dask=args.dask,
                           timeout=args.timeout)
     write_reports(entries, store)
     return 130 if interrupted else 0
-
-
-def _replay_prefix(path, args):
-    return cli.replay_prefix(argparse.Namespace(path=path, profile=args.profile, max_examples=args.max_examples))
 
 
 def plan(entries, store, settings, regrade):

@@ -113,6 +113,14 @@ def course_secret(args):
     return args.secret or os.environ.get(SECRET_VARIABLE) or None
 
 
+def grade_submission(args, profile, submission, *, jobs, hidden=()):
+    """The runner's report on one submission, with the command line's isolation and search: the one path
+    by which `grader.py PATH` and each submission of `grader.py batch` are graded."""
+    return runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=jobs,
+                        worker_user=args.worker_user, trusted=args.trust_submission,
+                        hidden=(*hidden_paths(args), *hidden), secret=course_secret(args))
+
+
 def write_atomically(path, text):
     """Write text to path through a temporary file beside it, so a reader sees the old file or the new one."""
     path = Path(path)
@@ -188,11 +196,10 @@ def main(argv=None):
         print(f"grader.py: error: {exc}", file=sys.stderr)
         return 2
     try:
-        report = runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=args.jobs,
-                              worker_user=args.worker_user, trusted=args.trust_submission, hidden=hidden_paths(args),
-                              secret=course_secret(args))
+        report = grade_submission(args, profile, submission, jobs=args.jobs)
         if args.format == "html":  # a failing optimizer's trajectory, plotted on the page
-            attach_trajectories(report, submission, profile, worker_user=args.worker_user)
+            attach_trajectories(report, submission, profile, user=args.worker_user, trusted=args.trust_submission,
+                                hidden=hidden_paths(args))
         text = render(report, args.format, color=args.format == "text" and sys.stdout.isatty())
     except Exception as exc:  # a bug of the grader's: a sentence, never a traceback, and no report
         print(f"grader.py: internal error, no report written ({type(exc).__name__}: {exc}); please report it",

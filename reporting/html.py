@@ -15,7 +15,7 @@ import numpy as np
 
 from dlgrade.checks.engine.status import Status
 
-from .formats import _STATUS_WORDS, _SYMBOL, explain
+from .formats import _STATUS_WORDS, _SYMBOL, _provenance, explain
 
 TRAJECTORY_STEPS = 20
 PLOTTED_COORDINATES = 4
@@ -28,10 +28,10 @@ img{max-width:100%}.dim{color:#888}"""
 
 # --- the trajectory of a failing optimizer (gathered while the submission is at hand) ------------
 
-def attach_trajectories(report, submission, profile, *, worker_user=None, steps=TRAJECTORY_STEPS):
+def attach_trajectories(report, submission, profile, *, steps=TRAJECTORY_STEPS, **sandbox):
     """For the first failing check of each optimizer whose counterexample has w, dw and config, put the
     student's and the oracle's trajectories into its details["trajectory"] (plain lists, so the JSON
-    report carries them too)."""
+    report carries them too). sandbox: the Sandbox's keywords (user, trusted, hidden), as for the grade."""
     from dlgrade.reference import optim as oracle
     from dlgrade.sandbox import Sandbox
 
@@ -44,7 +44,7 @@ def attach_trajectories(report, submission, profile, *, worker_user=None, steps=
     if not wanted:
         return
     with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout,
-                 user=worker_user) as box:
+                 **sandbox) as box:
         for function, r in wanted.items():
             name = function.partition(".")[2]
             w, dw = np.asarray(r.counterexample["w"], float), np.asarray(r.counterexample["dw"], float)
@@ -112,7 +112,8 @@ def page(report):
              f"<h1>dlgrade: {e(report.submission)}</h1>",
              f"<p><strong>Score: {report.score:.4g} / {report.max_score:.4g}</strong> "
              f'<span class="dim">(profile {e(report.profile)}, seed {report.seed}, {len(report.results)} checks '
-             f"in {report.seconds:.1f} s)</span></p>"]
+             f"in {report.seconds:.1f} s)</span></p>",
+             '<p class="dim">' + "<br>".join(e(line) for line in _provenance(report)) + "</p>"]
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         parts.append(f"<h2>{e(module)} — {sum(r.score for r in results):.4g} / "

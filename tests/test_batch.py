@@ -141,6 +141,7 @@ def test_the_gradebook_is_regenerated_from_stored_results(graded):
 
 
 def test_the_class_report_names_the_planted_mistakes_with_their_counts(graded):
+    pytest.importorskip("matplotlib")
     from dlgrade.reporting import classreport
 
     root, out, _ = graded
@@ -244,10 +245,10 @@ class _DiesWhenUnpickled:
 
 
 def test_a_submission_that_breaks_the_grader_is_recorded_and_the_rest_goes_on():
-    profile = quick_profile(max_examples=2)
-    good = [batch.Task(f"good_{i}", str(REFERENCE), profile, ("optim.sgd",), "") for i in range(2)]
-    crashing = batch.Task("crashing", str(REFERENCE), _DiesWhenUnpickled(), ("optim.sgd",), "")
-    raising = batch.Task("raising", str(REFERENCE), None, ("optim.sgd",), "")  # the runner fails on it
+    profile, args = quick_profile(max_examples=2), cli.parse_args([str(REFERENCE), "--only", "optim.sgd"])
+    good = [batch.Task(f"good_{i}", str(REFERENCE), profile, args) for i in range(2)]
+    crashing = batch.Task("crashing", str(REFERENCE), _DiesWhenUnpickled(), args)
+    raising = batch.Task("raising", str(REFERENCE), None, args)  # the grader fails on it
     outcomes = {}
     batch._run_local([good[0], crashing, raising, good[1]], lambda key, o: outcomes.setdefault(key, o), 2, 600)
     assert outcomes["crashing"]["status"] == batch.GRADER_ERROR and "status 9" in outcomes["crashing"]["message"]
@@ -308,13 +309,35 @@ def test_a_gradescope_export_names_every_student_of_a_group(tmp_path):
     assert "2 of 3: optim.sgd_momentum" in (out / "class.md").read_text()
 
 
+def test_a_course_secret_gives_each_submission_the_search_a_single_grade_gives_it(tmp_path, capsys):
+    root = tmp_path / "submissions"
+    root.mkdir()
+    shutil.copytree(REFERENCE, root / "reference", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ALTERNATIVE, root / "alternative")
+    options = ["--only", "optim.sgd", "--max-examples", "2", "--secret", "course secret"]
+    assert cli.main(["batch", str(root), "--out", str(tmp_path / "out"), "--jobs", "2", *options]) == 0
+    store = batch.Store(tmp_path / "out")
+    seeds = {key: store.report(key)["seed"] for key in ("reference", "alternative")}
+    assert seeds["reference"] != seeds["alternative"]
+    capsys.readouterr()
+    assert cli.main([str(root / "alternative"), "--format", "json", "--jobs", "1", *options]) == 0
+    single = json.loads(capsys.readouterr().out)
+    batched = store.report("alternative")
+    assert (single["seed"], single["sha256"], single["search"]) == \
+        (batched["seed"], batched["sha256"], batched["search"])
+    assert "course secret" not in (tmp_path / "out" / "manifest.json").read_text()
+    assert cli.main(["batch", str(root), "--out", str(tmp_path / "out"), *options[:-1], "another secret"]) == 2
+
+
 def test_no_submissions_and_bad_options_are_usage_errors(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert cli.main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 2
     assert cli.main(["batch", str(tmp_path / "missing"), "--out", str(tmp_path / "out")]) == 2
     assert cli.main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "out"), "--only", "optim.nope"]) == 2
+    assert cli.main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "out"), "--results", "r.json"]) == 2
     err = capsys.readouterr().err
     assert "no submissions found" in err and "must be a folder" in err and "optim.nope" in err
+    assert "--results is an option of grader.py PATH" in err
     assert "Traceback" not in err
 
 
