@@ -142,14 +142,22 @@ class Sandbox:
             else:
                 self._start_sandboxed(env, pipes)
         except OSError as exc:
-            self._process = None
+            if self._process is not None:
+                self._process.kill()
+                self._process.wait()
+                self._process = None
             raise SandboxError(ErrorKind.CRASH, f"the worker could not be started ({exc.strerror or exc})") from None
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._process.stdout, selectors.EVENT_READ)
         init = dict(self.submission.worker_init(), op="init", blocked=list(self.blocked))
         if self.isolation is not None and init["layout"] == "package":
             init["root"] = isolation.INSIDE_SUBMISSION
-        self.environment = self._exchange(init, self.import_timeout, {})["value"] or {}
+        reply = self._exchange(init, self.import_timeout, {})
+        if "value" not in reply:
+            self.restarts += 1
+            self._stop()
+            raise _error_from(reply, ErrorKind.CRASH, "the worker did not start: ")
+        self.environment = reply["value"] or {}
 
     def _start_sandboxed(self, env, pipes):
         read, write = os.pipe()

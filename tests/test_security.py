@@ -390,3 +390,16 @@ def test_without_user_namespaces_untrusted_code_is_refused(monkeypatch, capsys, 
     assert cli.main([str(single), "--only", "optim.sgd", "--max-examples", "2", "--jobs", "1",
                      "--trust-submission"]) == 0
     assert "isolation: none (--trust-submission)" in capsys.readouterr().out
+
+
+def test_a_grader_failure_is_a_sentence_and_no_report(monkeypatch, capsys, tmp_path):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(runner, "grade", broken)
+    single = tmp_path / "homework.py"
+    single.write_text((ALTERNATIVE / "optim.py").read_text())
+    results = tmp_path / "results.json"
+    assert cli.main([str(single), "--trust-submission", "--results", str(results)]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == "" and "internal error, no report written" in captured.err
+    assert "Traceback" not in captured.err and not results.exists()
