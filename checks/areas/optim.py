@@ -8,6 +8,7 @@ Every rule of the oracle's table `reference.optim.RULES` (defaults, state keys, 
 ranges) gets these checks; adding a rule to the table adds its checks.
 """
 import copy
+import functools
 
 import numpy as np
 from hypothesis import strategies as st
@@ -85,10 +86,12 @@ RULES = oracle.RULES
 TEXTBOOK = {"w": np.array([1.0, -2.0, 0.5]), "grads": [np.array([0.1, -0.3, 0.0])] * STEPS, "config": {}}
 
 
-def hyperparameters(rule):
-    """A strategy per hyperparameter of the rule, from the table's ranges (an interval or a list of values)."""
-    return {key: st.sampled_from(span) if isinstance(span, list) else floats(*span)
-            for key, span in rule.ranges.items()}
+@functools.lru_cache(maxsize=None)
+def hyperparameters(name):
+    """A strategy per hyperparameter of the rule: None (its default) or a value of the table's range (an interval
+    or a list of values). Built once per rule: a strategy made anew for every draw is validated anew."""
+    return {key: st.none() | (st.sampled_from(span) if isinstance(span, list) else floats(*span))
+            for key, span in RULES[name].ranges.items()}
 
 
 @st.composite
@@ -98,8 +101,8 @@ def trajectories(draw, name, scale=None):
     magnitude = draw(scale if scale is not None else magnitudes())
     block = draw(arrays((STEPS + 1, *shape), -1.0, 1.0))  # one draw: w and every gradient
     config = {}
-    for key, values in hyperparameters(RULES[name]).items():
-        value = draw(st.none() | values)
+    for key, values in hyperparameters(name).items():
+        value = draw(values)
         if value is not None:
             config[key] = value
     return {"w": 5.0 * block[0], "grads": list(block[1:] * magnitude), "config": config}
@@ -112,23 +115,30 @@ def step_oracle(name, w, dw, config, **mistake):
 
 
 def step_student(ctx, name, w, dw, config):
-    next_w, next_config = ctx.call(f"optim.{name}", w, dw, config, returns=2)
+    return as_step(name, ctx.call(f"optim.{name}", w, dw, config, returns=2), ctx, {"w": w, "dw": dw, "config": config})
+
+
+def as_step(name, returned, ctx, inputs):
+    next_w, next_config = returned
     if not isinstance(next_config, dict):
         ctx.fail(f"optim.{name} should return (next_w, config) with config a dict; the second value "
-                 f"is a {type(next_config).__name__}", inputs={"w": w, "dw": dw, "config": config})
+                 f"is a {type(next_config).__name__}", inputs=inputs)
     return {"next_w": next_w, "config": next_config}
 
 
 def teacher_forced(ctx, name, case):
-    """Step through the case; each step starts from the oracle's w and state."""
-    w, config = case["w"], dict(case["config"])
-    for k, dw in enumerate(case["grads"]):
+    """Step through the case; each step starts from the oracle's w and state, so your steps wait on none of
+    your answers and go to your code in one round trip."""
+    steps, w, config = [], case["w"], dict(case["config"])
+    for dw in case["grads"]:
+        steps.append((w, dw, config))
+        w, config = getattr(oracle, name)(w.copy(), dw.copy(), copy.deepcopy(config))
+    answers = ctx.call_many(f"optim.{name}", [(w, dw, copy.deepcopy(config)) for w, dw, config in steps], returns=2)
+    for k, ((w, dw, config), returned) in enumerate(zip(steps, answers)):
         inputs = {"step": k + 1, "w": w, "dw": dw, "config": config}
-        got = step_student(ctx, name, w, dw, copy.deepcopy(config))
+        got = as_step(name, returned, ctx, {"w": w, "dw": dw, "config": config})
         ctx.expect(got, lambda w=w, dw=dw, config=config, **m: step_oracle(name, w, dw, config, **m),
                    inputs=inputs, label="")
-        next_w, config = getattr(oracle, name)(w.copy(), dw.copy(), copy.deepcopy(config))
-        w = next_w
 
 
 def _register(rule):

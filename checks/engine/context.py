@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+from hypothesis.control import current_build_context
 
 from dlgrade.sandbox import ErrorKind, SandboxError
 
@@ -75,13 +76,26 @@ class Context:
             if function != self.function and error.kind.absent:
                 raise SandboxError(ErrorKind.DEPENDENCY, f"this check also calls {function}: {error}") from None
             raise
-        value = reply.value
+        value = self._returned(function, reply.value, returns)
+        return (value, reply.args_after) if return_args else value
+
+    def call_many(self, function, calls, *, returns=None):
+        """What ctx.call(function, *args) returns for each args of calls, in order, the calls sent in one round
+        trip (for calls that wait on no answer of the submission's). A generator: a call that failed raises
+        its SandboxError where its value would come, after the values before it were used."""
+        module, _, name = function.partition(".")
+        for reply in self.sandbox.call_batch(module, name, [(args, {}) for args in calls]):
+            if isinstance(reply, SandboxError):
+                raise reply
+            yield self._returned(function, reply.value, returns)
+
+    def _returned(self, function, value, returns):
         if returns is not None:
             if type(value) not in (tuple, list) or len(value) != returns:
                 raise SandboxError(ErrorKind.BAD_RETURN, f"{function} should return a tuple of {returns} values; "
                                                  f"it returned {_kind(value)}")
             value = tuple(value)
-        return (value, reply.args_after) if return_args else value
+        return value
 
     # --- comparing ------------------------------------------------------------------------------
     def expect(self, got, expected, *, inputs, label="result", tol=None):
@@ -92,7 +106,7 @@ class Context:
         can name the mistake the submission made.
         """
         tol = tol or self.tol
-        oracle = expected if callable(expected) else None
+        oracle = Forms(expected) if callable(expected) else None
         want = oracle() if oracle else expected
         found = difference(got, want, tol, label)
         if found is None:
@@ -133,6 +147,9 @@ class Context:
                 self.out_of_time = True
                 raise _OutOfTime
             self.examples_run += 1
+            if failures and current_build_context().is_final and same_case(case, failures[-1][0]):
+                failures.append(failures[-1])  # Hypothesis replays the minimal failure: its verdict is known
+                raise failures[-1][1]
             try:
                 body(case)
             except CheckFailure as failure:
@@ -170,6 +187,34 @@ class Context:
         if failure.inputs is None:
             failure.inputs = case
         raise failure
+
+
+class Forms:
+    """An oracle whose forms (oracle(**mistake_kwargs)) are each computed once for its input: the accepted
+    variants, and then the naming of a mistake, ask for the same ones."""
+
+    def __init__(self, oracle):
+        self.oracle, self.values = oracle, {}
+
+    def __call__(self, **kwargs):
+        key = repr(sorted(kwargs.items()))
+        if key not in self.values:
+            self.values[key] = self.oracle(**kwargs)
+        return self.values[key]
+
+
+def same_case(a, b):
+    """a and b hold the same values (arrays: dtype, shape and entries)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype \
+            and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(same_case(a[k], b[k]) for k in a)
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(map(same_case, a, b))
+    return a == b
 
 
 class _OutOfTime(Exception):
