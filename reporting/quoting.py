@@ -7,13 +7,14 @@ every such string is
 
 - escaped where it could act on a terminal or a page: control and format characters (ANSI escapes,
   carriage returns, bidirectional overrides, zero-width characters) are shown as \\x1b, \\r, \\u202e;
-  runs of backticks that could close a Markdown fence are shown as \\`;
+  runs of backticks that could close a Markdown fence are shown as \\`, and a `<` that would open an
+  HTML tag as \\< (`p < α` stays as it is);
 - indented after every newline by CONTINUATION, so none of its lines starts where a report line
   starts ("✓ …", "Score: …", "## …");
 - bounded: MAX_SUMMARY characters per summary or detail, MAX_NOTE per note, MAX_NOTES notes.
 
-The writers of formats.py render only quoted reports; HTML and Markdown markup in quoted text is
-inert there (Markdown shows it in fenced blocks; Gradescope is told the output is plain text).
+The writers of formats.py render only quoted reports (Markdown shows submission text in fenced
+blocks; Gradescope is told its outputs are plain text).
 """
 import dataclasses
 import re
@@ -25,6 +26,7 @@ CONTINUATION = "\n        ┆ "
 _UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
                      "\ufeff\ufff9-\ufffb]")
 _FENCE = re.compile("`{3,}")
+_TAG = re.compile("<(?=[A-Za-z/!?])")  # where an HTML tag, comment or declaration would open
 
 
 def quote(text, limit=MAX_SUMMARY):
@@ -33,7 +35,7 @@ def quote(text, limit=MAX_SUMMARY):
     if len(text) > limit:
         text = f"{text[:limit]}… ({len(text) - limit} more characters)"
     text = _UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
-    text = _FENCE.sub(lambda m: "\\`" * len(m.group()), text)
+    text = _TAG.sub(r"\\<", _FENCE.sub(lambda m: "\\`" * len(m.group()), text))
     return text.replace("\n", CONTINUATION)
 
 
