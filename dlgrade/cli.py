@@ -41,7 +41,8 @@ def parse_args(argv):
                         help="grade only a module (optim), a function (optim.adam) or one check id; repeatable")
     parser.add_argument("--max-examples", type=int, metavar="N", help="Hypothesis examples per property check")
     parser.add_argument("--seed", type=int, metavar="S", help="the grading seed (default: the profile's, 0)")
-    parser.add_argument("--profile", metavar="FILE", help="a grading profile (TOML) overlaid on the default")
+    parser.add_argument("--profile", metavar="FILE", help="a grading profile (a TOML file, or a bundled one by name: "
+                                                          "cs231n, lecture-notes) overlaid on the default")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout")
     parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                         help="grader processes, each with its own worker (default: CPUs, at most 4)")
@@ -165,7 +166,7 @@ def find_target(name, profile):
         target = resolve_target(name)
     except TargetError as exc:
         raise UsageError(str(exc)) from None
-    profile.import_timeout = max(profile.import_timeout, target.import_timeout)
+    target.widen(profile)
     return target
 
 
@@ -189,7 +190,7 @@ def main(argv=None):
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
         target = find_target(args.target, profile) if args.target else None
-        submission = resolve(target.path if target else args.path)
+        submission = resolve(target.path) if target else resolve(args.path, package=profile.package)
         check_worker_user(args.worker_user, submission, args.trust_submission)
         check_isolation(args)
     except (UsageError, SubmissionError) as exc:

@@ -49,9 +49,27 @@ def explain(result):
             lines.append(f"{key}: {details[key]}")
     if "diagnosis" in details:
         lines.append(f"diagnosis: {details['diagnosis']}")
+    if any(words in result.summary for words in NUMPY2_ONLY):
+        lines.append("note: only NumPy 2 raises this: int() or float() of an array with one element (NumPy 1 "
+                     "allowed it with a warning); take the element with .item() or x[0]")
     if result.status is Status.FAILED:
         lines.append(f"replay: {result.replay}")
     return lines
+
+
+NUMPY2_ONLY = ("only 0-dimensional arrays can be converted", "only length-1 arrays can be converted")
+
+
+def _absent_lines(results):
+    """One line per module and not-run status: the functions, their points, the reason if they share one."""
+    absent = [(function, group) for function, group, collapsed in _by_function(results) if collapsed]
+    for status in dict.fromkeys(group[0].status for _, group in absent):
+        groups = [(f, g) for f, g in absent if g[0].status is status]
+        reasons = {g[0].summary for _, g in groups}
+        names = ", ".join(f.partition(".")[2] for f, _ in groups)
+        reason = f" — {next(iter(reasons))}" if len(reasons) == 1 else ""
+        points = sum(r.max_score for _, g in groups for r in g)
+        yield status, f"{_STATUS_WORDS[status]} ({len(groups)}): {names}{reason}  (0 / {_points(points)})"
 
 
 def _by_function(results):
@@ -74,12 +92,10 @@ def _text(report, color, width):
         results = list(results)
         score, top = sum(r.score for r in results), sum(r.max_score for r in results)
         console.print(f"\n[bold]{module}[/bold]  {_points(score)} / {_points(top)}")
-        for function, group, collapsed in _by_function(results):
+        for status, line in _absent_lines(results):
+            console.print(f"  {_SYMBOL[status]} {escape(line)}", style="dim")
+        for _function, group, collapsed in _by_function(results):
             if collapsed:
-                r = group[0]
-                console.print(f"  {_SYMBOL[r.status]} {escape(function)}: {_STATUS_WORDS[r.status]} — "
-                              f"{escape(r.summary)}  (0 / {_points(sum(g.max_score for g in group))})",
-                              style="dim")
                 continue
             for r in group:
                 style = _STYLE.get(r.status, "dim")
@@ -119,6 +135,9 @@ def _markdown(report):
         failed = [r for r in results if r.status.counts_as_failure]
         for r in failed:
             lines += ["", f"**{r.id}**", "", "```", *explain(r), "```"]
+        noted = [r for r in results if r.status is Status.PASSED and r.summary]
+        if noted:  # variants matched, optional behaviour, searches cut short
+            lines += ["", *(f"- {r.id}: {r.summary}" for r in noted)]
         lines.append("")
     return "\n".join(lines)
 
@@ -152,14 +171,20 @@ def _junit(report):
                               message=r.summary).text = "\n".join(explain(r))
             elif r.status is not Status.PASSED:
                 ET.SubElement(case, "skipped", message=_STATUS_WORDS[r.status] + ": " + r.summary)
+            elif r.summary:  # a variant matched, optional behaviour, a search cut short
+                ET.SubElement(case, "system-out").text = r.summary
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
 def _provenance(report):
-    """What was graded and how: the submission's hash, the isolation the worker had, the search's seed."""
+    """What was graded and how: the submission's hash, the isolation the worker had, the search's seed, and
+    the Python and NumPy the submission ran under."""
+    ran_under = ", ".join(f"{name} {report.environment[key]}" for key, name in (("python", "Python"),
+                                                                               ("numpy", "NumPy"))
+                          if key in report.environment)
     return [f"{label}: {value}" for label, value in (("sha256", report.sha256), ("isolation", report.isolation),
-                                                     ("search", report.search)) if value]
+                                                     ("search", report.search), ("ran under", ran_under)) if value]
 
 
 def gradescope(report):

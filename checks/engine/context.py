@@ -16,6 +16,7 @@ from dlgrade.sandbox import ErrorKind, SandboxError
 
 from . import mistakes
 from .compare import difference
+from .conventions import Conventions
 
 
 class CheckFailure(Exception):
@@ -35,17 +36,24 @@ class Mismatch(CheckFailure):
         self.oracle, self.function, self.tol, self.label = oracle, function, tol, label
 
     def name_mistake(self):
-        """The first mistake row of the function whose form reproduces what the submission returned."""
+        """The first mistake row of the function whose form reproduces what the submission returned; else
+        the first pair of its rows (their keywords merged) that does, as one combined row."""
         if self.oracle is None:
             return None
         for row in mistakes.of(self.function):
-            try:
-                candidate = self.oracle(**row.kwargs)
-            except Exception:  # a mistake's form may be undefined on this input (e.g. overflow)
-                continue
-            if difference(self.got, candidate, self.tol, self.label, nan_matches_nan=True) is None:
+            if self._reproduces(row.kwargs):
                 return row
+        for pair in mistakes.pairs(self.function):
+            if self._reproduces(pair.kwargs):
+                return pair
         return None
+
+    def _reproduces(self, kwargs):
+        try:
+            candidate = self.oracle(**kwargs)
+        except Exception:  # a mistake's form may be undefined on this input (e.g. overflow)
+            return False
+        return difference(self.got, candidate, self.tol, self.label, nan_matches_nan=True) is None
 
 
 @dataclass
@@ -57,39 +65,46 @@ class Context:
     seed: int
     accepted: frozenset = frozenset()
     budget: float = float("inf")     # seconds one check may search (a slow submission still finishes)
+    dtype: str = "float64"           # the profile's precision column; float32: drawn inputs are float32-exact
+    conventions: Conventions = field(default_factory=Conventions)  # the course's layout and arguments (conventions.py)
     matched_variants: set = field(default_factory=set)
+    notes: list = field(default_factory=list)  # sentences for the report that do not fail the check
     examples_run: int = 0
     out_of_time: bool = False
 
     # --- calling the submission ----------------------------------------------------------------
     def call(self, function, *args, returns=None, keep=(), return_args=False, **kwargs):
-        """function(*args, **kwargs) in the submission ("layers.relu_forward").
+        """function(*args, **kwargs) in the submission ("layers.relu_forward"), written in the spec's
+        conventions and translated to the course's (engine.conventions) on the way in and out.
 
         returns=n: the result must be a tuple (or list) of n values; it comes back as a tuple.
         keep: result positions left in the worker as handles (a cache). return_args: give back
         (result, arguments after the call) to see in-place edits (bn_param's running stats).
         """
-        module, _, name = function.partition(".")
+        module, name = self.conventions.locate(function)
+        sent, sent_kwargs = self.conventions.arguments(function, args, kwargs)
         try:
-            reply = self.sandbox.call(module, name, args, kwargs, keep=keep, return_args=return_args)
+            reply = self.sandbox.call(module, name, sent, sent_kwargs, keep=keep, return_args=return_args)
         except SandboxError as error:
             if function != self.function and error.kind.absent:
                 raise SandboxError(ErrorKind.DEPENDENCY, f"this check also calls {function}: {error}") from None
             raise
-        value = self._returned(function, reply.value, returns)
+        value = self._returned(function, args, reply.value, returns)
         return (value, reply.args_after) if return_args else value
 
     def call_many(self, function, calls, *, returns=None):
         """What ctx.call(function, *args) returns for each args of calls, in order, the calls sent in one round
         trip (for calls that wait on no answer of the submission's). A generator: a call that failed raises
         its SandboxError where its value would come, after the values before it were used."""
-        module, _, name = function.partition(".")
-        for reply in self.sandbox.call_batch(module, name, [(args, {}) for args in calls]):
+        module, name = self.conventions.locate(function)
+        sent = [self.conventions.arguments(function, args, {}) for args in calls]
+        for args, reply in zip(calls, self.sandbox.call_batch(module, name, sent)):
             if isinstance(reply, SandboxError):
                 raise reply
-            yield self._returned(function, reply.value, returns)
+            yield self._returned(function, args, reply.value, returns)
 
-    def _returned(self, function, value, returns):
+    def _returned(self, function, args, value, returns):
+        value = self.conventions.result(function, args, value)
         if returns is not None:
             if type(value) not in (tuple, list) or len(value) != returns:
                 raise SandboxError(ErrorKind.BAD_RETURN, f"{function} should return a tuple of {returns} values; "
@@ -98,12 +113,15 @@ class Context:
         return value
 
     # --- comparing ------------------------------------------------------------------------------
-    def expect(self, got, expected, *, inputs, label="result", tol=None):
+    def expect(self, got, expected, *, inputs, label="result", tol=None, of=None):
         """Fail unless got matches expected.
 
-        expected is a value, or the oracle as a callable: oracle(**mistake_kwargs) -> value. With the
+        expected is a value, or an oracle as a callable: oracle(**mistake_kwargs) -> value. With the
         oracle, a documented variant the profile accepts passes (and is reported), and the report
-        can name the mistake the submission made.
+        can name the mistake the submission made. of: the spec function `expected` is the oracle of,
+        when it is not the function under test (a relation to the oracle's partner): then the
+        partner's documented forms of the variants accepted for the function under test pass too,
+        and no mistake is named (the partner's forms say nothing of the function under test).
         """
         tol = tol or self.tol
         oracle = Forms(expected) if callable(expected) else None
@@ -112,13 +130,13 @@ class Context:
         if found is None:
             return
         if oracle:
-            for row in mistakes.of(self.function):
+            for row in mistakes.of(of or self.function):
                 if row.documented and row.name in self.accepted \
                         and difference(got, oracle(**row.kwargs), tol, label) is None:
                     self.matched_variants.add(row.name)
                     return
-        raise Mismatch(found, inputs=inputs, got=got, expected=want, oracle=oracle,
-                       function=self.function, tol=tol, label=label)
+        raise Mismatch(found, inputs=inputs, got=got, expected=want, oracle=oracle if of in (None, self.function)
+                       else None, function=self.function, tol=tol, label=label)
 
     def require_shape(self, function, out, shape, *, inputs):
         """out itself, failing clearly unless it is an array of `shape` (a relation computes with it)."""
@@ -141,6 +159,8 @@ class Context:
         """
         failures, hard = [], []
         deadline = time.monotonic() + self.budget
+        if self.dtype == "float32":
+            strategy, examples = strategy.map(float32_exact), [float32_exact(case) for case in examples]
 
         def property_(case):
             if self.examples_run and time.monotonic() > deadline:
@@ -215,6 +235,20 @@ def same_case(a, b):
     if type(a) in (list, tuple):
         return len(a) == len(b) and all(map(same_case, a, b))
     return a == b
+
+
+def float32_exact(value):
+    """value with every float (and float array) rounded to float32 and held as float64: inputs a careful
+    float32 implementation receives exactly, so its only error is its own rounding."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(np.float32).astype(value.dtype)
+    if type(value) is float:
+        return float(np.float32(value))
+    if type(value) is dict:
+        return {k: float32_exact(v) for k, v in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(float32_exact(v) for v in value)
+    return value
 
 
 class _OutOfTime(Exception):

@@ -29,6 +29,7 @@ class Check:
     doc: str               # one line, shown to students
     uses: tuple = ()       # other spec functions the check calls (a forward, a related rule)
     examples: float = 1.0  # share of the profile's example count (costly ones run fewer; 0: fixed cases)
+    optional: bool = False  # behaviour the spec allows but does not require: a failure is a note, not scored
 
     @property
     def id(self):
@@ -54,7 +55,7 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses=(), examples=1.0):
+def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses=(), examples=1.0, optional=False):
     """Register the decorated function as a check of `function` (see the module docstring)."""
     if tol not in TOLERANCES:
         raise KeyError(f"unknown tolerance row {tol!r}")
@@ -62,7 +63,7 @@ def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses
         raise KeyError(f"unknown check kind {kind!r}")
 
     def register(run):
-        entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses), float(examples))
+        entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses), float(examples), optional)
         if any(c.id == entry.id for c in REGISTRY):
             raise ValueError(f"duplicate check id {entry.id!r}")
         REGISTRY.append(entry)

@@ -58,6 +58,7 @@ class Report:
     seconds: float
     calls: int
     restarts: int
+    environment: dict = field(default_factory=dict)  # what the submission ran under: {"python": …, "numpy": …}
     isolation: str = ""      # the sandbox the worker had, in words
     sha256: str = ""         # of the submission's bytes that were graded
     search: str = ""         # where the search's seed came from, in words
@@ -99,14 +100,15 @@ def function_points(profile, checks):
 
 def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user=None, trusted=False, hidden=(),
           secret=None):
-    """Run the selected checks; with jobs > 1, functions are shared among that many grader processes,
-    each with its own worker. Every check's search is seeded on its own, so the verdicts do not
-    depend on jobs. worker_user: the account the submission runs as (the grader must be root). trusted:
-    no OS sandbox (--trust-submission); hidden: more paths the worker must not see. secret: a course
-    secret, from which each submission's own seed is drawn (search_seed)."""
+    """Run the selected checks (only; else the functions the profile's layout grades); with jobs > 1,
+    functions are shared among that many grader processes, each with its own worker. Every check's search
+    is seeded on its own, so the verdicts do not depend on jobs. worker_user: the account the submission
+    runs as (the grader must be root). trusted: no OS sandbox (--trust-submission); hidden: more paths the
+    worker must not see. secret: a course secret, from which each submission's own seed is drawn
+    (search_seed)."""
     seed, search = search_seed(profile.seed, submission.sha256, secret)
     profile = dataclasses.replace(profile, seed=seed)
-    checks = select(only)
+    checks = select(only or profile.graded)
     shares = function_points(profile, checks)
     started = time.perf_counter()
     parts = _partition(checks, jobs)
@@ -124,7 +126,8 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     results = sorted((r for outcome in outcomes for r in outcome[0]), key=lambda r: order[r.id])
     notes = list(dict.fromkeys([*submission.notes, *(n for outcome in outcomes for n in outcome[1])]))
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
-                  sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], submission.sha256, search)
+                  sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], outcomes[0][5],
+                  submission.sha256, search)
 
 
 def search_seed(public_seed, sha256, secret=None):
@@ -154,8 +157,8 @@ def _partition(checks, jobs):
 
 
 def _grade_part(submission, profile, shares, replay_prefix, sandbox, check_ids):
-    """(results, notes, calls, restarts, isolation) of the given checks, run through one worker; sandbox:
-    the Sandbox's keywords (user, trusted, hidden)."""
+    """(results, notes, calls, restarts, environment, isolation) of the given checks, run through one worker;
+    sandbox: the Sandbox's keywords (user, trusted, hidden)."""
     by_id = {c.id: c for c in REGISTRY}
     results = []
     box = Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout, **sandbox)
@@ -166,24 +169,24 @@ def _grade_part(submission, profile, shares, replay_prefix, sandbox, check_ids):
             box.drop_handles()
         notes = [f"{module}: {w}" for module in dict.fromkeys(by_id[i].module for i in check_ids)
                  for w in box.warnings(module)]
-    return results, notes + box.notes, box.calls, box.restarts, box.description
+    return results, notes + box.notes, box.calls, box.restarts, box.environment, box.description
 
 
 def _run_one(c, box, profile, max_score, replay_prefix):
     max_examples = profile.max_examples_for(c)
     ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
-                  profile.accepted(c.function), profile.check_budget)
+                  profile.accepted(c.function), profile.check_budget, profile.dtype, profile.conventions.for_check())
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
     status, summary, details, counterexample = Status.PASSED, "", {}, None
     try:
-        module, _, name = c.function.partition(".")
+        module, name = ctx.conventions.locate(c.function)
         if name not in box.functions(module):
             raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}")
         c.run(ctx)
-        notes = []
+        notes = list(ctx.notes)
         if ctx.matched_variants:
             notes.append("matches the documented variant " + ", ".join(sorted(ctx.matched_variants))
                          + ", which this profile accepts")
@@ -196,7 +199,9 @@ def _run_one(c, box, profile, max_score, replay_prefix):
     except CheckFailure as failure:
         status, summary, details = Status.FAILED, failure.summary, _failure_details(failure)
         counterexample = failure.inputs
-        if isinstance(failure, Mismatch) and not profile.show_expected:
+        if c.optional:  # allowed, not required: said, not scored as a failure
+            status, summary = Status.PASSED, f"optional, not held (the spec allows it, not requires it): {summary}"
+        elif isinstance(failure, Mismatch) and not profile.show_expected:
             summary = f"{failure.label or 'the result'} is wrong on this input"
             del details["expected"]
     except SandboxError as error:
@@ -219,8 +224,8 @@ def _failure_details(failure):
         details["got"] = show(_like(failure.got, failure.expected))
         failure.mistake = failure.name_mistake()
     if failure.mistake is not None:
-        kind = "documented variant" if failure.mistake.documented else "mistake"
-        details["diagnosis"] = f"{kind} '{failure.mistake.name}': this implementation {failure.mistake.says}"
+        details["diagnosis"] = f"{failure.mistake.kind} '{failure.mistake.name}': this implementation " \
+                               f"{failure.mistake.says}"
         details["mistake"] = failure.mistake.id
     return details
 

@@ -1,7 +1,10 @@
-"""Grading profiles: one small TOML file sets points, accepted variants and example counts.
+"""Grading profiles: one small TOML file sets points, accepted variants, example counts and a course's conventions.
 
 The bundled default is checks/policy/profiles/default.toml. A course's own profile lists only what
-it changes; everything else comes from the default.
+it changes; everything else comes from the default. A bundled profile is named by its file's stem
+(`--profile cs231n` is checks/policy/profiles/cs231n.toml). [layout] says where a course's code puts
+the spec's functions and which it grades, [conventions] how its arguments differ from the spec's
+(engine.conventions translates them at the call).
 """
 import sys
 from dataclasses import dataclass, field
@@ -12,13 +15,15 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ..engine import conventions as course
 from ..engine import mistakes
 from ..engine.registry import REGISTRY
 from .tolerances import DTYPES
 
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
-_SECTIONS = {"settings", "points", "accept", "max_examples"}
+_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions"}
+_LAYOUT = {"package", "graded", "functions"}
 
 
 class ProfileError(Exception):
@@ -39,6 +44,9 @@ class Profile:
     accept: dict = field(default_factory=dict)        # function -> variant names
     examples: dict = field(default_factory=dict)      # function or check id -> max_examples
     source: str = "default"
+    package: str = ""          # [layout] package: the folder of the handed-in tree that holds the modules
+    graded: tuple = ()         # [layout] graded: the modules or functions graded (empty: all of them)
+    conventions: course.Conventions = field(default_factory=course.Conventions)  # [layout] functions, [conventions]
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
@@ -63,9 +71,24 @@ def load(path=None):
     data = _read(DEFAULT)
     functions, defaults = {c.function for c in REGISTRY}, dict(data["settings"])
     if path is not None:
-        for section, values in _read(Path(path)).items():
+        for section, values in _read(_locate(path)).items():
             data.setdefault(section, {}).update(values)
     return _build(data, functions, str(path) if path else "default", defaults)
+
+
+def bundled():
+    """The names of the bundled profiles."""
+    return sorted(p.stem for p in PROFILES.glob("*.toml"))
+
+
+def _locate(path):
+    """A profile file: `path` itself, or the bundled profile of that name."""
+    file = Path(path)
+    if not file.exists() and not file.suffix and file.name == str(path) and (PROFILES / f"{path}.toml").exists():
+        return PROFILES / f"{path}.toml"
+    if not file.exists():
+        raise ProfileError(f"profile {path}: no such file (and no bundled profile of that name: {bundled()})")
+    return file
 
 
 def _read(path):
@@ -104,10 +127,63 @@ def _build(data, functions, source, defaults):
         if not isinstance(value, int) or value < 1:
             raise ProfileError(f"profile {source}: max_examples for {name!r} must be a positive integer, "
                                f"not {value!r}")
+    layout = data.get("layout", {})
+    _check_layout(layout, functions, source)
+    conventions = _conventions(data.get("conventions", {}), layout.get("functions", {}), functions, source)
     values = {key: kind(settings.get(key, default)) for key, default in defaults.items() for kind in [type(default)]}
     return Profile(**values, points=dict(data.get("points", {})),
                    accept={k: list(v) for k, v in data.get("accept", {}).items()},
-                   examples=dict(data.get("max_examples", {})), source=source)
+                   examples=dict(data.get("max_examples", {})), source=source, package=layout.get("package", ""),
+                   graded=tuple(layout.get("graded", ())), conventions=conventions)
+
+
+def _check_layout(layout, functions, source):
+    """[layout]: package (a folder name), graded (modules or functions), functions (spec name -> the course's)."""
+    unknown = set(layout) - _LAYOUT
+    if unknown:
+        raise ProfileError(f"profile {source}: unknown [layout] key(s) {sorted(unknown)}; expected {sorted(_LAYOUT)}")
+    package = layout.get("package", "")
+    if not isinstance(package, str) or "/" in package or package in (".", ".."):
+        raise ProfileError(f"profile {source}: [layout] package must be a folder name, not {package!r}")
+    modules = {f.partition(".")[0] for f in functions}
+    graded = layout.get("graded", [])
+    if not isinstance(graded, list) or any(g not in functions | modules for g in graded):
+        raise ProfileError(f"profile {source}: [layout] graded must list modules or functions of the spec, "
+                           f"not {graded!r}")
+    for name, target in layout.get("functions", {}).items():
+        parts = 2 if name in functions else 1 if name in modules else 0
+        if not parts:
+            raise ProfileError(f"profile {source}: [layout.functions] names {name!r}, which is not a graded "
+                               f"function or module")
+        if not isinstance(target, str) or len(target.split(".")) != parts or not all(target.split(".")):
+            raise ProfileError(f"profile {source}: [layout.functions] {name!r} must map to a "
+                               f"{'module.function' if parts == 2 else 'module'} name, not {target!r}")
+
+
+def _conventions(table, aliases, functions, source):
+    """engine.conventions.Conventions of the [conventions] table (see there) and [layout.functions]."""
+    choices = {"dropout_p": course.DROPOUT_P, "mode": course.MODES}
+    unknown = set(table) - set(choices) - {"channel_shape", "keywords"}
+    if unknown:
+        raise ProfileError(f"profile {source}: unknown convention(s) {sorted(unknown)}; expected "
+                           f"{sorted([*choices, 'channel_shape', 'keywords'])}")
+    for key, allowed in choices.items():
+        if key in table and table[key] not in allowed:
+            raise ProfileError(f"profile {source}: convention {key} must be one of {list(allowed)}, "
+                               f"not {table[key]!r}")
+    for name, shape in table.get("channel_shape", {}).items():
+        if name not in course.PER_CHANNEL or shape not in course.CHANNEL_SHAPES:
+            raise ProfileError(f"profile {source}: [conventions.channel_shape] maps one of {list(course.PER_CHANNEL)} "
+                               f"to one of {list(course.CHANNEL_SHAPES)}, not {name!r} = {shape!r}")
+    for name, keywords in table.get("keywords", {}).items():
+        _known_function(name, functions, source, "conventions.keywords")
+        if not isinstance(keywords, dict):
+            raise ProfileError(f"profile {source}: [conventions.keywords] {name!r} must be a table of "
+                               f"keyword arguments, not {keywords!r}")
+    spec = course.Conventions()
+    return course.Conventions(functions=dict(aliases), dropout_p=table.get("dropout_p", spec.dropout_p),
+                              mode=table.get("mode", spec.mode), channel_shape=dict(table.get("channel_shape", {})),
+                              keywords={k: dict(v) for k, v in table.get("keywords", {}).items()})
 
 
 def _check_setting(key, value, kind, source):

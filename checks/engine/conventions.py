@@ -1,0 +1,96 @@
+"""A course's conventions, applied where the grader calls the submission (Context.call).
+
+An existing assignment may place or name the spec's functions differently, or take an argument in
+another convention. A profile says so as data (its [layout] and [conventions] tables); this module
+translates each call on its way in and its result on its way out, so every check and every oracle
+function stays written against the spec alone. Where a convention is not set, the spec's own holds.
+
+    functions      {spec function or module: the submission's}  "losses.softmax_loss" = "layers.softmax_loss"
+    dropout_p      "drop" (the spec) or "keep": what dropout_param["p"] is the probability of
+    mode           "optional" (the spec: a param dict without a mode means SPEC_MODE) or "required"
+                   (the submission reads param["mode"], so every call carries it)
+    channel_shape  {spec forward: "(1, C, 1, 1)"}: gamma and beta go in with that shape, and the
+                   backward's dgamma and dbeta come back in the shape the grader gave gamma
+    keywords       {spec function: {name: value}}: keyword arguments added to every call
+"""
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dlgrade.sandbox import Handle
+
+DROPOUT = "layers.dropout_forward"
+DROPOUT_P = ("drop", "keep")
+MODES = ("optional", "required")
+SPEC_MODE = "train"  # the spec's mode of a param dict that has none
+# The spec functions whose param dict (at this argument position) has a mode.
+MODE_PARAMS = {"layers.dropout_forward": 1, "layers.batchnorm_forward": 3, "layers.spatial_batchnorm_forward": 3}
+# The spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel.
+PER_CHANNEL = ("layers.instancenorm_forward", "layers.groupnorm_forward")
+CHANNEL_SHAPES = {"(C,)": lambda c: (c,), "(1, C, 1, 1)": lambda c: (1, c, 1, 1)}
+
+
+@dataclass
+class Conventions:
+    functions: dict = field(default_factory=dict)
+    dropout_p: str = "drop"
+    mode: str = "optional"
+    channel_shape: dict = field(default_factory=dict)
+    keywords: dict = field(default_factory=dict)
+    _gamma_shapes: dict = field(default_factory=dict, init=False, repr=False)  # cache handle id -> gamma's shape
+
+    def for_check(self):
+        """A copy with no remembered caches (handles live as long as one check)."""
+        return dataclasses.replace(self)
+
+    def locate(self, function):
+        """(module, name) of the spec's "module.function" in the submission."""
+        module, _, name = function.partition(".")
+        if function in self.functions:
+            return tuple(self.functions[function].rsplit(".", 1))
+        return self.functions.get(module, module), name
+
+    def describe(self, function):
+        """The submission's name for a spec function, with the spec's name when they differ."""
+        located = ".".join(self.locate(function))
+        return function if located == function else f"{located} (the spec's {function})"
+
+    def arguments(self, function, args, kwargs):
+        """The (args, kwargs) to send for a call the grader writes in the spec's conventions."""
+        args = list(args)
+        if function == DROPOUT and self.dropout_p == "keep" and _has(args, 1, "p"):
+            args[1] = dict(args[1], p=1 - args[1]["p"])
+        if self.mode == "required" and function in MODE_PARAMS:
+            position = MODE_PARAMS[function]
+            if position < len(args) and type(args[position]) is dict and "mode" not in args[position]:
+                args[position] = dict(args[position], mode=SPEC_MODE)
+        shape = self.channel_shape.get(function)
+        if shape is not None and len(args) > 2:
+            for position in (1, 2):
+                if isinstance(args[position], np.ndarray) and args[position].ndim == 1:
+                    args[position] = args[position].reshape(CHANNEL_SHAPES[shape](args[position].size))
+        return args, {**self.keywords.get(function, {}), **kwargs}
+
+    def result(self, function, args, value):
+        """The submission's return value in the spec's conventions (args: as the grader wrote them)."""
+        if function in self.channel_shape and type(value) in (tuple, list) and len(value) == 2 \
+                and isinstance(value[1], Handle) and isinstance(args[1], np.ndarray):
+            self._gamma_shapes[value[1].id] = args[1].shape
+        backward_of = function.replace("_backward", "_forward")
+        if backward_of in self.channel_shape and len(args) > 1 and isinstance(args[1], Handle) \
+                and args[1].id in self._gamma_shapes and type(value) in (tuple, list) and len(value) == 3:
+            shape = self._gamma_shapes[args[1].id]
+            value = type(value)(_reshaped(v, shape) if i else v for i, v in enumerate(value))
+        return value
+
+
+
+def _has(args, position, key):
+    return position < len(args) and type(args[position]) is dict and key in args[position]
+
+
+def _reshaped(value, shape):
+    if isinstance(value, np.ndarray) and value.size == int(np.prod(shape)):
+        return value.reshape(shape)
+    return value
