@@ -5,7 +5,7 @@ A backward pass is the exact gradient of the forward that filled its cache (forw
 included); its own keyword parameters name mistakes of the backward formula.
 """
 import numpy as np
-from array_api_compat import is_cupy_array
+from array_api_compat import array_namespace, is_cupy_array
 
 from ._core import activations, conv
 from ._core import layers as core
@@ -80,13 +80,17 @@ def _generator(x, seed):
     return np.random.default_rng(seed)
 
 
-def dropout_forward(x, dropout_param, *, inverted=True, p_is_keep=False):
+def dropout_forward(x, dropout_param, *, inverted=True, p_is_keep=False, mask_per_column=False, only_2d=False):
     """p = probability of dropping a unit; mode 'train' (default) or 'test'; seed optional.
     Train: keep = rng.random(x.shape) ≥ p, out = x ⊙ keep / (1 − p). Test: identity.
 
     Mistakes: inverted=False (train out = x ⊙ keep, test out = (1 − p)·x);
-    p_is_keep (p read as the keep probability: keep = rng.random(x.shape) < p, scaled by 1/p).
+    p_is_keep (p read as the keep probability: keep = rng.random(x.shape) < p, scaled by 1/p);
+    mask_per_column (one draw per column, x.shape[1:], shared by every row of the batch);
+    only_2d (raises unless x is 2-D, as rng.random((x.shape[0], x.shape[1])) does).
     """
+    if only_2d and x.ndim != 2:
+        raise ValueError(f"operands could not be broadcast together with shapes {x.shape} and {x.shape[:2]}")
     p = dropout_param["p"]
     mode = dropout_param.get("mode", "train")
     keep_prob = p if p_is_keep else 1.0 - p
@@ -95,7 +99,9 @@ def dropout_forward(x, dropout_param, *, inverted=True, p_is_keep=False):
         return core.dropout_test(x, keep_prob, inverted=inverted), cache
     if mode != "train":
         raise ValueError(f"dropout_param mode must be 'train' or 'test', not {mode!r}")
-    draws = _generator(x, dropout_param.get("seed")).random(x.shape)
+    draws = _generator(x, dropout_param.get("seed")).random(x.shape[1:] if mask_per_column else x.shape)
+    if mask_per_column:
+        draws = array_namespace(x).broadcast_to(draws, x.shape)  # the batch's rows share one mask
     cache["keep"] = draws < p if p_is_keep else draws >= p
     return core.dropout(x, cache["keep"], keep_prob, inverted=inverted), cache
 
@@ -112,19 +118,21 @@ def dropout_backward(dout, cache, *, scale=True):
 # --- convolution and pooling ------------------------------------------------------------
 
 
-def conv_forward_naive(x, w, b, conv_param, *, flip_kernel=False):
+def conv_forward_naive(x, w, b, conv_param, *, flip_kernel=False, rounding="floor"):
     """x (N, C, H, W), w (F, C, HH, WW), b (F,), conv_param stride, pad (zeros):
     out (N, F, 1 + ⌊(H + 2p − HH)/s⌋, 1 + ⌊(W + 2p − WW)/s⌋), cross-correlation.
-    Mistake flip_kernel: true convolution (kernel flipped in both spatial axes)."""
-    out = conv.conv2d(x, w, b, conv_param["stride"], conv_param["pad"], flip_kernel=flip_kernel)
+    Mistakes: flip_kernel (true convolution, kernel flipped in both spatial axes);
+    rounding="round" (the output size 1 + round((H + 2p − HH)/s), windows past the input reading zeros)."""
+    out = conv.conv2d(x, w, b, conv_param["stride"], conv_param["pad"], flip_kernel=flip_kernel, rounding=rounding)
     return out, (x, w, conv_param)
 
 
-def conv_backward_naive(dout, cache, *, flip_kernel=False):
-    """(dx, dw, db). flip_kernel=True: the gradients of the flip_kernel forward."""
+def conv_backward_naive(dout, cache, *, flip_kernel=False, negative_crop=False):
+    """(dx, dw, db). flip_kernel=True: the gradients of the flip_kernel forward.
+    Mistake negative_crop: dx cropped from the padded gradient as [pad:−pad] (empty when pad = 0)."""
     x, w, conv_param = cache
     return conv.conv2d_backward(dout, x, w, conv_param["stride"], conv_param["pad"],
-                                flip_kernel=flip_kernel)
+                                flip_kernel=flip_kernel, negative_crop=negative_crop)
 
 
 def _pool_shape(pool_param):
@@ -136,11 +144,12 @@ def max_pool_forward_naive(x, pool_param):
     return conv.max_pool(x, *_pool_shape(pool_param)), (x, pool_param)
 
 
-def max_pool_backward_naive(dout, cache, *, ties="first"):
+def max_pool_backward_naive(dout, cache, *, ties="first", overwrite=False):
     """dx: each dout entry goes to its window's first maximum in row-major order.
-    Mistakes: ties="all" (every maximal entry), ties="last" (the last maximum)."""
+    Mistakes: ties="all" (every maximal entry), ties="last" (the last maximum),
+    overwrite (dx[window] = … window by window: = in place of +=, overlapping windows overwrite)."""
     x, pool_param = cache
-    return conv.max_pool_backward(dout, x, *_pool_shape(pool_param), ties=ties)
+    return conv.max_pool_backward(dout, x, *_pool_shape(pool_param), ties=ties, overwrite=overwrite)
 
 
 def avg_pool_forward_naive(x, pool_param):

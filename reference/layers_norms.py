@@ -8,6 +8,14 @@ from array_api_compat import array_namespace, device
 
 from ._core import norms
 
+DEFAULTS = {"eps": 1e-5, "momentum": 0.9}  # the spec's param-dict defaults
+
+
+def _channel_stat(stat, channels):
+    """A statistic of shape (1, C, …) (kept axes) as (C,), averaged over any axes it still has."""
+    xp = array_namespace(stat)
+    return xp.mean(xp.reshape(stat, (channels, -1)), axis=1)
+
 
 def _per_channel(param, x):
     """γ or β, (C,) or (1, C, 1, 1), reshaped to broadcast along axis 1 of x."""
@@ -45,21 +53,25 @@ def _norm_backward(dout, cache, *, through_stats=True):
     return xp.reshape(dx, dout.shape), xp.reshape(dgamma, gamma.shape), xp.reshape(dbeta, gamma.shape)
 
 
-def _batchnorm(x, gamma, beta, bn_param, axes, *, ddof, eps_outside_sqrt, running_momentum_swapped,
-               running_var_unbiased, test_uses_batch_stats):
+def _batchnorm(x, gamma, beta, bn_param, axes, *, ddof=0, eps_outside_sqrt=False, running_momentum_swapped=False,
+               running_var_unbiased=False, test_uses_batch_stats=False, test_without_affine=False,
+               test_eps_outside_sqrt=False):
     """Batch norm over `axes` with running statistics of shape (C,) kept in bn_param."""
     xp = array_namespace(x)
     mode = bn_param.get("mode", "train")
     if mode not in ("train", "test"):
         raise ValueError(f"bn_param mode must be 'train' or 'test', not {mode!r}")
-    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+    eps, momentum = bn_param.get("eps", DEFAULTS["eps"]), bn_param.get("momentum", DEFAULTS["momentum"])
     channels = x.shape[1]
     running_mean = bn_param.setdefault("running_mean", xp.zeros(channels, dtype=x.dtype, device=device(x)))
     running_var = bn_param.setdefault("running_var", xp.zeros(channels, dtype=x.dtype, device=device(x)))
     variants = {"ddof": ddof, "eps_outside_sqrt": eps_outside_sqrt}
     if mode == "test" and not test_uses_batch_stats:
         stats = (_per_channel(running_mean, x), _per_channel(running_var, x))
-        out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, axes, stats=stats, **variants)
+        if test_without_affine:
+            gamma, beta = xp.ones_like(gamma), xp.zeros_like(beta)
+        out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, axes, stats=stats,
+                                         **dict(variants, eps_outside_sqrt=eps_outside_sqrt or test_eps_outside_sqrt))
         return out, cache
     out, cache, mean, var = _norm_forward(x, gamma, beta, eps, x.shape, axes, **variants)
     if mode == "train":
@@ -67,15 +79,15 @@ def _batchnorm(x, gamma, beta, bn_param, axes, *, ddof, eps_outside_sqrt, runnin
         if running_var_unbiased:
             var = var * (count - ddof) / (count - 1)
         bn_param["running_mean"] = norms.running_average(
-            running_mean, xp.reshape(mean, (channels,)), momentum, swapped=running_momentum_swapped)
+            running_mean, _channel_stat(mean, channels), momentum, swapped=running_momentum_swapped)
         bn_param["running_var"] = norms.running_average(
-            running_var, xp.reshape(var, (channels,)), momentum, swapped=running_momentum_swapped)
+            running_var, _channel_stat(var, channels), momentum, swapped=running_momentum_swapped)
     return out, cache
 
 
 def batchnorm_forward(x, gamma, beta, bn_param, *, ddof=0, eps_outside_sqrt=False,
                       running_momentum_swapped=False, running_var_unbiased=False,
-                      test_uses_batch_stats=False):
+                      test_uses_batch_stats=False, test_without_affine=False, test_eps_outside_sqrt=False):
     """x (N, D). Train: x̂ = (x − μ)/√(σ² + ε) with batch μ and biased σ² over N, out = γx̂ + β,
     running ← momentum·running + (1 − momentum)·batch for μ and σ², stored in bn_param.
     Test: normalize with the running statistics.
@@ -83,12 +95,15 @@ def batchnorm_forward(x, gamma, beta, bn_param, *, ddof=0, eps_outside_sqrt=Fals
     Variants/mistakes: ddof=1 (unbiased batch variance), eps_outside_sqrt ((x − μ)/(σ + ε)),
     running_momentum_swapped (running ← (1 − momentum)·running + momentum·batch),
     running_var_unbiased (running update with the N − 1 variance, torch's convention),
-    test_uses_batch_stats (mode 'test' normalizes with the batch's own statistics).
+    test_uses_batch_stats (mode 'test' normalizes with the batch's own statistics),
+    test_without_affine (mode 'test' returns x̂, without γ and β),
+    test_eps_outside_sqrt (mode 'test' divides by √running_var + ε).
     """
     return _batchnorm(x, gamma, beta, bn_param, (0,), ddof=ddof, eps_outside_sqrt=eps_outside_sqrt,
                       running_momentum_swapped=running_momentum_swapped,
                       running_var_unbiased=running_var_unbiased,
-                      test_uses_batch_stats=test_uses_batch_stats)
+                      test_uses_batch_stats=test_uses_batch_stats, test_without_affine=test_without_affine,
+                      test_eps_outside_sqrt=test_eps_outside_sqrt)
 
 
 def batchnorm_backward(dout, cache, *, through_stats=True):
@@ -100,7 +115,7 @@ def batchnorm_backward(dout, cache, *, through_stats=True):
 def layernorm_forward(x, gamma, beta, ln_param, *, ddof=0):
     """x (N, D): statistics per row over D, eps=1e-5, the same in train and test; out = γx̂ + β.
     Mistake ddof=1: unbiased variance."""
-    eps = (ln_param or {}).get("eps", 1e-5)
+    eps = (ln_param or {}).get("eps", DEFAULTS["eps"])
     out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, tuple(range(1, x.ndim)), ddof=ddof)
     return out, cache
 
@@ -110,17 +125,16 @@ def layernorm_backward(dout, cache, *, through_stats=True):
     return _norm_backward(dout, cache, through_stats=through_stats)
 
 
-def spatial_batchnorm_forward(x, gamma, beta, bn_param, *, naive_reshape=False):
+def spatial_batchnorm_forward(x, gamma, beta, bn_param, *, naive_reshape=False, over_batch_only=False):
     """x (N, C, H, W), γ, β (C,): batch norm per channel over N, H, W; bn_param as batchnorm.
-    Mistake naive_reshape: x.reshape(−1, C) without moving the channel axis last, batchnorm,
-    reshaped back."""
+    Mistakes: naive_reshape (x.reshape(−1, C) without moving the channel axis last, batchnorm,
+    reshaped back); over_batch_only (statistics per (c, h, w) over N alone; the running statistics
+    get their mean over H, W)."""
     if naive_reshape:
         xp = array_namespace(x)
         out, cache = batchnorm_forward(xp.reshape(x, (-1, x.shape[1])), gamma, beta, bn_param)
         return xp.reshape(out, x.shape), {"naive_reshape": cache}
-    return _batchnorm(x, gamma, beta, bn_param, (0,) + tuple(range(2, x.ndim)), ddof=0,
-                      eps_outside_sqrt=False, running_momentum_swapped=False,
-                      running_var_unbiased=False, test_uses_batch_stats=False)
+    return _batchnorm(x, gamma, beta, bn_param, (0,) if over_batch_only else (0,) + tuple(range(2, x.ndim)))
 
 
 def spatial_batchnorm_backward(dout, cache):
@@ -136,7 +150,7 @@ def spatial_batchnorm_backward(dout, cache):
 def instancenorm_forward(x, gamma, beta, in_param, *, ddof=0):
     """x (N, C, H, W), γ, β (C,) or (1, C, 1, 1): statistics per sample and channel over H, W,
     eps=1e-5. Mistake ddof=1: unbiased variance."""
-    eps = (in_param or {}).get("eps", 1e-5)
+    eps = (in_param or {}).get("eps", DEFAULTS["eps"])
     out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, tuple(range(2, x.ndim)), ddof=ddof)
     return out, cache
 
@@ -146,16 +160,19 @@ def instancenorm_backward(dout, cache):
     return _norm_backward(dout, cache)
 
 
-def groupnorm_forward(x, gamma, beta, G, gn_param, *, interleaved_groups=False):
+def groupnorm_forward(x, gamma, beta, G, gn_param, *, interleaved_groups=False, per_pixel=False):
     """x (N, C, H, W), C divisible by G, groups of C/G contiguous channels: statistics per sample
-    and group over (C/G, H, W), eps=1e-5. Mistake interleaved_groups: channel c in group c % G."""
-    eps = (gn_param or {}).get("eps", 1e-5)
+    and group over (C/G, H, W), eps=1e-5. Mistakes: interleaved_groups (channel c in group c % G),
+    per_pixel (statistics per sample, group and pixel, over the group's C/G channels only)."""
+    eps = (gn_param or {}).get("eps", DEFAULTS["eps"])
     n, channels, *spatial = x.shape
     if interleaved_groups:
         view_shape, group_axis = (n, channels // G, G, *spatial), 2
     else:
         view_shape, group_axis = (n, G, channels // G, *spatial), 1
     axes = tuple(a for a in range(1, len(view_shape)) if a != group_axis)
+    if per_pixel:
+        axes = (3 - group_axis,)  # the channels-within-group axis
     out, cache, _, _ = _norm_forward(x, gamma, beta, eps, view_shape, axes)
     return out, cache
 

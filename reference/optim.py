@@ -73,8 +73,16 @@ RULES = {rule.name: rule for rule in [
 ]}
 
 
-def step(name, w, dw, config=None, **variant):
-    """One step of RULES[name]: defaults filled in, state created as zeros, t counted, core applied."""
+T_COUNTERS = ("spec", "starts_at_1", "after_use", "never_updated")
+
+
+def step(name, w, dw, config=None, *, t_counter="spec", **variant):
+    """One step of RULES[name]: defaults filled in, state created as zeros, t counted, core applied.
+
+    t_counter (mistakes of the step count): "spec" (t ← t + 1 from 0, then used), "starts_at_1" (from 1:
+    step 1 uses t = 2), "after_use" (from 1, used, then t ← t + 1: the stored count runs one ahead),
+    "never_updated" (t + 1 used, t never stored back).
+    """
     rule = RULES[name]
     config = {} if config is None else config
     for key, value in rule.defaults.items():
@@ -85,8 +93,10 @@ def step(name, w, dw, config=None, **variant):
             config[key] = xp.zeros_like(w)
     count = ()
     if rule.counts_steps:
-        config["t"] = int(config.get("t", 0)) + 1
-        count = (config["t"],)
+        before = int(config.get("t", 1 if t_counter in ("starts_at_1", "after_use") else 0))
+        used = before if t_counter == "after_use" else before + 1
+        config["t"] = {"after_use": before + 1, "never_updated": before}.get(t_counter, used)
+        count = (used,)
     result = rule.core(w, dw, *(config[k] for k in rule.arrays), *count, *(config[k] for k in rule.defaults),
                        **variant)
     next_w, *next_state = result if rule.arrays else (result,)  # a rule without state returns next_w alone
@@ -114,9 +124,9 @@ def adagrad(w, dw, config=None, *, eps_inside=False):
     return step("adagrad", w, dw, config, eps_inside=eps_inside)
 
 
-def rmsprop(w, dw, config=None, *, eps_inside=False, swapped_decay=False):
+def rmsprop(w, dw, config=None, *, eps_inside=False, swapped_decay=False, root=True):
     """r ← ρr + (1 − ρ)g²;  w ← w − η g / (√r + ε)."""
-    return step("rmsprop", w, dw, config, eps_inside=eps_inside, swapped_decay=swapped_decay)
+    return step("rmsprop", w, dw, config, eps_inside=eps_inside, swapped_decay=swapped_decay, root=root)
 
 
 def rmsprop_nesterov(w, dw, config=None, *, eps_inside=False, lookahead=True):
@@ -124,24 +134,26 @@ def rmsprop_nesterov(w, dw, config=None, *, eps_inside=False, lookahead=True):
     return step("rmsprop_nesterov", w, dw, config, eps_inside=eps_inside, lookahead=lookahead)
 
 
-def adam(w, dw, config=None, *, eps_inside=False, bias_correction=True, eps_hat=False):
+def adam(w, dw, config=None, *, eps_inside=False, bias_correction=True, eps_hat=False, t_counter="spec"):
     """t ← t + 1;  m, v moving averages of g, g²;  w ← w − η m̂ / (√v̂ + ε)."""
-    return step("adam", w, dw, config, eps_inside=eps_inside, bias_correction=bias_correction, eps_hat=eps_hat)
+    return step("adam", w, dw, config, eps_inside=eps_inside, bias_correction=bias_correction, eps_hat=eps_hat,
+                t_counter=t_counter)
 
 
-def adamw(w, dw, config=None, *, decoupled=True, decay_scaled_by_lr=True):
+def adamw(w, dw, config=None, *, decoupled=True, decay_scaled_by_lr=True, eps_hat=False):
     """w ← w − ηλw, then the adam step with the same g."""
-    return step("adamw", w, dw, config, decoupled=decoupled, decay_scaled_by_lr=decay_scaled_by_lr)
+    return step("adamw", w, dw, config, decoupled=decoupled, decay_scaled_by_lr=decay_scaled_by_lr, eps_hat=eps_hat)
 
 
-def amsgrad(w, dw, config=None, *, max_of_corrected=False):
+def amsgrad(w, dw, config=None, *, max_of_corrected=False, eps_hat=False):
     """Adam with v_max ← max(v_max, v);  v̂ = v_max/(1 − β₂ᵗ)."""
-    return step("amsgrad", w, dw, config, max_of_corrected=max_of_corrected)
+    return step("amsgrad", w, dw, config, max_of_corrected=max_of_corrected, eps_hat=eps_hat)
 
 
-def adamax(w, dw, config=None, *, eps_in_denominator=False, bias_correction=True):
+def adamax(w, dw, config=None, *, eps_in_denominator=False, bias_correction=True, t_counter="spec"):
     """m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − (η/(1 − β₁ᵗ)) m/u."""
-    return step("adamax", w, dw, config, eps_in_denominator=eps_in_denominator, bias_correction=bias_correction)
+    return step("adamax", w, dw, config, eps_in_denominator=eps_in_denominator, bias_correction=bias_correction,
+                t_counter=t_counter)
 
 
 def adadelta(w, dw, config=None, *, stale_cache=False):

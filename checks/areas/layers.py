@@ -13,14 +13,19 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from dlgrade.reference import layers as oracle
+from dlgrade.reference._core import conv
 from dlgrade.reference._core.conv import output_size
 from dlgrade.reference.gradient_check import eval_numerical_gradient_array
+from dlgrade.sandbox import ErrorKind, SandboxError
 
 from ..engine.compare import difference
+from ..engine.context import Mismatch
+from ..engine.conventions import SPEC_MODE
+from ..engine.differences import expect_gradient
 from ..engine.mistakes import rows
 from ..engine.registry import check
 from ..engine.strategies import arrays, floats, seeds, shapes
-from ..policy.tolerances import DIFFERENCE_STEP, FALSE_ALARM_RATE, STATISTICS_SEED
+from ..policy.tolerances import FALSE_ALARM_RATE, STATISTICS_SEED
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 
@@ -37,17 +42,28 @@ MISTAKES = [
           ("not_inverted", "does not scale kept units by 1/(1−p) in training (and scales at test time "
                            "instead); the spec uses inverted dropout", {"inverted": False}),
           ("p_is_keep", "keeps units with probability p; p is the probability of dropping a unit",
-           {"p_is_keep": True})),
+           {"p_is_keep": True}),
+          ("mask_per_column", "draws one mask per column and shares it among the rows of the batch; every unit "
+                              "of every sample is kept or dropped on its own", {"mask_per_column": True}),
+          ("only_2d", "works on 2-D input only (a mask drawn for (x.shape[0], x.shape[1])); x may have any "
+                      "shape: draw the mask for x.shape", {"only_2d": True})),
     *rows("layers.dropout_backward",
           ("unscaled", "multiplies by the mask but not by 1/(1−p)", {"scale": False})),
     *rows("layers.conv_forward_naive",
           ("flipped_kernel", "flips the kernel (true convolution); layers compute the cross-correlation",
-           {"flip_kernel": True})),
+           {"flip_kernel": True}),
+          ("round_output_size", "rounds the output size, 1 + round((H + 2·pad − HH)/stride); it is floored, "
+                                "1 + ⌊(H + 2·pad − HH)/stride⌋", {"rounding": "round"})),
+    *rows("layers.conv_backward_naive",
+          ("negative_crop", "crops dx out of the padded gradient as [pad:-pad], which is empty when pad = 0; "
+                            "crop [pad:pad + H]", {"negative_crop": True})),
     *rows("layers.max_pool_backward_naive",
           ("ties_to_all", "sends the gradient to every maximum of a window; only the first maximum "
                           "(row-major) gets it", {"ties": "all"}),
           ("ties_to_last", "sends the gradient to the last maximum of a window; the first one gets it",
-           {"ties": "last"})),
+           {"ties": "last"}),
+          ("overwrite", "writes dx[window] = … window by window (= instead of +=): where windows overlap, a later "
+                        "window overwrites the gradient an earlier one sent", {"overwrite": True})),
     *rows("layers.avg_pool_backward_naive",
           ("not_divided", "does not divide the gradient by the window size", {"divide": False})),
     *rows("layers.conv1d_full",
@@ -93,10 +109,12 @@ def backward_vs_differences(ctx, fwd, bwd, args, dout, grads, inputs):
     ctx.require_shape(f"layers.{fwd}", out, dout.shape, inputs=inputs)
     got = backward(ctx, bwd, dout, cache, grads)
     for i, grad in enumerate(grads):
-        def out_at(value, i=i):
-            return np.asarray(forward(ctx, fwd, *args[:i], value, *args[i + 1:])[0], dtype=float)
-        numeric = eval_numerical_gradient_array(out_at, np.array(args[i], dtype=float), dout, h=DIFFERENCE_STEP)
-        ctx.expect(got[grad], numeric, inputs=inputs, label=f"{grad} (central differences of your {fwd})")
+        def numeric(h, i=i):
+            def out_at(value):
+                return np.asarray(forward(ctx, fwd, *args[:i], value, *args[i + 1:])[0], dtype=float)
+            return eval_numerical_gradient_array(out_at, np.array(args[i], dtype=float), dout, h=h)
+        expect_gradient(ctx, got[grad], numeric, forward=out, inputs=inputs,
+                        label=f"{grad} (central differences of your {fwd})")
 
 
 def elementwise_vs_differences(ctx, name, x, dout):
@@ -105,9 +123,13 @@ def elementwise_vs_differences(ctx, name, x, dout):
     out, cache = forward(ctx, f"{name}_forward", x)
     ctx.require_shape(f"layers.{name}_forward", out, x.shape, inputs=inputs)
     dx = backward(ctx, f"{name}_backward", dout, cache, ("dx",))["dx"]
-    up, down = x + DIFFERENCE_STEP, x - DIFFERENCE_STEP
-    rise = np.asarray(forward(ctx, f"{name}_forward", up)[0]) - np.asarray(forward(ctx, f"{name}_forward", down)[0])
-    ctx.expect(dx, dout * rise / (up - down), inputs=inputs, label=f"dx (central differences of your {name}_forward)")
+
+    def numeric(h):
+        up, down = x + h, x - h
+        rise = np.asarray(forward(ctx, f"{name}_forward", up)[0]) - np.asarray(forward(ctx, f"{name}_forward", down)[0])
+        return dout * rise / (up - down)
+    expect_gradient(ctx, dx, numeric, forward=out, inputs=inputs,
+                    label=f"dx (central differences of your {name}_forward)")
 
 
 # --- strategies -------------------------------------------------------------------------------
@@ -304,8 +326,32 @@ DROPOUT_TEXTBOOK = {"x": np.linspace(0.5, 3.0, 24).reshape(4, 6), "dropout_param
                     "dout": np.linspace(-1.0, 1.0, 24).reshape(4, 6)}
 
 
+ONLY_2D = "layers.dropout_forward:only_2d"
+
+
+def dropout_forward(ctx, x, param):
+    """Your (out, cache) of dropout_forward(x, param); an exception whose cause is known says it."""
+    try:
+        return forward(ctx, "dropout_forward", x, dict(param))
+    except SandboxError as error:
+        if error.kind is not ErrorKind.EXCEPTION:
+            raise
+        inputs = {"x": x, "dropout_param": param}
+        if "mode" not in param and "'mode'" in str(error):
+            ctx.fail(f"dropout_param has no 'mode' here: the spec's default is {SPEC_MODE!r} "
+                     f"(dropout_param.get('mode', {SPEC_MODE!r})); {error}", inputs=inputs)
+        if x.ndim != 2:
+            try:
+                forward(ctx, "dropout_forward", x.reshape(x.shape[0] if x.ndim else 1, -1), dict(param))
+            except SandboxError:
+                raise error from None
+            ctx.fail(f"your dropout_forward raised on x of shape {x.shape} and works on 2-D x: {error}",
+                     inputs=inputs, mistake=ONLY_2D)
+        raise
+
+
 def dropout_out(ctx, case):
-    out, cache = forward(ctx, "dropout_forward", case["x"], dict(case["dropout_param"]))
+    out, cache = dropout_forward(ctx, case["x"], case["dropout_param"])
     ctx.require_shape("layers.dropout_forward", out, case["x"].shape,
                       inputs={k: case[k] for k in ("x", "dropout_param")})
     return np.asarray(out, dtype=float), cache
@@ -315,7 +361,7 @@ def dropout_out(ctx, case):
        doc="in training with p = 0 nothing is dropped and nothing is scaled: out = x")
 def dropout_p_zero(ctx):
     def body(case):
-        out, _ = forward(ctx, "dropout_forward", case["x"], dict(case["dropout_param"]))
+        out, _ = dropout_forward(ctx, case["x"], case["dropout_param"])
         ctx.expect(out, case["x"], inputs={k: case[k] for k in ("x", "dropout_param")}, label="out")
     ctx.falsify(dropout_cases(p=0.0), body, examples=[dict(DROPOUT_TEXTBOOK, dropout_param={"p": 0.0, "seed": 7})])
 
@@ -325,7 +371,7 @@ def dropout_p_zero(ctx):
 def dropout_test_mode(ctx):
     def body(case):
         x, param = case["x"], case["dropout_param"]
-        out, _ = forward(ctx, "dropout_forward", x, dict(param))
+        out, _ = dropout_forward(ctx, x, param)
         ctx.expect(out, lambda **m: oracle.dropout_forward(x, dict(param), **m)[0],
                    inputs={"x": x, "dropout_param": param}, label="out")
     ctx.falsify(dropout_cases(mode="test"), body,
@@ -421,6 +467,33 @@ def dropout_mean(ctx):
                  inputs={"x": STAT_X, "dropout_param": param}, mistake=mistake)
 
 
+def _pairs_agreeing(kept, axis):
+    """(agreements, comparisons) of the mask between disjoint pairs of rows (axis 0) or columns (axis 1)."""
+    kept = np.moveaxis(kept, axis, 0)
+    first, second = kept[0:kept.shape[0] - 1:2], kept[1::2]
+    return int(np.sum(first == second)), first.size
+
+
+@check("layers.dropout_forward", "units are dropped independently", points=0.5, tol="statistic",
+       kind="statistical", examples=0,
+       doc=f"two rows (or two columns) keep the same units no more often than chance: a binomial test of the "
+           f"agreements between disjoint pairs against q² + (1 − q)², q = 1 − p (α = {FALSE_ALARM_RATE:g}, "
+           f"fixed seeds)")
+def dropout_independent(ctx):
+    for _, param, out in dropout_samples(ctx):
+        q, kept = 1 - param["p"], out != 0
+        for axis, what in ((0, "rows"), (1, "columns")):
+            agree, n = _pairs_agreeing(kept, axis)
+            pvalue = stats.binomtest(agree, n, q * q + (1 - q) ** 2).pvalue
+            if pvalue < FALSE_ALARM_RATE:
+                shared = axis == 0 and bool(np.all(kept == kept[0]))
+                ctx.fail(f"with p = {param['p']:g}, disjoint pairs of {what} of your mask agree on {agree} of {n} "
+                         f"units; independent units agree with probability q² + (1 − q)² = {q * q + (1 - q) ** 2:.4g} "
+                         f"(binomial test p-value {pvalue:.2g} < α = {FALSE_ALARM_RATE:g})",
+                         inputs={"x": STAT_X, "dropout_param": param},
+                         mistake="layers.dropout_forward:mask_per_column" if shared else None)
+
+
 @check("layers.dropout_backward", "dx = dout·mask/(1−p) with the forward's mask", points=1, kind="gradient",
        uses=("layers.dropout_forward",),
        doc="the backward reuses the forward's mask and scale: dx = dout·out/x")
@@ -443,7 +516,7 @@ def dropout_backward_mask(ctx):
        doc="after a forward in mode 'test' (the identity) the backward passes dout through")
 def dropout_backward_test_mode(ctx):
     def body(case):
-        _, cache = forward(ctx, "dropout_forward", case["x"], dict(case["dropout_param"]))
+        _, cache = dropout_forward(ctx, case["x"], case["dropout_param"])
         dx = backward(ctx, "dropout_backward", case["dout"], cache, ("dx",))["dx"]
         ctx.expect(dx, case["dout"], inputs=case, label="dx")
     ctx.falsify(dropout_cases(mode="test"), body,
@@ -468,9 +541,11 @@ def conv_output_shape(ctx):
         out, _ = forward(ctx, "conv_forward_naive", *conv_args(case))
         want = case["dout"].shape
         if np.shape(out) != want:
+            rounded = oracle.conv_forward_naive(*conv_args(case), rounding="round")[0].shape
             ctx.fail(f"out should have shape {want} = (N, F, 1 + ⌊(H + 2·pad − HH)/stride⌋, "
                      f"1 + ⌊(W + 2·pad − WW)/stride⌋); yours has shape {np.shape(out)}",
-                     inputs=dict(conv_inputs(case), x_shape=case["x"].shape, w_shape=case["w"].shape))
+                     inputs=dict(conv_inputs(case), x_shape=case["x"].shape, w_shape=case["w"].shape),
+                     mistake="layers.conv_forward_naive:round_output_size" if np.shape(out) == rounded else None)
     uneven = {"x": np.ones((1, 1, 6, 7)), "w": np.ones((2, 1, 3, 2)), "b": np.zeros(2),
               "conv_param": {"stride": 2, "pad": 1}, "dout": np.zeros((1, 2, 3, 4))}
     ctx.falsify(conv_cases(), body, examples=[uneven])
@@ -547,13 +622,37 @@ _pool_checks("max", "the maximum")
 _pool_checks("avg", "the mean")
 
 
+def tied_windows(case):
+    """For each pooling window of the case, whether its maximum is attained more than once."""
+    windows = conv.pool_windows(case["x"], *oracle._pool_shape(case["pool_param"]))
+    return np.sum(windows == windows.max(axis=-1, keepdims=True), axis=-1) > 1
+
+
+def covered_by_ties(case):
+    """For each entry of x, whether a window with a tied maximum covers it."""
+    ties = tied_windows(case).astype(float)
+    return conv.avg_pool_backward(ties, case["x"], *oracle._pool_shape(case["pool_param"]), divide=False) > 0
+
+
 @check("layers.max_pool_backward_naive", "ties go to the first maximum", points=1, kind="edge",
        uses=("layers.max_pool_forward_naive",),
-       doc="in a window with repeated maxima only the first in row-major order gets the gradient")
+       doc="in a window with repeated maxima only the first in row-major order gets the gradient (every input has "
+           "such a window; a failure says whether the wrong entry is in one)")
 def max_pool_ties(ctx):
-    ctx.falsify(pool_cases(elements=st.sampled_from([-1.0, 0.0, 1.0])), lambda case: backward_vs_oracle(
-        ctx, "max_pool_forward_naive", "max_pool_backward_naive", (case["x"], case["pool_param"]), case["dout"],
-        ("dx",), pool_inputs(case)), examples=[POOL_TEXTBOOK])
+    def body(case):
+        try:
+            backward_vs_oracle(ctx, "max_pool_forward_naive", "max_pool_backward_naive",
+                               (case["x"], case["pool_param"]), case["dout"], ("dx",), pool_inputs(case))
+        except Mismatch as failure:
+            got, want = np.asarray(failure.got["dx"], dtype=float), failure.expected["dx"]
+            if got.shape == want.shape:
+                wrong = np.unravel_index(np.argmax(~np.isclose(got, want)), want.shape)
+                where = "a window with a tied maximum covers" if covered_by_ties(case)[wrong] else \
+                    "no window with a tied maximum covers (dx is wrong without ties too)"
+                failure.summary = f"at dx{list(map(int, wrong))}, an entry {where}: {failure.summary}"
+            raise
+    cases = pool_cases(elements=st.sampled_from([-1.0, 0.0, 1.0])).filter(lambda case: tied_windows(case).any())
+    ctx.falsify(cases, body, examples=[POOL_TEXTBOOK])
 
 
 

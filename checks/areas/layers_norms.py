@@ -5,7 +5,9 @@ stored into bn_param), with the defaults that apply when keys are absent from it
 and with the invariance every normalization has: shifting and positively scaling the entries of
 one normalized group leaves the output unchanged. Every backward is compared with the oracle's
 gradients on the same input and with central differences of the submission's own forward.
-Group norm is tied to layer norm (G = 1) and instance norm (G = C), student against student.
+Group norm is tied to layer norm (G = 1) and instance norm (G = C): the submission's group norm
+against the oracle's partner, so a wrong or missing layer norm never costs group norm points.
+Gamma of shape (1, C, 1, 1) for instance and group norm is optional in the spec: reported, not scored.
 """
 import copy
 from dataclasses import dataclass
@@ -17,10 +19,11 @@ from hypothesis import strategies as st
 from dlgrade.reference import layers_norms as oracle
 from dlgrade.reference.gradient_check import eval_numerical_gradient_array
 
+from ..engine.context import CheckFailure, Mismatch
+from ..engine.differences import expect_gradient
 from ..engine.mistakes import rows
 from ..engine.registry import check
 from ..engine.strategies import arrays, floats
-from ..policy.tolerances import DIFFERENCE_STEP
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 
@@ -28,13 +31,17 @@ MISTAKES = [
     *rows("layers.batchnorm_forward",
           ("unbiased_variance", "normalizes with the unbiased variance (N−1); batch norm uses the "
                                 "biased variance (divide by N)", {"ddof": 1}),
+          ("test_eps_outside_sqrt", "divides by √running_var + ε in test mode; the spec divides by "
+                                    "√(running_var + ε)", {"test_eps_outside_sqrt": True}),
           ("eps_outside_sqrt", "divides by σ + ε; the spec divides by √(σ² + ε)", {"eps_outside_sqrt": True}),
           ("running_momentum_swapped", "swaps the running-average weights: running ← (1−momentum)·running "
                                       "+ momentum·batch", {"running_momentum_swapped": True}),
           ("running_var_unbiased", "updates running_var with the unbiased (N−1) variance (torch's "
                                    "convention); the spec uses the biased one", {"running_var_unbiased": True}),
           ("test_uses_batch_stats", "normalizes with the batch's own statistics in test mode; test mode "
-                                    "uses running_mean and running_var", {"test_uses_batch_stats": True})),
+                                    "uses running_mean and running_var", {"test_uses_batch_stats": True}),
+          ("test_without_affine", "returns x̂ in test mode without γ and β; test mode also scales and shifts: "
+                                  "out = γx̂ + β", {"test_without_affine": True})),
     *rows("layers.batchnorm_backward",
           ("stats_as_constants", "treats the batch mean and variance as constants (dx = dout·γ/√(σ²+ε)); "
                                  "they depend on x too", {"through_stats": False})),
@@ -46,12 +53,16 @@ MISTAKES = [
            {"through_stats": False})),
     *rows("layers.spatial_batchnorm_forward",
           ("naive_reshape", "reshapes (N, C, H, W) to (−1, C) without moving the channel axis last: "
-                            "transpose to (N, H, W, C) first", {"naive_reshape": True})),
+                            "transpose to (N, H, W, C) first", {"naive_reshape": True}),
+          ("over_batch_only", "takes the statistics per (c, h, w) over N alone; spatial batch norm takes them "
+                              "per channel over N, H and W", {"over_batch_only": True})),
     *rows("layers.instancenorm_forward",
           ("unbiased_variance", "normalizes with the unbiased variance; use the biased one", {"ddof": 1})),
     *rows("layers.groupnorm_forward",
           ("interleaved_groups", "puts channel c in group c mod G; groups are C/G contiguous channels",
-           {"interleaved_groups": True})),
+           {"interleaved_groups": True}),
+          ("per_pixel", "normalizes over the group's C/G channels at each pixel; the statistics are over the "
+                        "group's channels and every pixel, (C/G, H, W)", {"per_pixel": True})),
 ]
 
 GRADS = ("dx", "dgamma", "dbeta")
@@ -238,11 +249,32 @@ def matches_finite_differences(ctx, norm, case):
     """dx, dγ, dβ of your backward against central differences of Σ out·dout of your forward."""
     got = student_gradients(ctx, norm, case)
 
-    def numeric(name):
-        return eval_numerical_gradient_array(lambda value: student_out(ctx, norm, case, **{name: value}),
-                                             case[name].copy(), case["dout"], h=DIFFERENCE_STEP)
-    ctx.expect(got, {f"d{name}": numeric(name) for name in ("x", "gamma", "beta")},
-               inputs=inputs(norm, case, dout=case["dout"]), label="")
+    def numeric(h):
+        return {f"d{name}": eval_numerical_gradient_array(
+            lambda value, name=name: student_out(ctx, norm, case, **{name: value}), case[name].copy(), case["dout"],
+            h=h)
+            for name in ("x", "gamma", "beta")}
+    expect_gradient(ctx, got, numeric, forward=student_out(ctx, norm, case),
+                    inputs=inputs(norm, case, dout=case["dout"]), label="")
+
+
+def agrees_with_the_defaults(ctx, norm, case):
+    """agrees_forward on a param dict without eps (or momentum); a failure says whether the defaults are
+    what differs: with them given explicitly, does the submission agree?"""
+    try:
+        agrees_forward(ctx, norm, case)
+    except Mismatch as failure:
+        defaults = {k: v for k, v in oracle.DEFAULTS.items() if norm.running or k == "eps"}
+        given = dict(case, **{norm.param: dict(case[norm.param], **defaults)})
+        mode = case[norm.param].get("mode")
+        in_mode = f" in mode {mode!r}" if mode else ""
+        try:
+            agrees_forward(ctx, norm, given)
+            failure.summary = f"with {' and '.join(defaults)} left out{in_mode}: {failure.summary}"
+        except CheckFailure:
+            failure.summary = (f"not the defaults: out differs{in_mode} even with "
+                               f"{', '.join(f'{k} = {v:g}' for k, v in defaults.items())} given: {failure.summary}")
+        raise failure
 
 
 @st.composite
@@ -293,7 +325,7 @@ def _register_forward(norm):
     def defaults(ctx):
         ctx.falsify(cases(norm, modes=("train", "test") if norm.running else (),
                           required=("running",) if norm.running else (), scales=SMALL),
-                    lambda case: agrees_forward(ctx, norm, case))
+                    lambda case: agrees_with_the_defaults(ctx, norm, case))
 
     @check(norm.forward, f"invariant to shifting and scaling {norm.group}", points=1, tol="normalization",
            kind="metamorphic",
@@ -324,7 +356,9 @@ def _register_forward(norm):
 
     if norm.name in ("instancenorm", "groupnorm"):
         @check(norm.forward, "gamma and beta of shape (1, C, 1, 1)", points=0.5, tol="normalization", kind="edge",
-               examples=0.5, doc="γ and β given as (1, C, 1, 1) instead of (C,) give the same out")
+               examples=0.5, optional=True,
+               doc="γ and β given as (1, C, 1, 1) instead of (C,) give the same out (optional in the spec: "
+                   "reported, not scored)")
         def gamma_4d(ctx):
             ctx.falsify(cases(norm, modes=(), optional=("eps",)).map(with_gamma_4d),
                         lambda case: agrees_forward(ctx, norm, case), examples=[with_gamma_4d(textbook(norm))])
@@ -344,7 +378,7 @@ def _register_backward(norm):
     @check(norm.backward, "matches finite differences of your forward", points=2, tol="finite_difference",
            kind="gradient", uses=(norm.forward,),
            examples=0.25,
-           doc=f"dx, dgamma, dbeta{train} agree with central differences (h = 1e-6) of Σ out·dout of your "
+           doc=f"dx, dgamma, dbeta{train} agree with central differences of Σ out·dout of your "
                "own forward (the 'expected' values), every group's variance ≥ 1e-2")
     def finite_differences(ctx):
         ctx.falsify(cases(norm, modes=modes, optional=optional, scales=st.just(1.0), min_var=MIN_GROUP_VAR,
@@ -353,8 +387,9 @@ def _register_backward(norm):
 
     if norm.name in ("instancenorm", "groupnorm"):
         @check(norm.backward, "gamma of shape (1, C, 1, 1)", points=0.5, tol="normalization", kind="edge",
-               uses=(norm.forward,),
-               examples=0.5, doc="with γ and β given as (1, C, 1, 1), dgamma and dbeta come back in that shape")
+               uses=(norm.forward,), examples=0.5, optional=True,
+               doc="with γ and β given as (1, C, 1, 1), dgamma and dbeta come back in that shape (optional in "
+                   "the spec: reported, not scored)")
         def gamma_4d(ctx):
             ctx.falsify(cases(norm, modes=(), optional=("eps",), dout=True).map(with_gamma_4d),
                         lambda case: agrees_backward(ctx, norm, case), examples=[with_gamma_4d(textbook(norm))])
@@ -365,45 +400,44 @@ for _norm in NORMS.values():
     _register_backward(_norm)
 
 
-# --- group norm against layer norm and instance norm, student against student ------------------
+# --- group norm against the oracle's layer norm and instance norm -------------------------------
 
 GROUPNORM = NORMS["groupnorm"]
 
 
 @check("layers.groupnorm_forward", "G = 1 is layer norm over (C, H, W)", points=0.5, tol="normalization",
-       kind="metamorphic", uses=("layers.layernorm_forward",),
-       examples=0.5, doc="with one group, out equals your layernorm_forward of x reshaped to (N, C·H·W), γ and β "
-           "repeated over H·W")
+       kind="metamorphic",
+       examples=0.5, doc="with one group, out equals the oracle's layernorm_forward of x reshaped to (N, C·H·W), γ "
+           "and β repeated over H·W (the oracle's, so your own layer norm never costs group norm points)")
 def groupnorm_one_group_is_layernorm(ctx):
     def body(case):
         x, spatial = case["x"], case["x"][0, 0].size
         got = student_out(ctx, GROUPNORM, case)
-        rows = x.reshape(x.shape[0], -1)
-        ln_out, _ = ctx.call("layers.layernorm_forward", rows, np.repeat(case["gamma"], spatial),
-                             np.repeat(case["beta"], spatial), copy.deepcopy(case["gn_param"]),
-                             returns=2, keep=[1])
-        ln_out = ctx.require_shape("layers.layernorm_forward", ln_out, rows.shape, inputs=inputs(GROUPNORM, case))
-        ctx.expect(got, ln_out.reshape(x.shape), inputs=inputs(GROUPNORM, case),
-                   label="out (expected: your layernorm_forward's)")
+
+        def layernorm(**variant):
+            out, _ = oracle.layernorm_forward(x.reshape(x.shape[0], -1), np.repeat(case["gamma"], spatial),
+                                              np.repeat(case["beta"], spatial), copy.deepcopy(case["gn_param"]),
+                                              **variant)
+            return out.reshape(x.shape)
+        ctx.expect(got, layernorm, inputs=inputs(GROUPNORM, case),
+                   label="out (expected: the oracle's layernorm_forward)", of="layers.layernorm_forward")
     ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=1)), body,
                 examples=[dict(textbook(GROUPNORM), G=1)])
 
 
 @check("layers.groupnorm_forward", "G = C is instance norm", points=0.5, tol="normalization",
-       kind="metamorphic", uses=("layers.instancenorm_forward",),
-       examples=0.5, doc="with one channel per group, out equals your instancenorm_forward's")
+       kind="metamorphic",
+       examples=0.5, doc="with one channel per group, out equals the oracle's instancenorm_forward (the oracle's, so "
+           "your own instance norm never costs group norm points)")
 def groupnorm_group_per_channel_is_instancenorm(ctx):
     def body(case):
         got = student_out(ctx, GROUPNORM, case)
-        in_out, _ = ctx.call("layers.instancenorm_forward", case["x"].copy(), case["gamma"].copy(),
-                             case["beta"].copy(), copy.deepcopy(case["gn_param"]), returns=2, keep=[1])
-        in_out = ctx.require_shape("layers.instancenorm_forward", in_out, case["x"].shape,
-                                   inputs=inputs(GROUPNORM, case))
-        ctx.expect(got, in_out, inputs=inputs(GROUPNORM, case),
-                   label="out (expected: your instancenorm_forward's)")
+        ctx.expect(got, lambda **variant: oracle.instancenorm_forward(
+            case["x"].copy(), case["gamma"].copy(), case["beta"].copy(), copy.deepcopy(case["gn_param"]),
+            **variant)[0], inputs=inputs(GROUPNORM, case), label="out (expected: the oracle's instancenorm_forward)",
+            of="layers.instancenorm_forward")
     ctx.falsify(cases(GROUPNORM, modes=(), optional=("eps",)).map(lambda case: dict(case, G=case["x"].shape[1])),
                 body, examples=[dict(textbook(GROUPNORM), G=4)])
-
 
 
 # --- where libraries depart: large offsets, constant groups, one entry per statistic, float64 ----------

@@ -12,6 +12,7 @@ from dlgrade.reference import net as oracle
 from dlgrade.reference.gradient_check import eval_numerical_gradient
 
 from ..engine.compare import difference
+from ..engine.differences import expect_gradient
 from ..engine.mistakes import rows
 from ..engine.registry import check
 from ..engine.strategies import arrays, floats, labels
@@ -110,17 +111,18 @@ def mlp_loss_finite_differences(ctx):
     def body(case):
         params = case["params"]
 
-        def numerical(loss_of):
-            return {key: eval_numerical_gradient(lambda v, key=key: loss_of({**params, key: v}), value.copy(),
-                                                 h=DIFFERENCE_STEP)
+        def numerical(loss_of, h=DIFFERENCE_STEP):
+            return {key: eval_numerical_gradient(lambda v, key=key: loss_of({**params, key: v}), value.copy(), h=h)
                     for key, value in params.items()}
 
         def oracle_loss(p):
             return _oracle(dict(case, params=p))["loss"]
         # skip the rare draw with a ReLU kink within h of a point (where differences are meaningless)
         assume(difference(_oracle(case)["grads"], numerical(oracle_loss), tolerance("finite_difference")) is None)
-        grads = _student(ctx, case)["grads"]
-        ctx.expect(grads, numerical(lambda p: _student(ctx, dict(case, params=p))["loss"]), inputs=case,
-                   label="grads (expected: central differences of your loss)")
+        got = _student(ctx, case)
+        def student_loss(p):
+            return _student(ctx, dict(case, params=p))["loss"]
+        expect_gradient(ctx, got["grads"], lambda h: numerical(student_loss, h), forward=got["loss"], inputs=case,
+                        label="grads (expected: central differences of your loss)")
 
     ctx.falsify(small_networks(), body)

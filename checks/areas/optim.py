@@ -3,7 +3,9 @@
 Every optimizer gets: the first step from a fresh config (defaults, state created, t = 1),
 a teacher-forced trajectory (each step from the oracle's state, so an error is reported at
 the step where it happens), tiny gradients where ε dominates, and lr = 0 leaving w alone.
-Relations between optimizers (momentum 0 ≡ SGD, …) are checked student against student.
+Relations between optimizers (momentum 0 ≡ SGD, …) relate the submission's rule to the oracle's
+partner, evaluated here, so a missing or wrong partner never costs the rule under test its points;
+the partner's forms of the variants accepted for the rule under test hold as well.
 Every rule of the oracle's table `reference.optim.RULES` (defaults, state keys, hyperparameter
 ranges) gets these checks; adding a rule to the table adds its checks.
 """
@@ -27,21 +29,23 @@ MISTAKES = [
                   "v ← μv − ηg, w ← w + v", {"form": "ema"}),
           ("torch_buffer", "stores torch's buffer b ← μb + g (w ← w − ηb) as the velocity; the spec's "
                            "velocity is v = −η·b", {"form": "torch_buffer"}),
-          ("positive_velocity", "keeps the velocity with the opposite sign (v ← μv + ηg, w ← w − v); the "
-                                "spec's velocity is v ← μv − ηg, w ← w + v", {"form": "positive_velocity"}),
+          ("positive_velocity", "keeps the velocity with the opposite sign (v ← μv + ηg, w ← w − v: the same w, "
+                                "the lecture notes' form), a documented variant; the spec's velocity is "
+                                "v ← μv − ηg, w ← w + v", {"form": "positive_velocity"}, True),
           ("ascent", "subtracts the velocity (w ← w − v with v ← μv − ηg): the step goes uphill",
            {"form": "ascent"})),
     *rows("optim.sgd_nesterov",
           ("no_lookahead", "applies plain momentum (w ← w + v'); Nesterov in look-ahead form is "
                            "w ← w − μv + (1+μ)v'", {"lookahead": False})),
     *rows("optim.adagrad",
-          ("eps_inside", "adds ε inside the square root, √(r + ε); the spec divides by √r + ε",
-           {"eps_inside": True})),
+          ("eps_inside", "adds ε inside the square root, √(r + ε) (the lecture notes' form), a documented "
+                         "variant; the spec divides by √r + ε", {"eps_inside": True}, True)),
     *rows("optim.rmsprop",
           ("eps_inside", "divides by √(r + ε) (ε inside the root), a documented variant",
            {"eps_inside": True}, True),
           ("swapped_decay", "swaps the decay weights: r ← (1−ρ)r + ρg² instead of ρr + (1−ρ)g²",
-           {"swapped_decay": True})),
+           {"swapped_decay": True}),
+          ("no_sqrt", "divides by r + ε, without the square root; RMSProp divides by √r + ε", {"root": False})),
     *rows("optim.rmsprop_nesterov",
           ("no_lookahead", "applies w ← w + v' (plain momentum) instead of the look-ahead form "
                            "w ← w − μv + (1+μ)v'", {"lookahead": False}),
@@ -52,19 +56,31 @@ MISTAKES = [
           ("eps_inside", "divides by √(v̂ + ε) (ε inside the root), a documented variant",
            {"eps_inside": True}, True),
           ("eps_hat", "uses Kingma & Ba's 'efficient' form η·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε), which moves ε",
-           {"eps_hat": True})),
+           {"eps_hat": True}),
+          ("t_starts_at_1", "starts the step count at 1, so step 1 uses t = 2; t starts at 0 and is incremented "
+                            "before use (t = 1 at step 1)", {"t_counter": "starts_at_1"}),
+          ("t_after_use", "increments t after using it (from 1): the stored count runs one ahead, so a step "
+                          "given t uses t instead of t + 1", {"t_counter": "after_use"}),
+          ("t_never_updated", "never stores the incremented t back into config; each step must count: "
+                              "config['t'] ← t + 1", {"t_counter": "never_updated"})),
     *rows("optim.adamw",
           ("coupled_decay", "adds λw to the gradient (Adam with L2); AdamW decays w directly: "
                             "w ← w − ηλw, then the Adam step", {"decoupled": False}),
           ("decay_without_lr", "decays with w ← w − λw; the spec scales the decay by η: w ← w − ηλw",
-           {"decay_scaled_by_lr": False})),
+           {"decay_scaled_by_lr": False}),
+          ("eps_hat", "takes the Adam step in Kingma & Ba's 'efficient' form η·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε), "
+                      "which moves ε", {"eps_hat": True})),
     *rows("optim.amsgrad",
           ("max_of_corrected", "takes the maximum of the bias-corrected v̂; the spec keeps "
-                               "v_max = max(v_max, v) and corrects it: v_max/(1−β₂ᵗ)", {"max_of_corrected": True})),
+                               "v_max = max(v_max, v) and corrects it: v_max/(1−β₂ᵗ)", {"max_of_corrected": True}),
+          ("eps_hat", "uses Kingma & Ba's 'efficient' form η·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v_max + ε), which moves ε",
+           {"eps_hat": True})),
     *rows("optim.adamax",
           ("eps_in_denominator", "adds ε to the denominator (m/(u + ε)); the spec adds it inside the "
                                  "max: u ← max(β₂u, |g| + ε)", {"eps_in_denominator": True}),
-          ("no_bias_correction", "leaves out the bias correction η/(1−β₁ᵗ)", {"bias_correction": False})),
+          ("no_bias_correction", "leaves out the bias correction η/(1−β₁ᵗ)", {"bias_correction": False}),
+          ("t_never_updated", "never stores the incremented t back into config; each step must count: "
+                              "config['t'] ← t + 1", {"t_counter": "never_updated"})),
     *rows("optim.adadelta",
           ("stale_cache", "computes Δ with the running g² of the previous step; update r first",
            {"stale_cache": True})),
@@ -198,6 +214,26 @@ def _same_steps(ctx, case, first, second, second_config=dict, second_grad=lambda
         w_a, w_b, config_a, config_b = a["next_w"], b["next_w"], a["config"], b["config"]
 
 
+def _steps_like_the_oracles(ctx, case, name, partner, partner_config):
+    """Your `name` free-running against the oracle's `partner` taken from your w at every step.
+
+    partner_config(step, config of this step, **variant) -> the partner's config for the step; its state
+    comes from the oracle's own previous step (it depends on the gradients alone, never on w).
+    """
+    w, config, state = case["w"], dict(case["config"]), {}
+    for t, dw in enumerate(case["grads"][:3], start=1):
+        inputs = {"step": t, "w": w, "dw": dw, "config": config}
+        got = step_student(ctx, name, w, dw, config)
+
+        def partner_step(w=w, dw=dw, t=t, state=state, **variant):
+            given = dict(partner_config(t, case["config"], **variant), **state)
+            return getattr(oracle, partner)(w.copy(), dw.copy(), given, **variant)
+        ctx.expect(got["next_w"], lambda **variant: partner_step(**variant)[0], inputs=inputs,
+                   label=f"next_w (expected: the oracle's {partner})", of=f"optim.{partner}")
+        state = {k: v for k, v in partner_step()[1].items() if k in RULES[partner].state}
+        w, config = got["next_w"], got["config"]
+
+
 def _away_from_zero(cases):
     """Every gradient entry moved 0.1 away from 0 (its sign kept)."""
     return cases.map(lambda case: dict(case, grads=[g + np.where(g >= 0, 0.1, -0.1) for g in case["grads"]]))
@@ -207,54 +243,55 @@ def _with(name, **values):
     return trajectories(name).map(lambda case: dict(case, config=dict(case["config"], **values)))
 
 
-def _without(*keys):
-    return lambda config: {k: v for k, v in config.items() if k not in keys}
+def _only(*keys):
+    """partner_config: the step's config cut to `keys` (the partner's hyperparameters)."""
+    return lambda t, config, **variant: {k: v for k, v in config.items() if k in keys}
 
 
-@check("optim.sgd_momentum", "momentum 0 is SGD", points=0.5, kind="metamorphic", uses=("optim.sgd",), examples=0.5,
-       doc="with momentum = 0, sgd_momentum takes the same steps as your sgd")
+@check("optim.sgd_momentum", "momentum 0 is SGD", points=0.5, kind="metamorphic", examples=0.5,
+       doc="with momentum = 0, sgd_momentum takes the oracle's sgd steps (the oracle's: your own sgd never costs "
+           "sgd_momentum points)")
 def momentum_zero_is_sgd(ctx):
-    ctx.falsify(_with("sgd_momentum", momentum=0.0),
-                lambda case: _same_steps(ctx, case, "sgd_momentum", "sgd", _without("momentum")))
+    ctx.falsify(_with("sgd_momentum", momentum=0.0), lambda case: _steps_like_the_oracles(
+        ctx, case, "sgd_momentum", "sgd", _only(*RULES["sgd"].defaults)))
 
 
-@check("optim.sgd_nesterov", "momentum 0 is SGD", points=0.5, kind="metamorphic", uses=("optim.sgd",), examples=0.5,
-       doc="with momentum = 0, sgd_nesterov takes the same steps as your sgd")
+@check("optim.sgd_nesterov", "momentum 0 is SGD", points=0.5, kind="metamorphic", examples=0.5,
+       doc="with momentum = 0, sgd_nesterov takes the oracle's sgd steps (the oracle's: your own sgd never costs "
+           "sgd_nesterov points)")
 def nesterov_zero_is_sgd(ctx):
-    ctx.falsify(_with("sgd_nesterov", momentum=0.0),
-                lambda case: _same_steps(ctx, case, "sgd_nesterov", "sgd", _without("momentum")))
+    ctx.falsify(_with("sgd_nesterov", momentum=0.0), lambda case: _steps_like_the_oracles(
+        ctx, case, "sgd_nesterov", "sgd", _only(*RULES["sgd"].defaults)))
 
 
-@check("optim.adamw", "weight decay 0 is Adam", points=0.5, kind="metamorphic", tol="adaptive",
-       uses=("optim.adam",), examples=0.5,
-       doc="with weight_decay = 0, adamw takes the same steps as your adam")
+@check("optim.adamw", "weight decay 0 is Adam", points=0.5, kind="metamorphic", tol="adaptive", examples=0.5,
+       doc="with weight_decay = 0, adamw takes the oracle's adam steps (the oracle's: your own adam never costs "
+           "adamw points)")
 def adamw_zero_decay_is_adam(ctx):
-    ctx.falsify(_with("adamw", weight_decay=0.0),
-                lambda case: _same_steps(ctx, case, "adamw", "adam", _without("weight_decay")))
+    ctx.falsify(_with("adamw", weight_decay=0.0), lambda case: _steps_like_the_oracles(
+        ctx, case, "adamw", "adam", _only(*RULES["adam"].defaults)))
+
+
+def _rmsprop_like_adam(t, config, *, eps_inside=False, **_):
+    """RMSProp's config on which it steps as Adam with β₁ = 0 does at step t.
+
+    η·g/(√(r/c²) + ε) = (ηc)·g/(√r + εc) with c² = 1 − β₂ᵗ, and with ε inside the root
+    η·g/√(r/c² + ε) = (ηc)·g/√(r + εc²): bias-corrected RMSProp is plain RMSProp with η and ε rescaled.
+    """
+    config = dict(RULES["adam"].defaults, **config)
+    c = np.sqrt(1 - config["beta2"]**t)
+    return {"decay_rate": config["beta2"], "learning_rate": config["learning_rate"] * c,
+            "epsilon": config["epsilon"] * (c * c if eps_inside else c)}
 
 
 @check("optim.adam", "β₁ = 0 is RMSProp with bias correction", points=0.5, kind="metamorphic",
-       tol="adaptive", uses=("optim.rmsprop",), examples=0.5,
-       doc="Adam without momentum steps like your rmsprop (decay β₂) with η and ε scaled by √(1−β₂ᵗ)")
+       tol="adaptive", examples=0.5,
+       doc="Adam without momentum steps like the oracle's rmsprop (decay β₂) with η and ε rescaled by "
+           "√(1−β₂ᵗ) (the oracle's: your own rmsprop never costs adam points; an accepted ε-inside adam is "
+           "related to the ε-inside rmsprop)")
 def adam_beta1_zero_is_rmsprop(ctx):
-    # η·g/(√(r/c) + ε) = (η√c)·g/(√r + ε√c) with c = 1 − β₂ᵗ: bias-corrected RMSProp is plain
-    # RMSProp with a rescaled learning rate and epsilon, so Adam(β₁ = 0) can be checked against it.
-    # Gradients bounded away from 0, so that ε is negligible and the (accepted) ε-inside variant of
-    # rmsprop steps alike too.
-    def body(case):
-        config = dict(RULES["adam"].defaults, **case["config"])
-        beta2, eta, eps = config["beta2"], config["learning_rate"], config["epsilon"]
-        w_adam = w_rms = case["w"]
-        adam_config, rms_config = dict(config, beta1=0.0), {"decay_rate": beta2}
-        for t, dw in enumerate(case["grads"][:3], start=1):
-            c = np.sqrt(1 - beta2**t)
-            rms_config = dict(rms_config, learning_rate=eta * c, epsilon=eps * c)
-            inputs = {"step": t, "w": w_adam, "dw": dw, "adam config": adam_config, "rmsprop config": rms_config}
-            a = step_student(ctx, "adam", w_adam, dw, adam_config)
-            b = step_student(ctx, "rmsprop", w_rms, dw, rms_config)
-            ctx.expect(a["next_w"], b["next_w"], inputs=inputs, label="next_w")
-            w_adam, w_rms, adam_config, rms_config = a["next_w"], b["next_w"], a["config"], b["config"]
-    ctx.falsify(_away_from_zero(trajectories("adam", st.just(1.0))), body)
+    ctx.falsify(_with("adam", beta1=0.0), lambda case: _steps_like_the_oracles(
+        ctx, case, "adam", "rmsprop", _rmsprop_like_adam))
 
 
 def _scale_invariance(name):

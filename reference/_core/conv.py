@@ -6,8 +6,10 @@ positions (i, j) at once, so the loops run HH·WW times, never over pixels.
 from array_api_compat import array_namespace, device
 
 
-def output_size(size, kernel, stride, pad=0):
-    """1 + ⌊(size + 2·pad − kernel) / stride⌋."""
+def output_size(size, kernel, stride, pad=0, *, rounding="floor"):
+    """1 + ⌊(size + 2·pad − kernel) / stride⌋;  rounding="round": 1 + round((size + 2·pad − kernel) / stride)."""
+    if rounding == "round":
+        return 1 + round((size + 2 * pad - kernel) / stride)
     return 1 + (size + 2 * pad - kernel) // stride
 
 
@@ -26,18 +28,26 @@ def zero_pad(x, pad):
     return padded
 
 
-def conv2d(x, w, b, stride, pad, *, flip_kernel=False):
+def conv2d(x, w, b, stride, pad, *, flip_kernel=False, rounding="floor"):
     """out[n, f, i, j] = Σ_{c,a,a'} x_pad[n, c, s·i + a, s·j + a'] · w[f, c, a, a'] + b[f] (cross-correlation).
 
     flip_kernel: true convolution, w flipped along both spatial axes.
+    rounding="round": the output size rounded (output_size), windows past the padded input reading zeros.
     """
     xp = array_namespace(x, w, b)
     if flip_kernel:
         w = xp.flip(w, axis=(2, 3))
     num_filters, _, kh, kw = w.shape
     x_pad = zero_pad(x, pad)
-    out_h = output_size(x.shape[2], kh, stride, pad)
-    out_w = output_size(x.shape[3], kw, stride, pad)
+    out_h = output_size(x.shape[2], kh, stride, pad, rounding=rounding)
+    out_w = output_size(x.shape[3], kw, stride, pad, rounding=rounding)
+    extra_h = max(0, stride * (out_h - 1) + kh - x_pad.shape[2])
+    extra_w = max(0, stride * (out_w - 1) + kw - x_pad.shape[3])
+    if extra_h or extra_w:
+        grown = xp.zeros((*x_pad.shape[:2], x_pad.shape[2] + extra_h, x_pad.shape[3] + extra_w), dtype=x.dtype,
+                         device=device(x))
+        grown[..., :x_pad.shape[2], :x_pad.shape[3]] = x_pad
+        x_pad = grown
     out = xp.zeros((x.shape[0], out_h, out_w, num_filters), dtype=x.dtype, device=device(x))
     for di in range(kh):
         for dj in range(kw):
@@ -46,11 +56,13 @@ def conv2d(x, w, b, stride, pad, *, flip_kernel=False):
     return xp.permute_dims(out, (0, 3, 1, 2)) + xp.reshape(b, (1, num_filters, 1, 1))
 
 
-def conv2d_backward(dout, x, w, stride, pad, *, flip_kernel=False):
+def conv2d_backward(dout, x, w, stride, pad, *, flip_kernel=False, negative_crop=False):
     """dx_pad[n, c, s·i + a, s·j + a'] += Σ_f dout[n, f, i, j] w[f, c, a, a'];
+    dx = dx_pad[..., pad:pad + H, pad:pad + W];
     dw[f, c, a, a'] = Σ_{n,i,j} dout[n, f, i, j] x_pad[n, c, s·i + a, s·j + a']; db[f] = Σ_{n,i,j} dout.
 
     flip_kernel: the gradients of the flipped forward (dw flipped back).
+    negative_crop: dx = dx_pad[..., pad:−pad, pad:−pad] (empty when pad = 0).
     """
     xp = array_namespace(dout, x, w)
     if flip_kernel:
@@ -70,7 +82,8 @@ def conv2d_backward(dout, x, w, stride, pad, *, flip_kernel=False):
     if flip_kernel:
         dw = xp.flip(dw, axis=(2, 3))
     height, width = x.shape[2:]
-    return dx_pad[..., pad:pad + height, pad:pad + width], dw, xp.sum(dout, axis=(0, 2, 3))
+    dx = dx_pad[..., pad:-pad, pad:-pad] if negative_crop else dx_pad[..., pad:pad + height, pad:pad + width]
+    return dx, dw, xp.sum(dout, axis=(0, 2, 3))
 
 
 def pool_windows(x, pool_h, pool_w, stride):
@@ -106,9 +119,11 @@ def max_pool(x, pool_h, pool_w, stride):
     return xp.max(pool_windows(x, pool_h, pool_w, stride), axis=-1)
 
 
-def max_pool_backward(dout, x, pool_h, pool_w, stride, *, ties="first"):
+def max_pool_backward(dout, x, pool_h, pool_w, stride, *, ties="first", overwrite=False):
     """dout[..., i, j] goes to the window's maximum: the first in row-major order (spec),
-    the last (ties="last"), or every maximal entry (ties="all")."""
+    the last (ties="last"), or every maximal entry (ties="all").
+    overwrite: dx[window] = (routed gradient) window by window in row-major order, so where windows
+    overlap the later window's values replace the earlier ones' (= in place of +=)."""
     xp = array_namespace(dout, x)
     windows = pool_windows(x, pool_h, pool_w, stride)
     size = windows.shape[-1]
@@ -121,7 +136,21 @@ def max_pool_backward(dout, x, pool_h, pool_w, stride, *, ties="first"):
     else:
         raise ValueError(f"ties must be 'first', 'last' or 'all', not {ties!r}")
     dwindows = xp.expand_dims(dout, axis=-1) * xp.astype(routed, dout.dtype)
+    if overwrite:
+        return _assign_windows(dwindows, x, pool_h, pool_w, stride)
     return _scatter_windows(dwindows, x, pool_h, pool_w, stride)
+
+
+def _assign_windows(dwindows, x, pool_h, pool_w, stride):
+    """dx[..., s·i:s·i + pool_h, s·j:s·j + pool_w] = dwindows[..., i, j, :] window by window (row-major)."""
+    xp = array_namespace(dwindows, x)
+    dx = xp.zeros_like(x)
+    out_h, out_w = dwindows.shape[-3:-1]
+    for i in range(out_h):
+        for j in range(out_w):
+            window = xp.reshape(dwindows[..., i, j, :], (*dwindows.shape[:-3], pool_h, pool_w))
+            dx[..., stride * i:stride * i + pool_h, stride * j:stride * j + pool_w] = window
+    return dx
 
 
 def avg_pool(x, pool_h, pool_w, stride):

@@ -14,9 +14,11 @@ def ema(avg, new, decay):
     return decay * avg + (1 - decay) * new
 
 
-def rms_scaled(g, r, eps, *, eps_inside=False):
-    """g / (√r + ε);  eps_inside: g / √(r + ε)."""
+def rms_scaled(g, r, eps, *, eps_inside=False, root=True):
+    """g / (√r + ε);  eps_inside: g / √(r + ε);  root=False: g / (r + ε) (the square root left out)."""
     xp = array_namespace(g, r)
+    if not root:
+        return g / (r + eps)
     return g / xp.sqrt(r + eps) if eps_inside else g / (xp.sqrt(r) + eps)
 
 
@@ -84,10 +86,10 @@ def rmsprop_cache(r, g, rho, *, swapped_decay=False):
     return ema(r, g * g, 1 - rho if swapped_decay else rho)
 
 
-def rmsprop(w, g, r, lr, rho, eps, *, eps_inside=False, swapped_decay=False):
-    """r ← ρr + (1 − ρ)g²;  w ← w − η g / (√r + ε); returns (w, r)."""
+def rmsprop(w, g, r, lr, rho, eps, *, eps_inside=False, swapped_decay=False, root=True):
+    """r ← ρr + (1 − ρ)g²;  w ← w − η g / (√r + ε); returns (w, r).  root=False: w ← w − η g / (r + ε)."""
     r = rmsprop_cache(r, g, rho, swapped_decay=swapped_decay)
-    return w - lr * rms_scaled(g, r, eps, eps_inside=eps_inside), r
+    return w - lr * rms_scaled(g, r, eps, eps_inside=eps_inside, root=root), r
 
 
 def rmsprop_nesterov(w, g, r, v, lr, rho, mu, eps, *, eps_inside=False, lookahead=True):
@@ -131,22 +133,24 @@ def adam(w, g, m, v, t, lr, beta1, beta2, eps, *, eps_inside=False, bias_correct
 
 
 def adamw(w, g, m, v, t, lr, beta1, beta2, eps, weight_decay, *, decoupled=True,
-          decay_scaled_by_lr=True):
+          decay_scaled_by_lr=True, eps_hat=False):
     """Decoupled weight decay w ← w − ηλw, then the adam step with the same g; returns (w, m, v).
 
     decay_scaled_by_lr=False: w ← w − λw.
     decoupled=False (Adam + L2): g ← g + λw, then the adam step.
+    eps_hat: the adam step in Kingma & Ba's efficient form (adam).
     """
     if not decoupled:
-        return adam(w, g + weight_decay * w, m, v, t, lr, beta1, beta2, eps)
+        return adam(w, g + weight_decay * w, m, v, t, lr, beta1, beta2, eps, eps_hat=eps_hat)
     decay = lr * weight_decay if decay_scaled_by_lr else weight_decay
-    return adam(w - decay * w, g, m, v, t, lr, beta1, beta2, eps)
+    return adam(w - decay * w, g, m, v, t, lr, beta1, beta2, eps, eps_hat=eps_hat)
 
 
-def amsgrad(w, g, m, v, v_max, t, lr, beta1, beta2, eps, *, max_of_corrected=False):
+def amsgrad(w, g, m, v, v_max, t, lr, beta1, beta2, eps, *, max_of_corrected=False, eps_hat=False):
     """Adam with v_max ← max(v_max, v);  v̂ = v_max/(1 − β₂ᵗ); returns (w, m, v, v_max).
 
     max_of_corrected: v_max ← max(v_max, v/(1 − β₂ᵗ));  v̂ = v_max.
+    eps_hat (Kingma & Ba's efficient form): w ← w − η (√(1 − β₂ᵗ)/(1 − β₁ᵗ)) m / (√v_max + ε).
     """
     xp = array_namespace(w, g)
     m, v = adam_moments(m, v, g, beta1, beta2)
@@ -156,6 +160,9 @@ def amsgrad(w, g, m, v, v_max, t, lr, beta1, beta2, eps, *, max_of_corrected=Fal
     else:
         v_max = xp.maximum(v_max, v)
         v_hat = bias_corrected(v_max, beta2, t)
+    if eps_hat:
+        step_size = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
+        return w - step_size * rms_scaled(m, v_max, eps), m, v, v_max
     return adam_update(w, bias_corrected(m, beta1, t), v_hat, lr, eps), m, v, v_max
 
 

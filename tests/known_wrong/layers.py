@@ -168,6 +168,18 @@ def _pool(kind, reduce=None, accumulate="+=", share=None):
 _MAX_POOL_FIRST = ("(np.arange(ph * pw).reshape(1, 1, ph, pw) == window.reshape(*window.shape[:2], -1)"
                    ".argmax(axis=2)[:, :, None, None])")
 
+_DROPOUT_MASK_PER_ROW = '''
+import numpy as np
+
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param.get("mode", "train")
+    if mode == "test":
+        return x, (mode, None)
+    rng = np.random.default_rng(dropout_param.get("seed"))
+    mask = (rng.random(x.shape[:1] + (1,) * (x.ndim - 1)) >= p) / (1 - p) * np.ones_like(x)  # one draw per sample
+    return x * mask, (mode, mask)
+'''
+
 KNOWN_WRONG = {
     # affine
     "layers.affine_forward: agrees with the oracle": '''
@@ -267,6 +279,7 @@ def tanh_backward(dout, cache):
     "layers.dropout_forward: outputs are 0 or x/(1−p)": _DROPOUT_NOT_INVERTED,
     "layers.dropout_forward: kept fraction is 1 − p": _DROPOUT_P_IS_KEEP,
     "layers.dropout_forward: preserves the mean": _DROPOUT_NOT_INVERTED,
+    "layers.dropout_forward: units are dropped independently": _DROPOUT_MASK_PER_ROW,
     "layers.dropout_backward: dx = dout·mask/(1−p) with the forward's mask": _DROPOUT_BACKWARD_UNSCALED,
     "layers.dropout_backward: test mode: dx = dout": _DROPOUT_BACKWARD_TEST_SCALED,
     # convolution
