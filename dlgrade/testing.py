@@ -55,7 +55,7 @@ def _grade(target, only, max_examples, jobs):
 
 def _grade_now(target, only, max_examples, jobs):
     profile = profiles.load()
-    profile.import_timeout = max(profile.import_timeout, target.import_timeout)
+    target.widen(profile)
     if max_examples:
         profile.max_examples, profile.examples = max_examples, {}
     submission = resolve(target.path)
