@@ -37,6 +37,8 @@ REPLY_BASE_HEADER = 4 * 2**20    # a reply's JSON may be this much larger than i
 REPLY_BASE_BUFFERS = 32 * 2**20  # … and its arrays this much larger,
 REPLY_FACTOR = 16                # on top of this many times the request's size
 STOP_WAIT = 5.0                  # seconds to wait for a killed worker's namespace to empty
+START_TIMEOUT = 60.0             # seconds a worker may take to start (NumPy's import, before any submission code):
+                                 # the grader's cost on a busy machine, not charged to the submission's timeouts
 _ERROR_KEYS = (ErrorKind.NOT_IMPLEMENTED.value, ErrorKind.MISSING.value, ErrorKind.BAD_RETURN.value)
 
 __all__ = ["Sandbox", "SandboxError", "Reply", "Handle", "RngSeed"]
@@ -152,7 +154,7 @@ class Sandbox:
         init = dict(self.submission.worker_init(), op="init", blocked=list(self.blocked))
         if self.isolation is not None and init["layout"] == "package":
             init["root"] = isolation.INSIDE_SUBMISSION
-        reply = self._exchange(init, self.import_timeout, {})
+        reply = self._exchange(init, START_TIMEOUT, {})
         if "value" not in reply:
             self.restarts += 1
             self._stop()
@@ -169,7 +171,7 @@ class Sandbox:
                                              **self.isolation.popen_account())
             os.close(write)
             write = None
-            started = isolation.info(read, self.import_timeout)
+            started = isolation.info(read, START_TIMEOUT)
         finally:
             os.close(read)
             if write is not None:
