@@ -253,19 +253,9 @@ def _die_with_parent():
 # --- the results folder --------------------------------------------------------------------------
 
 def write_atomic(path, text):
-    """Write `text` to `path` so that a reader (or a killed writer) sees the old file or the new, never half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """cli.write_atomically (a temporary file, synced, then renamed), its folder made first."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    cli.write_atomically(path, text)
 
 
 class Store:

@@ -123,12 +123,15 @@ def grade_submission(args, profile, submission, *, jobs, hidden=()):
 
 
 def write_atomically(path, text):
-    """Write text to path through a temporary file beside it, so a reader sees the old file or the new one."""
+    """Write text to path through a temporary file beside it, so a reader sees the old file or the new one
+    (synced before the rename: after a power cut too)."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
     try:
         with os.fdopen(handle, "w") as file:
             file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
