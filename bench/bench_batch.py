@@ -4,7 +4,7 @@ mistakes right.
 
     python bench/bench_batch.py [--n 100] [--no-dask] [--no-resume]
 
-A reduced profile (PROFILE_ARGS: three optimizers, 5 examples per property) keeps a run within minutes.
+A reduced profile (PROFILE_ARGS: three optimizers, 3 examples per property) keeps a run within minutes.
 Writes bench/results/batch.json (wall times, seconds per submission, speedup, the load average around
 each run: other work on the machine slows a run down, so read the speedup with it) and prints it.
 Target (issue 9): --jobs 2 at least 1.8× faster than --jobs 1 on a 2-core machine.
@@ -32,7 +32,7 @@ from tests.grading import BROKEN, REFERENCE, mistake_source  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "batch.json"
 FUNCTIONS = ("optim.sgd_momentum", "optim.rmsprop", "optim.adam")
-PROFILE_ARGS = [arg for f in FUNCTIONS for arg in ("--only", f)] + ["--max-examples", "5"]
+PROFILE_ARGS = [arg for f in FUNCTIONS for arg in ("--only", f)] + ["--max-examples", "3"]
 PLANTED = {"optim.adam:no_bias_correction": 8, "optim.sgd_momentum:ema": 6, "optim.rmsprop:eps_inside": 4}
 BROKEN_COPIES = 2  # copies of tests/submissions/broken/raises
 
