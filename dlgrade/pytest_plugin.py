@@ -9,7 +9,8 @@ Registered through the `pytest11` entry point; without --dlgrade-target it adds 
 nothing of dlgrade's). Each check is one test item, `dlgrade::<check id>`: an expected departure is
 xfail with its reason, and strict, so one that passes fails the run as an unexpected pass; a
 function the library does not provide is skipped. The adapter's own departures.json, when it has
-one, is read too.
+one, is read too. The library is the maintainer's own code: it runs in a separate worker process, and
+inside the OS sandbox only with --dlgrade-sandbox.
 """
 import pytest
 
@@ -22,6 +23,9 @@ def pytest_addoption(parser):
     group.addoption("--dlgrade-only", action="append", default=[], metavar="SELECTOR",
                     help="a module, function or check id to run (repeatable; default: every check)")
     group.addoption("--dlgrade-max-examples", type=int, metavar="N", help="Hypothesis examples per property check")
+    group.addoption("--dlgrade-sandbox", action="store_true",
+                    help="run the library inside the OS sandbox (bubblewrap), as untrusted code; by default it runs "
+                         "in a separate worker process only")
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -49,20 +53,22 @@ def pytest_collection_modifyitems(session, config, items):
     for check_id in testing.check_ids(only):
         item = DlgradeCheck.from_parent(session, name=check_id, nodeid=f"dlgrade::{check_id}", target=target,
                                         check_id=check_id,
-                                        only=tuple(only), max_examples=config.getoption("--dlgrade-max-examples"))
+                                        only=tuple(only), max_examples=config.getoption("--dlgrade-max-examples"),
+                                        sandbox=config.getoption("--dlgrade-sandbox"))
         if check_id in expected:
             item.add_marker(pytest.mark.xfail(reason=expected[check_id], strict=True, raises=testing.CheckFailed))
         items.append(item)
 
 
 class DlgradeCheck(pytest.Item):
-    def __init__(self, *, target, check_id, only, max_examples, **kwargs):
+    def __init__(self, *, target, check_id, only, max_examples, sandbox, **kwargs):
         super().__init__(**kwargs)
         self.target, self.check_id, self.only, self.max_examples = target, check_id, only, max_examples
+        self.sandbox = sandbox
 
     def runtest(self):
         from dlgrade import testing
-        testing.run_check(self.target, self.check_id, self.only, self.max_examples)
+        testing.run_check(self.target, self.check_id, self.only, self.max_examples, sandbox=self.sandbox)
 
     def repr_failure(self, excinfo):
         from dlgrade.testing import CheckFailed

@@ -46,21 +46,21 @@ def target_of(adapter):
 _GRADED = {}  # (adapter folder, selection, examples) -> {check id: result}: one grading per selection
 
 
-def _grade(target, only, max_examples, jobs):
-    key = (str(target.path), only, max_examples)
+def _grade(target, only, max_examples, jobs, sandbox):
+    key = (str(target.path), only, max_examples, sandbox)
     if key not in _GRADED:
-        _GRADED[key] = _grade_now(target, only, max_examples, jobs)
+        _GRADED[key] = _grade_now(target, only, max_examples, jobs, sandbox)
     return _GRADED[key]
 
 
-def _grade_now(target, only, max_examples, jobs):
+def _grade_now(target, only, max_examples, jobs, sandbox):
     profile = profiles.load()
     target.widen(profile)
     if max_examples:
         profile.max_examples, profile.examples = max_examples, {}
     submission = resolve(target.path)
     try:
-        report = runner.grade(submission, profile, only=only, jobs=jobs,
+        report = runner.grade(submission, profile, only=only, jobs=jobs, trusted=not sandbox,
                               replay_prefix=f"python grader.py --target {target.name}")
     finally:
         submission.cleanup()
@@ -71,16 +71,18 @@ def check_ids(only=()):
     return [c.id for c in runner.select(only)]
 
 
-def run_check(target, check_id, only=(), max_examples=None, jobs=1):
-    """Grade the target (once per selection) and report one check as a pytest outcome."""
-    result = _grade(target, tuple(only), max_examples, jobs)[check_id]
+def run_check(target, check_id, only=(), max_examples=None, jobs=1, sandbox=False):
+    """Grade the target (once per selection) and report one check as a pytest outcome. sandbox: run the
+    library inside the OS sandbox (bubblewrap) as untrusted code; by default it is the maintainer's own code,
+    run in a separate worker process only (a CI container or a venv may not allow the sandbox)."""
+    result = _grade(target, tuple(only), max_examples, jobs, sandbox)[check_id]
     if result.status.absent:
         pytest.skip(f"not provided: {result.summary}")
     if result.status is not Status.PASSED:
         raise CheckFailed("\n".join([f"{result.id} ({result.status})", *explain(result)]))
 
 
-def parametrize_with_checks(adapter, *, expected_departures=None, only=(), max_examples=None, jobs=1):
+def parametrize_with_checks(adapter, *, expected_departures=None, only=(), max_examples=None, jobs=1, sandbox=False):
     """A pytest.mark.parametrize over the checks (selected by `only`: modules, functions or check ids),
     passing `check`, a callable that runs one; expected_departures: {check id: reason} or a JSON file."""
     if isinstance(expected_departures, (str, Path)):
@@ -94,7 +96,7 @@ def parametrize_with_checks(adapter, *, expected_departures=None, only=(), max_e
     unknown = sorted(set(expected) - {c.id for c in runner.select()})
     if unknown:
         raise pytest.UsageError(f"expected departures name no check: {unknown}")
-    params = [pytest.param(functools.partial(run_check, target, i, tuple(only), max_examples, jobs), id=i,
+    params = [pytest.param(functools.partial(run_check, target, i, tuple(only), max_examples, jobs, sandbox), id=i,
                            marks=[pytest.mark.xfail(reason=expected[i], strict=True, raises=CheckFailed)]
                            if i in expected else []) for i in ids]
     return pytest.mark.parametrize("check", params)

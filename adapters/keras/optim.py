@@ -6,7 +6,8 @@ Each call builds the keras optimizer with every number from the spec's config (l
 momentum, betas, ε, weight decay, and the initial accumulator 0, where Adagrad's default is 0.1),
 builds it on one float64 variable, assigns the spec's state to the optimizer's variables, applies one
 gradient and reads the state back. Keras's SGD momentum m (m ← μm − ηg; w ← w + m) is the spec's
-velocity as it is; iterations counts the steps taken (t). Nadam keeps Π μᵢ of its momentum schedule,
+velocity as it is (at μ = 0 keras keeps none and the velocity is −ηg); iterations counts the steps
+taken (t). Nadam keeps Π μᵢ of its momentum schedule,
 a function of t, rebuilt from t. Keras has no RMSProp with Nesterov momentum: not provided.
 """
 from ._keras import keras, np, to_numpy
@@ -22,7 +23,11 @@ def _step(make, w, dw, config, defaults, state_keys, counted=False):
     optimizer = make(config)
     variable = keras.Variable(np.array(w, dtype=np.float64))
     optimizer.build([variable])
-    slots = {key: next(v for v in optimizer.variables if v.path.endswith(suffix)) for key, suffix in state_keys.items()}
+    slots = {key: next((v for v in optimizer.variables if v.path.endswith(suffix)), None)
+             for key, suffix in state_keys.items()}
+    if any(slot is None for slot in slots.values()):  # SGD keeps no momentum at μ = 0: v = μv − ηg = −ηg
+        config["velocity"] = -config["learning_rate"] * np.array(dw, dtype=np.float64)
+        slots = {}
     if all(key in config for key in state_keys) and (not counted or "t" in config):
         for key, slot in slots.items():
             slot.assign(np.asarray(config[key], dtype=np.float64))

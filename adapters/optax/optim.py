@@ -7,7 +7,8 @@ passed, learning_rate, betas, ε, weight decay, and the initial accumulator, whi
 at 0 while optax.adagrad's default is 0.1); switches of form (ε inside or outside the root) keep
 optax's defaults, so the grade says which form optax computes. The spec's state is loaded into
 optax's state, one update is taken and the state converted back: optax's trace b (b ← g + μb,
-update −ηb) is the spec's velocity v = −η·b; count is t; mu, nu, nu_max, sum_of_squares, e_g,
+update −ηb) is the spec's velocity v = −η·b (in rmsprop with momentum the trace follows the
+learning-rate scaling, b ← μb − ηu, and is v itself); count is t; mu, nu, nu_max, sum_of_squares, e_g,
 e_x are m, v, v_max, cache, cache, delta. JAX runs on the CPU in float64.
 """
 import jax.numpy as jnp  # noqa: E402
@@ -120,7 +121,7 @@ def rmsprop_nesterov(w, dw, config=None):
     return _step(lambda c: optax.rmsprop(c["learning_rate"], decay=c["decay_rate"], eps=c["epsilon"],
                                          initial_scale=0.0, momentum=c["momentum"], nesterov=True),
                  w, dw, config, {"learning_rate": 1e-3, "decay_rate": 0.9, "momentum": 0.9, "epsilon": 1e-8},
-                 {"cache": ("nu", _same, _same), **VELOCITY})
+                 {"cache": ("nu", _same, _same), "velocity": ("trace", _same, _same)})
 
 
 ADAM_DEFAULTS = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
