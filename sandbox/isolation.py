@@ -90,8 +90,8 @@ class Bubblewrap:
         """bwrap's argv for one worker; info_fd: where bwrap writes the worker's PID (--info-fd)."""
         argv = [self.executable, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
                 "--die-with-parent", "--new-session", "--clearenv", "--uid", str(uid), "--gid", str(uid),
-                "--hostname", "sandbox", *view(self.hidden), "--proc", "/proc", "--dev", "/dev",
-                "--size", str(self.limits.scratch_bytes), "--tmpfs", INSIDE_SCRATCH, "--chdir", INSIDE_SCRATCH]
+                "--hostname", "sandbox", "--size", str(self.limits.scratch_bytes), "--tmpfs", INSIDE_SCRATCH,
+                *view(self.hidden), "--proc", "/proc", "--dev", "/dev", "--chdir", INSIDE_SCRATCH]
         for name in WORKER_FILES:
             argv += ["--ro-bind", str(Path(__file__).with_name(name)), f"{INSIDE_WORKER}/{name}"]
         if submission_root is not None:

@@ -313,3 +313,20 @@ def test_a_folder_is_graded_from_its_snapshot_without_its_large_data(tmp_path):
     assert not (Path(submission.root) / "datasets" / "cifar.bin").exists()
     assert any("1 data files" in note for note in submission.notes) and len(submission.sha256) == 64
     submission.cleanup()
+
+
+def test_a_venv_under_tmp_runs_in_the_sandbox(tmp_path):
+    """The interpreter may live under /tmp, which the worker's own tmpfs covers: it is bound on top."""
+    import subprocess
+    import sys
+
+    from dlgrade.sandbox import IsolationUnavailable, bubblewrap
+    try:
+        bubblewrap()
+    except IsolationUnavailable as exc:
+        pytest.skip(f"needs the OS sandbox: {exc}")
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(tmp_path / "venv")],
+                   check=True, timeout=120)
+    done = subprocess.run([str(tmp_path / "venv" / "bin" / "python"), "-m", "dlgrade.sandbox"], capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0 and "the sandbox runs here" in done.stdout, done.stdout + done.stderr
