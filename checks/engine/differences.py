@@ -5,8 +5,8 @@ roundoff of the precision f is computed in. So the step depends on that precisio
 or float32 when the forward's values are float32 (its dtype, or float64 values that are all exactly
 float32 although the inputs are not: a forward that rounds to float32 inside). When the gradient
 disagrees with the estimate at that step, a second estimate at STEP_RATIO times the step decides:
-agreeing with it passes (the forward was noisy at the first step); two estimates that disagree with
-each other mean the forward is too noisy to judge on this input (a note, not a failure: the oracle
+agreeing with it passes (the forward was noisy at the first step); two finite estimates that disagree
+with each other mean the forward is too noisy to judge on this input (a note, not a failure: the oracle
 checks still judge the gradient); two that agree mean the gradient is wrong.
 """
 import numpy as np
@@ -28,7 +28,7 @@ def expect_gradient(ctx, got, numeric, *, forward, inputs, label):
     second = numeric(STEP_RATIO * step)
     if difference(got, second, tol, label) is None:
         return
-    if difference(second, first, tol, label) is not None:
+    if _finite(first) and _finite(second) and difference(second, first, tol, label) is not None:
         note = (f"{label or 'the gradient'}: your forward is too noisy here to judge the gradient by finite "
                 f"differences (the estimates at h = {step:g} and {STEP_RATIO * step:g} disagree); the other "
                 f"checks judge it")
@@ -47,6 +47,11 @@ def forward_precision(dtype, forward, inputs):
             and not all(_float32_exact(v) for v in _floats(inputs) if _informative(v)):
         return "float32"
     return "float64"
+
+
+def _finite(value):
+    """Every float inside value is finite (a forward that returns NaN is wrong, not noisy)."""
+    return all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in _floats(value))
 
 
 def _floats(value):
