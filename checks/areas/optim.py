@@ -102,12 +102,22 @@ RULES = oracle.RULES
 TEXTBOOK = {"w": np.array([1.0, -2.0, 0.5]), "grads": [np.array([0.1, -0.3, 0.0])] * STEPS, "config": {}}
 
 
+# A hyperparameter in (0, 1e-6) is not one a course sets, and one like β₁ = 1e-150 makes β₁m vanish beside m
+# in one correct evaluation order and not in another (Lion's sign(β₁m + (1−β₁)g) at g = 0).
+SMALLEST_HYPERPARAMETER = 1e-6
+
+
 @functools.lru_cache(maxsize=None)
 def hyperparameters(name):
-    """A strategy per hyperparameter of the rule: None (its default) or a value of the table's range (an interval
-    or a list of values). Built once per rule: a strategy made anew for every draw is validated anew."""
-    return {key: st.none() | (st.sampled_from(span) if isinstance(span, list) else floats(*span))
+    """A strategy per hyperparameter of the rule: None (its default) or a value of the table's range (an interval,
+    0 or at least SMALLEST_HYPERPARAMETER, or a list of values). Built once per rule (a strategy made anew for every
+    draw is validated anew)."""
+    return {key: st.none() | (st.sampled_from(span) if isinstance(span, list) else floats(*span).filter(_resolvable))
             for key, span in RULES[name].ranges.items()}
+
+
+def _resolvable(value):
+    return value == 0.0 or abs(value) >= SMALLEST_HYPERPARAMETER
 
 
 @st.composite

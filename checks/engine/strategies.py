@@ -1,10 +1,11 @@
 """Hypothesis strategies shared by every check: shapes, arrays and hyperparameters.
 
-An array is drawn at NumPy speed: Hypothesis draws what the search explores (the shape, a seed,
-a precision and a few special entries: 0, the bounds, ±1, tiny values, ties), and the entries come
-from numpy.random.default_rng(seed) under the elements' law. A failing case still shrinks: to a
-small shape, seed 0, whole numbers (precision 0: entries rounded to the range's leading digit) and
-no special entries. Arrays are float64, bounded, never subnormal.
+An array is drawn at NumPy speed: Hypothesis draws what the search explores (the shape, a seed and
+the share of special entries: 0, the bounds, ±1, tiny values, ties), and the entries come from
+numpy.random.default_rng(seed) under the elements' law. A failing case still shrinks: to a small
+shape, a small seed and no special entries. Arrays are float64, bounded, never subnormal. The other
+entries are not rounded to a grid: round values make exact cancellations (β₁m + (1−β₁)g = 0 under a
+sign) likely, where two correct evaluation orders disagree.
 
 The elements' law is read from the strategy (floats, integers, sampled_from/just, one_of, map,
 flatmap); any other strategy is drawn entry by entry by hypothesis.extra.numpy, as before.
@@ -26,8 +27,6 @@ from hypothesis.strategies._internal.strategies import (
 )
 
 SEEDS = st.integers(0, 2**32 - 1)
-# Decimal places kept past the range's leading digit; None: full precision. Shrinks toward 0.
-PRECISIONS = st.sampled_from([0, 1, None, None])
 # The share of entries the seeded generator overwrites with special values or ties; shrinks toward none.
 SPECIAL_SHARES = st.sampled_from([0.0, 0.1, 0.3, 0.3])
 # Special values, each where the range holds it (and the range's bounds); 0 counts twice (kinks, dead units).
@@ -59,7 +58,7 @@ def _seeded_arrays(draw, shape, law, specials, unique):
     rng = np.random.default_rng(seed)
     if unique:
         return _distinct(rng, law, size).reshape(shape)
-    values = law(rng, size, draw(PRECISIONS))
+    values = law(rng, size)
     chosen = np.flatnonzero(rng.random(size) < draw(SPECIAL_SHARES))
     kinds = rng.integers(0, len(specials) + 1, chosen.size)  # the last kind: a tie with another entry
     ties = kinds == len(specials)
@@ -70,7 +69,7 @@ def _seeded_arrays(draw, shape, law, specials, unique):
 
 def _distinct(rng, law, size):
     for _ in range(UNIQUE_TRIES):
-        values = law(rng, 2 * size, None)
+        values = law(rng, 2 * size)
         _, first = np.unique(values, return_index=True)
         if first.size >= size:
             return values[np.sort(first)[:size]]
@@ -82,23 +81,23 @@ def _specials(low, high):
 
 
 def _law(strategy):
-    """fill(rng, n, precision) -> n float64 values distributed as `strategy` draws them; None when
-    the strategy is not one of the kinds read here."""
+    """fill(rng, n) -> n float64 values distributed as `strategy` draws them; None when the strategy
+    is not one of the kinds read here."""
     strategy = getattr(strategy, "wrapped_strategy", strategy)  # a LazyStrategy's own
     if isinstance(strategy, FloatStrategy):
-        return functools.partial(_uniform, strategy.min_value, strategy.max_value)
+        return lambda rng, n: rng.uniform(strategy.min_value, strategy.max_value, n)
     if isinstance(strategy, IntegersStrategy) and strategy.start is not None and strategy.end is not None:
-        return lambda rng, n, _: rng.integers(strategy.start, strategy.end, n, endpoint=True).astype(np.float64)
+        return lambda rng, n: rng.integers(strategy.start, strategy.end, n, endpoint=True).astype(np.float64)
     if isinstance(strategy, SampledFromStrategy) and not strategy._transformations:
         choices = np.asarray(strategy.elements, dtype=np.float64)
-        return lambda rng, n, _: choices[rng.integers(0, choices.size, n)]
+        return lambda rng, n: choices[rng.integers(0, choices.size, n)]
     if isinstance(strategy, OneOfStrategy):
         branches = [_law(s) for s in strategy.original_strategies]
         return None if None in branches else functools.partial(_mixture, branches)
     if isinstance(strategy, MappedStrategy):
         base, pack = _law(strategy.mapped_strategy), strategy.pack
         return None if base is None else \
-            lambda rng, n, p: np.array([pack(v) for v in base(rng, n, p).tolist()], dtype=np.float64)
+            lambda rng, n: np.array([pack(v) for v in base(rng, n).tolist()], dtype=np.float64)
     if isinstance(strategy, FlatMapStrategy):  # over finitely many keys: one law per key
         keys = getattr(strategy.base, "wrapped_strategy", strategy.base)
         if not isinstance(keys, SampledFromStrategy) or keys._transformations:
@@ -108,17 +107,10 @@ def _law(strategy):
     return None
 
 
-def _uniform(low, high, rng, n, precision):
-    values = rng.uniform(low, high, n)
-    if precision is not None and high > low:
-        values = np.clip(np.round(values, precision + 1 - math.floor(math.log10(high - low))), low, high)
-    return values + 0.0  # no −0.0
-
-
-def _mixture(branches, rng, n, precision):
+def _mixture(branches, rng, n):
     pick, values = rng.integers(0, len(branches), n), np.empty(n)
     for k, branch in enumerate(branches):
-        values[pick == k] = branch(rng, int((pick == k).sum()), precision)
+        values[pick == k] = branch(rng, int((pick == k).sum()))
     return values
 
 
