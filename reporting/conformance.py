@@ -51,8 +51,10 @@ def _function_row(function, results, declared):
     else:
         verdict = CONFORMS
     fixed = [r.id for r in results if r.status is Status.PASSED and r.id in declared]
+    noted = sorted({COMPUTES_IN_FLOAT32 for r in results
+                    if r.status is Status.PASSED and COMPUTES_IN_FLOAT32 in r.summary})
     return {"function": function, "verdict": verdict, "checks": len(results), "passed": passed,
-            "variants": variants, "departures": departures, "declared_but_passed": fixed}
+            "variants": variants, "departures": departures, "declared_but_passed": fixed, "findings": noted}
 
 
 def matrix(report, *, target, library, declared=None):
@@ -91,7 +93,8 @@ def markdown(data):
     for row in data["functions"]:
         if row["verdict"] == NOT_PROVIDED:
             continue
-        names = sorted({_name(d) for d in row["departures"]} | {f"documented variant '{v}'" for v in row["variants"]})
+        names = sorted({_name(d) for d in row["departures"]} | {f"documented variant '{v}'" for v in row["variants"]}
+                       | {f"finding '{f}' (noted: the profile's float32 column)" for f in row.get("findings", ())})
         lines.append(f"| `{row['function']}` | {_SYMBOL[row['verdict']]} {row['verdict']} | "
                      f"{row['passed']} / {row['checks']} | {'; '.join(names)} |")
     absent = [f"`{row['function']}`" for row in data["functions"] if row["verdict"] == NOT_PROVIDED]

@@ -150,3 +150,16 @@ def test_target_writes_the_matrix(tmp_path):
 def test_target_usage_errors(args, message, tmp_path):
     done = grader(*args, cwd=ROOT)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_computes_in_float32_is_reported_under_any_profile(tmp_path):
+    """Under the float64 column the finding fails the check; under the float32 one (a float32 library's
+    profile) the check passes and the finding is still said."""
+    from tests.grading import grade, reference_with
+    from tests.known_wrong.losses import KNOWN_WRONG
+    check_id = "losses.softmax_loss: float64 in, float64 out"
+    submission = reference_with(tmp_path, "losses.softmax_loss", KNOWN_WRONG[check_id])
+    [strict] = grade(submission, only=[check_id]).results
+    [loose] = grade(submission, only=[check_id], dtype="float32").results
+    assert strict.status == "failed" and strict.summary.startswith(COMPUTES_IN_FLOAT32)
+    assert loose.status == "passed" and COMPUTES_IN_FLOAT32 in loose.summary

@@ -460,7 +460,8 @@ SMALL_SPREADS = st.sampled_from([1e-2, 1e-1, 1.0])
 @st.composite
 def offset_cases(draw, norm):
     """A case with x = c + δ·noise (noise in [−1, 1]) and, sometimes, its first group made constant (= c)."""
-    case = draw(cases(norm, modes=_modes(norm), scales=st.just(1.0), optional=("running",) if norm.running else ()))
+    case = draw(cases(norm, modes=_modes(norm), scales=st.just(1.0),
+                      optional=("running",) if norm.running else ()))
     centre, spread = draw(LARGE_OFFSETS) * draw(st.sampled_from([1.0, -1.0])), draw(SMALL_SPREADS)
     noise = draw(arrays(case["x"].shape, -1.0, 1.0))
     x = centre + spread * noise
@@ -496,9 +497,11 @@ def _register_regimes(norm):
         def body(case):
             got = forward_result(ctx, norm, case)
             require_float64_arithmetic(ctx, got, lambda values: oracle_forward_result(norm, values),
-                                       inputs=case, tol64=ctx.tol, tol32=tolerance("normalization", "float32"),
+                                       inputs=case, tol64=tolerance("normalization"),
+                                       tol32=tolerance("normalization", "float32"),
                                        label="")
-        centred = cases(norm, modes=_modes(norm), scales=st.just(1.0)).map(lambda case: dict(case, x=case["x"] - case["x"].mean() + 100.0))
+        centred = cases(norm, modes=_modes(norm), scales=st.just(1.0)).map(
+            lambda case: dict(case, x=case["x"] - case["x"].mean() + 100.0))
         ctx.falsify(centred, body, examples=[dict(textbook(norm), x=textbook(norm)["x"] + 100.0)])
 
 
@@ -509,7 +512,8 @@ for _norm in NORMS.values():
 @st.composite
 def single_entry_cases(draw, norm):
     """Batch norm on a batch of one (N = 1), layer norm on one feature (D = 1): σ² = 0 and out = β."""
-    case = draw(cases(norm, modes=_modes(norm), optional=("eps", "momentum", "running") if norm.running else ("eps",)))
+    case = draw(cases(norm, modes=_modes(norm),
+                      optional=("eps", "momentum", "running") if norm.running else ("eps",)))
     x = case["x"][:1] if norm.running else case["x"][:, :1]
     if norm.running:
         return dict(case, x=x)

@@ -349,7 +349,7 @@ def _float64_check(name, grad_label, strategy, example, shows):
         def body(case):
             got = _call(ctx, name, case)
             require_float64_arithmetic(ctx, got, lambda values: _quiet(getattr(oracle, name), *values.values()),
-                                       inputs=case, tol64=ctx.tol, tol32=tolerance("float64", "float32"),
+                                       inputs=case, tol64=tolerance("float64"), tol32=tolerance("float64", "float32"),
                                        label=f"(loss, {grad_label})")
         ctx.falsify(strategy, body, examples=[example])
 
