@@ -233,7 +233,9 @@ def markdown(summary, images):
 def _md(text):
     """Submission-controlled text in a Markdown table cell: one line, no markup."""
     text = " ".join(str(text).split())[:300]
-    return html.escape(text).replace("|", "\\|").replace("`", "\\`").replace("*", "\\*").replace("[", "\\[")
+    for markup in ("|", "`", "*", "["):
+        text = text.replace(markup, "\\" + markup)
+    return html.escape(text, quote=False)
 
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -251,12 +253,12 @@ def html_page(summary, images):
                 if name in images else "")
 
     def table(head, rows):
-        return ("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>"
+        return ("<table>" + ("<tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>" if head else "")
                 + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows) + "</table>")
 
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>Class report</title>',
              f"<style>{_STYLE}</style></head><body>", "<h1>Class report</h1>",
-             '<h2 id="summary">Summary</h2>', table(["", ""], [[e(k), e(v)] for k, v in _statistics(summary)]),
+             '<h2 id="summary">Summary</h2>', table([], [[e(k), e(v)] for k, v in _statistics(summary)]),
              '<h2 id="scores">Score distribution</h2>', image("scores", "histogram of the scores"),
              '<h2 id="mistakes">Named mistakes and variants</h2>']
     if summary.rows:
