@@ -410,9 +410,14 @@ def settings_of(grading, profile):
     """What decides a verdict; stored in the manifest, so a resumed batch grades the rest the same way. The
     course secret appears as a digest: each report's seed and hash already tie it down as much."""
     secret = cli.course_secret(grading)
-    return {"profile": dataclasses.asdict(profile), "only": sorted(grading.only),
-            "secret": hashlib.sha256(b"dlgrade-batch\0" + secret.encode()).hexdigest()[:16] if secret else None,
-            "trust_submission": grading.trust_submission}
+    settings = {"profile": dataclasses.asdict(profile), "only": sorted(grading.only),
+                "secret": hashlib.sha256(b"dlgrade-batch\0" + secret.encode()).hexdigest()[:16] if secret else None,
+                "trust_submission": grading.trust_submission}
+    return json.loads(json.dumps(settings, default=_plain))  # as the manifest will read back (tuples as lists)
+
+
+def _plain(value):
+    return sorted(value, key=str) if isinstance(value, (set, frozenset)) else str(value)
 
 
 def main(argv):
