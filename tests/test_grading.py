@@ -82,7 +82,10 @@ def test_wrong_return_types_fail_with_a_clear_message():
 
 def test_non_finite_results_fail():
     report = grade(resolve(BROKEN / "nan"), only=["losses", "layers.sigmoid_forward"])
-    assert all(r.status in ("failed", "missing") for r in report.results)
+    # "float64 in, float64 out" checks the dtype alone (a check of A fails only for A): a float64 NaN holds it.
+    values = [r for r in report.results if not r.id.endswith(": float64 in, float64 out")]
+    assert all(r.status in ("failed", "missing") for r in values)
+    assert any(r.id.endswith(": float64 in, float64 out") and r.status == "passed" for r in report.results)
     assert any(r.status == "failed" for r in report.results if r.function == "layers.sigmoid_forward")
 
 
