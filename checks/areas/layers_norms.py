@@ -449,6 +449,7 @@ def groupnorm_group_per_channel_is_instancenorm(ctx):
 from ..engine.dtypes import require_float64_arithmetic  # noqa: E402
 from ..policy.tolerances import tolerance  # noqa: E402
 
+
 def _modes(norm):
     return ("train",) if norm.running else ()
 
@@ -484,8 +485,8 @@ def _offset_textbook(norm):
 def _register_regimes(norm):
     @check(norm.forward, "large offsets, small spread and constant groups", points=0.5, tol="large_offset",
            kind="edge", examples=0.5,
-           doc=f"x = c + δ·noise with |c| up to 1e4 and δ down to 1e-2 (the one-pass variance E[x²] − E[x]² "
-               f"cancels there; take x − μ first), and a group of equal entries (out = β)")
+           doc="x = c + δ·noise with |c| up to 1e4 and δ down to 1e-2 (the one-pass variance E[x²] − E[x]² "
+               "cancels there; take x − μ first), and a group of equal entries (out = β)")
     def large_offsets(ctx):
         ctx.falsify(offset_cases(norm), lambda case: agrees_forward(ctx, norm, case),
                     examples=[_offset_textbook(norm)])
