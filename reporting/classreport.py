@@ -10,7 +10,6 @@ of its members). The plots are matplotlib's; every piece of submission-controlle
 """
 import base64
 import html
-import io
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the headless backend is ch
 import dlgrade.checks  # noqa: E402,F401  (fills the mistake rows)
 from dlgrade.checks.engine import mistakes  # noqa: E402
 from dlgrade.checks.engine.status import Status  # noqa: E402
+
+from .plots import png  # noqa: E402
 
 TOP_CHECKS = 25      # checks shown in the failure-rate plot
 HISTOGRAM_BINS = 20  # bins of 5 % of the maximum
@@ -149,7 +150,7 @@ def _histogram(summary):
     axes.set_ylabel("students")
     axes.set_title(f"Score distribution ({summary.students} students)")
     axes.yaxis.get_major_locator().set_params(integer=True)
-    return _png(figure)
+    return png(figure)
 
 
 def _bars(labels, values, xlabel, title):
@@ -159,15 +160,7 @@ def _bars(labels, values, xlabel, title):
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
     axes.set_title(title)
-    return _png(figure)
-
-
-def _png(figure):
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=90)
-    plt.close(figure)
-    return buffer.getvalue()
+    return png(figure)
 
 
 # --- the two documents --------------------------------------------------------------------------------
@@ -297,8 +290,8 @@ def write(out, records):
     images = plots(summary) if summary.students else {}
     folder = out / "class_files"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, png in images.items():
-        (folder / f"{name}.png").write_bytes(png)
+    for name, image in images.items():
+        (folder / f"{name}.png").write_bytes(image)
     write_atomic(out / "class.md", markdown(summary, {name: f"class_files/{name}.png" for name in images}))
     write_atomic(out / "class.html", html_page(summary, images))
     return summary

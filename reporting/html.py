@@ -8,7 +8,6 @@ before the page is written; the page itself only draws what the report holds.
 import base64
 import copy
 import html
-import io
 from itertools import groupby
 
 import numpy as np
@@ -16,6 +15,7 @@ import numpy as np
 from dlgrade.checks.engine.status import Status
 
 from .formats import _STATUS_WORDS, _SYMBOL, _provenance, explain
+from .plots import png
 
 TRAJECTORY_STEPS = 20
 PLOTTED_COORDINATES = 4
@@ -95,11 +95,7 @@ def _plot(function, trajectory):
     axes.set_ylabel("w")
     axes.set_title(f"{function}: your trajectory and the oracle's, from the counterexample")
     axes.legend(fontsize=7, ncol=2)
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=90)
-    plt.close(figure)
-    return buffer.getvalue()
+    return png(figure)
 
 
 # --- the page ---------------------------------------------------------------------------------------
