@@ -16,6 +16,6 @@ import os
 
 __version__ = "0.2.0"
 
-_checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if not os.path.isdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")):
-    __path__.append(_checkout)  # a source checkout: the subpackages are the folders beside this one
+_here = os.path.dirname(os.path.abspath(__file__))
+if not os.path.isdir(os.path.join(_here, "checks")):
+    __path__.append(os.path.dirname(_here))  # a source checkout: the subpackages are the folders beside this one

@@ -63,7 +63,7 @@ def _where(obj):
 def explain(profile, only):
     """Every selected check, whole: doc, oracle formula, tolerance and why, mistakes and variants."""
     checks = runner.select(only)
-    shares = runner.function_points(profile, checks if len(checks) > 1 else runner.select([checks[0].function]))
+    shares = runner.function_points(profile, checks)
     lines = []
     for c in checks:
         row, tol = TOLERANCES[c.tol], tolerance(c.tol, profile.dtype)

@@ -130,7 +130,7 @@ def _build(data, functions, source, defaults):
     layout = data.get("layout", {})
     _check_layout(layout, functions, source)
     conventions = _conventions(data.get("conventions", {}), layout.get("functions", {}), functions, source)
-    values = {key: kind(settings.get(key, default)) for key, default in defaults.items() for kind in [type(default)]}
+    values = {key: type(default)(settings.get(key, default)) for key, default in defaults.items()}
     return Profile(**values, points=dict(data.get("points", {})),
                    accept={k: list(v) for k, v in data.get("accept", {}).items()},
                    examples=dict(data.get("max_examples", {})), source=source, package=layout.get("package", ""),
