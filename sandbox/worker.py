@@ -252,6 +252,13 @@ def set_limits(spec):
         resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (int(value), int(value)))
 
 
+def undumpable():
+    """No core dump and no /proc/PID/mem or ptrace by a process of the same uid: PR_SET_DUMPABLE 0 (the seccomp
+    filter refuses setting it back; RLIMIT_CORE 0 covers a process that exec's a new program)."""
+    import ctypes
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+
+
 def main():
     sys.dont_write_bytecode = True  # leave the submission's folder as it was
     # The protocol keeps private copies of the pipes; the submission's prints go to stderr.
@@ -261,6 +268,7 @@ def main():
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     set_limits(os.environ.get("DLGRADE_WORKER_LIMITS", ""))
+    undumpable()
     os.chdir(os.environ.get("DLGRADE_WORKER_CWD", os.getcwd()))
     Worker(channel_in, channel_out).serve()
 
