@@ -259,6 +259,11 @@ PROC_MASKED = ("/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", 
                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi")
 
 
+# bwrap's pid 1 (its init) runs as the worker's uid and stays dumpable, so the kernel would let the worker open its
+# memory for writing (ptrace itself is refused by the seccomp filter): its memory files are covered.
+PID_1_MEMORY = ("/proc/1/mem", "/proc/1/task/1/mem")
+
+
 def _proc_as_runtimes_leave_it():
     """After --proc: PROC_READ_ONLY bound read-only over themselves, PROC_MASKED hidden (an empty read-only
     folder, or /dev/null). The sysctls under the bound /proc/sys are those of the worker's own namespaces:
@@ -267,6 +272,8 @@ def _proc_as_runtimes_leave_it():
     for path in PROC_READ_ONLY:
         if os.path.exists(path):
             argv += ["--ro-bind", path, path]
+    for path in PID_1_MEMORY:
+        argv += ["--ro-bind", "/dev/null", path]
     for path in PROC_MASKED:
         if os.path.isdir(path):
             argv += ["--tmpfs", path, "--remount-ro", path]

@@ -1,0 +1,156 @@
+"""The OS sandbox's own protections, attacked from a submission (issue 14): host sysctls and core dumps,
+writable paths, the tmpfs bounds, process and thread storms, pid 1 and the kernel calls containers close.
+
+Each attack is a file of tests/submissions/hostile/ graded as in test_security.py (its `host` fixture checks
+that nothing was planted and no process survives). They run as whoever runs pytest (root in CI: the worker
+is then host uid isolation.WORKER_ID); test_a_normal_user_is_contained_too re-runs one grade as an account
+without privilege where it can. They skip, saying why, where the kernel refuses the sandbox.
+"""
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from dlgrade.checks.engine import runner
+from dlgrade.checks.engine.status import Status
+from dlgrade.sandbox import isolation, seccomp
+from tests.grading import ROOT, quick_profile
+from tests import test_security
+from tests.test_security import hostile, needs_sandbox, summaries, verdicts
+
+host = test_security.host  # the fixture: nothing planted, no process left
+
+
+def grade(submission, only=("optim.sgd", "optim.adagrad")):
+    """A quick grade; the attacks walk and fill file systems, so a call may take a minute on a busy machine."""
+    return runner.grade(submission, quick_profile(max_examples=3, call_timeout=120.0), only=only, jobs=1)
+
+
+def said(report, word):
+    """The JSON the attack put in its failure message after `word: `."""
+    text = summaries(report, "optim.sgd")
+    assert f"{word}: " in text, text
+    return json.JSONDecoder().raw_decode(text.partition(f"{word}: ")[2])[0]
+
+
+def attacked(host, name):
+    report = grade(hostile(host, name))
+    assert verdicts(report, "optim.sgd") == {Status.FAILED}
+    assert verdicts(report, "optim.adagrad") == {Status.PASSED}, "the attack stopped the rest of the grade"
+    return report
+
+
+@needs_sandbox
+def test_no_sysctl_is_writable_and_a_crash_dumps_nothing(host):
+    pattern = open("/proc/sys/kernel/core_pattern").read()
+    found = said(attacked(host, "host_sysctl"), "sysctl")
+    assert found["writable"] == [] and found["core_pattern"] is False
+    assert found["dumped"] == {"abort": False, "dumped again": False} or not any(found["dumped"].values()), found
+    assert found["cores"] == []
+    assert open("/proc/sys/kernel/core_pattern").read() == pattern
+
+
+@needs_sandbox
+def test_nothing_outside_the_scratch_is_writable(host):
+    found = said(attacked(host, "writable_paths"), "writable")
+    assert found["folders_seen"] > 100, "the walk did not see the view"
+    assert found["writable"] == []
+
+
+@needs_sandbox
+def test_the_scratch_mounts_are_bounded(host):
+    limits = isolation.Limits()
+    found = said(attacked(host, "scratch_fill"), "filled")
+    assert found["/dev/shm"]["bytes"] <= limits.shm_bytes
+    assert found["/tmp"]["bytes"] <= limits.scratch_bytes
+    if isolation.bubblewrap().launched:  # the inode bound needs the launcher (the grader runs as root)
+        assert found["/dev/shm"]["files"] < limits.tmpfs_inodes and found["/tmp"]["files"] < limits.tmpfs_inodes
+
+
+@needs_sandbox
+def test_a_storm_of_processes_or_threads_stops_at_the_limit(host):
+    found = said(attacked(host, "process_storm"), "started")
+    limit = isolation.Limits().processes
+    assert found["forks"] < limit and found["forks"] + found["threads"] < limit, found
+
+
+@needs_sandbox
+def test_pid_1_and_the_closed_kernel_calls_are_out_of_reach(host):
+    found = said(attacked(host, "kernel_calls"), "kernel")
+    uid_map = found.pop("uid_map")
+    expected = {name: "ENOSYS" if name == "clone3" else "EPERM" for name in found if name != "open /proc/1/mem"}
+    assert {k: v for k, v in found.items() if k in expected} == expected
+    assert found["open /proc/1/mem"] in ("EACCES", "EPERM")
+    outside = int(uid_map[1])
+    assert outside != 0 and outside == isolation.bubblewrap().host_id[0]
+
+
+def test_the_filter_keeps_numpy_and_torch_working_and_refuses_foreign_abis():
+    """Outside bwrap, in a child that loads the filter itself (as tier 2 does): the libraries run; an x32
+    call (the x86-64 ABI with 32-bit pointers) kills the process rather than passing the rules."""
+    program = ("import sys; sys.path.insert(0, %r); from sandbox import seccomp; "
+               "seccomp.install(seccomp.worker_filter(deny_network=True)); import numpy as np; "
+               "a = np.random.default_rng(0).random((50, 50)); assert (a @ a).shape == (50, 50); "
+               "torch = __import__('importlib').util.find_spec('torch') and __import__('torch'); "
+               "torch and torch.ones(3, requires_grad=True).sum().backward(); print(seccomp.probe())" % str(ROOT))
+    run = subprocess.run([sys.executable, "-I", "-c", program], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr[-2000:]
+    if os.uname().machine == "x86_64":
+        x32 = ("import sys; sys.path.insert(0, %r); from sandbox import seccomp; import ctypes; "
+               "seccomp.install(seccomp.worker_filter()); ctypes.CDLL(None).syscall(0x40000000 | 39)" % str(ROOT))
+        run = subprocess.run([sys.executable, "-I", "-c", x32], capture_output=True, timeout=60)
+        assert run.returncode == -31, run  # SIGSYS
+    assert isinstance(seccomp.bpf_bytes(seccomp.worker_filter()), bytes)
+
+
+@needs_sandbox
+def test_many_grades_in_one_process_leave_no_zombie(host):
+    submission = hostile(host, "process_storm")
+    for _ in range(3):
+        grade(submission, only=("optim.sgd",))
+    mine = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            mine.append((pid, fields[0]))
+    assert [pid for pid, state in mine if state == "Z"] == [], mine
+
+
+def _unprivileged_account():
+    """An account that can run this interpreter (root only), or why there is none."""
+    if os.geteuid() != 0:
+        return None, "runs as a normal user already"
+    if shutil.which("setpriv") is None:
+        return None, "no setpriv (util-linux) to run a grade as another user"
+    account = pwd.getpwnam("nobody")
+    probe = subprocess.run(["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups",
+                            sys.executable, "-I", "-c", "import numpy, hypothesis"], capture_output=True)
+    if probe.returncode != 0:
+        return None, f"the account nobody cannot run {sys.executable} with its libraries (e.g. under /root)"
+    return account, ""
+
+
+@needs_sandbox
+def test_a_normal_user_is_contained_too(tmp_path):
+    account, why = _unprivileged_account()
+    if account is None:
+        pytest.skip(why)
+    shutil.copytree(ROOT, tmp_path / "tree", ignore=shutil.ignore_patterns(".git", "__pycache__"))
+    os.chmod(tmp_path, 0o755)
+    subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(tmp_path / "tree")], check=True)
+    program = ("import sys; from dlgrade.sandbox import isolation; box = isolation.bubblewrap(); "
+               "r = box.run(['/bin/sh', '-c', 'cat /proc/self/uid_map; echo x > /proc/sys/kernel/core_pattern; "
+               "touch /usr/x /x']); print(r.stdout, r.stderr)")
+    run = subprocess.run(["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups",
+                          sys.executable, "-c", program], cwd=tmp_path / "tree", capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split()[1] == str(account.pw_uid)
+    assert run.stdout.count("Read-only file system") == 3, run.stdout
