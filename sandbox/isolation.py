@@ -402,12 +402,64 @@ def info(read_fd, timeout):
     return {}
 
 
+_PROTECTIONS = r"""
+import ctypes, errno, json, os
+found = {}
+found["host uid"] = int(open("/proc/self/uid_map").read().split()[1])
+try:
+    os.close(os.open("/proc/sys/kernel/core_pattern", os.O_WRONLY))
+    found["/proc/sys"] = "writable"
+except OSError as exc:
+    found["/proc/sys"] = errno.errorcode[exc.errno]
+try:
+    os.close(os.open("/.dlgrade-probe", os.O_WRONLY | os.O_CREAT))
+    found["/"] = "writable"
+except OSError as exc:
+    found["/"] = errno.errorcode[exc.errno]
+mounts = [line.split() for line in open("/proc/self/mountinfo")]
+found["/proc/sys mount"] = any(m[4] == "/proc/sys" and m[5].split(",")[0] == "ro" for m in mounts)
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+libc = ctypes.CDLL(None, use_errno=True)
+refused = libc.syscall(250, 0, 0) == -1 and ctypes.get_errno() == errno.EPERM  # keyctl
+found["seccomp"] = status["Seccomp"].strip() == "2" and refused
+for folder in ("/tmp", "/dev/shm"):
+    fs = os.statvfs(folder)
+    found[folder] = [fs.f_blocks * fs.f_frsize, fs.f_files]
+print(json.dumps(found))
+"""
+
+
+def protections(box):
+    """What a probe inside a real sandbox finds: [(protection, verified, what it saw)]."""
+    run = box.run([sys.executable, "-I", "-S", "-c", _PROTECTIONS])
+    if run.returncode != 0:
+        raise IsolationUnavailable(f"the probe failed in the sandbox ({run.stderr.strip()[-300:]})")
+    found, limits = json.loads(run.stdout), box.limits
+    checks = [("the worker's host uid is not root", found["host uid"] != 0, f"host uid {found['host uid']}"),
+              ("/proc/sys is read-only", found["/proc/sys mount"] and found["/proc/sys"] in ("EROFS", "EACCES"),
+               f"{'read-only' if found['/proc/sys mount'] else 'writable'} mount, writing: {found['/proc/sys']}"),
+              ("the view's root is read-only", found["/"] in ("EROFS", "EACCES"), found["/"]),
+              ("a seccomp filter refuses keyctl", found["seccomp"], "active" if found["seccomp"] else "absent")]
+    for folder, size in (("/tmp", limits.scratch_bytes), ("/dev/shm", limits.shm_bytes)):
+        got_size, inodes = found[folder]
+        bounded = got_size <= size and (not box.launched or inodes <= limits.tmpfs_inodes)
+        checks.append((f"{folder} is bounded", bounded, f"{got_size >> 20} MiB, {inodes} inodes"))
+    return checks
+
+
 def main():
-    """`python -m dlgrade.sandbox`: whether the sandbox runs here (exit 0), or why not (exit 1)."""
+    """`python -m dlgrade.sandbox`: each protection, probed in a real sandbox (exit 0), or why not (exit 1)."""
     try:
         box = bubblewrap()
+        checks = protections(box)
     except IsolationUnavailable as exc:
         print(f"the sandbox cannot run here: {exc}")
+        return 1
+    for name, verified, seen in checks:
+        print(f"{'ok' if verified else 'MISSING':8}{name} ({seen})")
+    missing = [name for name, verified, _ in checks if not verified]
+    if missing:
+        print(f"the sandbox is refused here: {'; '.join(missing)} not verified")
         return 1
     print(f"the sandbox runs here: {box.describe()}")
     return 0

@@ -18,8 +18,8 @@ import pytest
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.status import Status
 from dlgrade.sandbox import isolation, seccomp
-from tests.grading import ROOT, quick_profile
 from tests import test_security
+from tests.grading import ROOT, quick_profile
 from tests.test_security import hostile, needs_sandbox, summaries, verdicts
 
 host = test_security.host  # the fixture: nothing planted, no process left
@@ -154,3 +154,23 @@ def test_a_normal_user_is_contained_too(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split()[1] == str(account.pw_uid)
     assert run.stdout.count("Read-only file system") == 3, run.stdout
+
+
+@needs_sandbox
+def test_python_m_dlgrade_sandbox_reports_each_protection_it_verified():
+    run = subprocess.run([sys.executable, "-m", "dlgrade.sandbox"], capture_output=True, text=True, timeout=300,
+                         cwd=ROOT)
+    assert run.returncode == 0, run.stdout
+    for protection in ("host uid is not root", "/proc/sys is read-only", "root is read-only", "seccomp",
+                       "/tmp is bounded", "/dev/shm is bounded"):
+        assert any(line.startswith("ok") and protection in line for line in run.stdout.splitlines()), protection
+
+
+@needs_sandbox
+def test_python_m_dlgrade_sandbox_refuses_when_a_protection_is_missing(monkeypatch, capsys):
+    real = isolation.protections
+    monkeypatch.setattr(isolation, "protections",
+                        lambda box: [(n, v and "seccomp" not in n, s) for n, v, s in real(box)])
+    assert isolation.main() == 1
+    said = capsys.readouterr().out
+    assert "MISSING a seccomp filter refuses keyctl" in said and "refused here: a seccomp filter" in said
