@@ -44,7 +44,7 @@ def attach_trajectories(report, submission, profile, *, steps=TRAJECTORY_STEPS, 
     if not wanted:
         return
     with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout,
-                 **sandbox) as box:
+                 forbidden=profile.libraries.hidden_packages(), **sandbox) as box:
         for function, r in wanted.items():
             name = function.partition(".")[2]
             w, dw = np.asarray(r.counterexample["w"], float), np.asarray(r.counterexample["dw"], float)

@@ -8,18 +8,23 @@ file system holds only what it needs, read-only:
     the interpreter's prefix   and its site-packages (NumPy, an adapter's library), less dlgrade's files
     /sandbox/worker.py, /sandbox/protocol.py   the worker's two files
     /submission                the grade's private snapshot of the submission (package layout)
+    /sandbox/standins          a stand-in package (standin.py) under the name of each package hidden from
+                               the worker by the course's library policy (package_view), first on its path
     /tmp                       a private tmpfs of `Limits.scratch_bytes`, its working directory
     /proc, /dev                of its own PID namespace; the minimal devices
 
 The grader's checkout, its profiles and output paths are never bound; where the grader's files lie
 inside a bound folder (site-packages/dlgrade of an installed grader, its install records and
 editable-install hooks) they are masked: an empty read-only folder, an empty file. The worker
+The packages a course's library policy forbids are masked the same way, their every installed file
+(package_view), so no trick inside the worker can load them. The worker
 runs with `python -I -S` (no .pth file runs) and finds site-packages from
 DLGRADE_WORKER_PATH. The worker sets the rlimits of `Limits` on itself before it runs
 any submission code; it dies with the grader (--die-with-parent) and every process it starts dies
 with its PID namespace.
 """
 import functools
+import importlib.metadata
 import json
 import os
 import re
@@ -32,8 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GRADER_TREE = Path(__file__).resolve().parents[1]
-WORKER_FILES = ("worker.py", "protocol.py")
+WORKER_FILES = ("worker.py", "protocol.py", "standin.py")
 INSIDE_WORKER = "/sandbox"
+INSIDE_STANDINS = f"{INSIDE_WORKER}/standins"  # first on the worker's path: the stand-ins of hidden packages
 INSIDE_SUBMISSION = "/submission"
 INSIDE_SCRATCH = "/tmp"
 FIRST_UID = 1000
@@ -79,6 +85,7 @@ class Bubblewrap:
     group: int | None = None
     hidden: tuple = ()
     limits: Limits = field(default_factory=Limits)
+    forbidden: tuple = ()   # import names of packages the worker must not see (a stand-in under each name)
 
     def describe(self):
         who = f", started as uid {self.user}" if self.user is not None else ""
@@ -91,13 +98,14 @@ class Bubblewrap:
         argv = [self.executable, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
                 "--die-with-parent", "--new-session", "--clearenv", "--uid", str(uid), "--gid", str(uid),
                 "--hostname", "sandbox", "--size", str(self.limits.scratch_bytes), "--tmpfs", INSIDE_SCRATCH,
-                *view(self.hidden), "--proc", "/proc", "--dev", "/dev", "--chdir", INSIDE_SCRATCH]
+                *view(self.hidden, self.forbidden), "--proc", "/proc", "--dev", "/dev", "--chdir", INSIDE_SCRATCH]
         for name in WORKER_FILES:
             argv += ["--ro-bind", str(Path(__file__).with_name(name)), f"{INSIDE_WORKER}/{name}"]
         if submission_root is not None:
             argv += ["--ro-bind", str(submission_root), INSIDE_SUBMISSION]
         env = {"PATH": "/usr/bin:/bin", "HOME": INSIDE_SCRATCH, "LANG": "C.UTF-8",
-               "DLGRADE_WORKER_PATH": os.pathsep.join(site_folders()), **dict(environment)}
+               "DLGRADE_WORKER_PATH": os.pathsep.join([INSIDE_STANDINS] * bool(self.forbidden) + site_folders()),
+               **dict(environment)}
         for key, value in env.items():
             argv += ["--setenv", key, value]
         return argv + ["--info-fd", str(info_fd), "--", sys.executable, "-I", "-S", "-B",
@@ -110,8 +118,9 @@ class Bubblewrap:
         return {"user": self.user, "group": self.group, "extra_groups": []}
 
 
-def view(hidden=()):
-    """bwrap's arguments for the read-only file system view (see the module's docstring)."""
+def view(hidden=(), forbidden=()):
+    """bwrap's arguments for the read-only file system view (see the module's docstring); forbidden: import
+    names of packages hidden from it, each replaced by a stand-in (package_view)."""
     roots, argv = [], []
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -124,11 +133,69 @@ def view(hidden=()):
             roots.append(folder)
     for root in roots:
         argv += ["--ro-bind", root, root]
-    for secret in grader_files(hidden):
-        if any(_within(secret, r) for r in roots):
-            argv += ["--tmpfs", secret, "--remount-ro", secret] if os.path.isdir(secret) \
-                else ["--ro-bind", "/dev/null", secret]
+    packages = package_view(tuple(forbidden))
+    standins = dict(packages.standins)
+    for secret in (*grader_files(hidden), *packages.hide):
+        if not any(_within(secret, r) for r in roots):
+            continue
+        if os.path.isdir(secret):
+            init = os.path.join(secret, "__init__.py")
+            argv += ["--tmpfs", secret, *(["--ro-bind", standins.pop(init), init] if init in standins else []),
+                     "--remount-ro", secret]
+        else:
+            argv += ["--ro-bind", standins.pop(secret, "/dev/null"), secret]
+    for inside, stand_in in standins.items():
+        argv += ["--ro-bind", stand_in, inside]
     return argv
+
+
+@dataclass(frozen=True)
+class PackageView:
+    """What the worker sees of the packages it must not: the host paths to hide (emptied where they lie in
+    the view) and the stand-ins to bind, (path in the view, host file): one under each name in the worker's
+    stand-in folder, and one in the hidden package's own place (its emptied folder's __init__.py, or over
+    its module file), so a submission that drops the stand-in folder from its path still finds only that."""
+    hide: tuple
+    standins: tuple
+
+
+STANDIN = Path(__file__).with_name("standin.py")
+WORKER_NEEDS = ("numpy",)  # never hidden, whatever is asked: the worker imports it
+
+
+@functools.lru_cache(maxsize=8)
+def package_view(forbidden=()):
+    """The PackageView of hiding the packages of these import names: each one's installed files (every top-level
+    entry of its distributions' RECORD in site-packages, its .dist-info, scripts and .pth files among them) and
+    any entry of site-packages under the name itself (name/, name.py, name.*.so, name.pth, name-*.dist-info);
+    a stand-in package (standin.py) under each name, installed or not, in the worker's stand-in folder."""
+    sites, owners = site_folders(), importlib.metadata.packages_distributions()
+    hide, kept = set(), set()
+    for names, found in ((WORKER_NEEDS, kept), (forbidden, hide)):
+        for name in names:
+            for distribution in dict.fromkeys(owners.get(name, ())):
+                found |= _installed(importlib.metadata.distribution(distribution))
+            found |= {os.path.join(folder, n) for folder in sites for n in os.listdir(folder)
+                      if re.split(r"[.-]", n, maxsplit=1)[0] == name}
+    hide = sorted(p for p in hide - kept if p not in sites and os.path.lexists(p))
+    in_place = [os.path.join(p, "__init__.py") if os.path.isdir(p) else p for p in hide
+                if os.path.dirname(p) in sites and os.path.basename(p) in {*forbidden, *(f"{n}.py" for n in forbidden)}]
+    standins = [f"{INSIDE_STANDINS}/{name}/__init__.py" for name in sorted(set(forbidden))] + in_place
+    return PackageView(tuple(hide), tuple((inside, str(STANDIN)) for inside in standins))
+
+
+def _installed(distribution):
+    """The host paths a distribution installed, by its RECORD: a top-level entry of site-packages whole (a folder
+    or a file), a file elsewhere (a script in the interpreter's bin/, a file of __pycache__) by itself."""
+    base = os.path.realpath(distribution.locate_file(""))
+    found = set()
+    for record in distribution.files or ():
+        parts = Path(record).parts
+        if parts and parts[0] in ("..", "__pycache__"):
+            found.add(os.path.normpath(os.path.join(base, *parts)))
+        elif parts:
+            found.add(os.path.join(base, parts[0]))
+    return found
 
 
 def grader_files(hidden=()):
