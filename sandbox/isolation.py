@@ -166,7 +166,7 @@ WORKER_NEEDS = ("numpy",)  # never hidden, whatever is asked: the worker imports
 @functools.lru_cache(maxsize=8)
 def package_view(forbidden=()):
     """The PackageView of hiding the packages of these import names: each one's installed files (every top-level
-    entry of its distributions' RECORD in site-packages, its .dist-info, scripts and .pth files among them) and
+    entry of its distributions' RECORD in site-packages, its .dist-info and .pth files among them) and
     any entry of site-packages under the name itself (name/, name.py, name.*.so, name.pth, name-*.dist-info);
     a stand-in package (standin.py) under each name, installed or not, in the worker's stand-in folder."""
     sites, owners = site_folders(), importlib.metadata.packages_distributions()
@@ -185,15 +185,16 @@ def package_view(forbidden=()):
 
 
 def _installed(distribution):
-    """The host paths a distribution installed, by its RECORD: a top-level entry of site-packages whole (a folder
-    or a file), a file elsewhere (a script in the interpreter's bin/, a file of __pycache__) by itself."""
+    """The host paths a distribution installed in site-packages, by its RECORD: a top-level entry whole (a folder
+    or a file), a file of the shared __pycache__ by itself. Its files outside (launcher scripts in bin/, data
+    in share/) stay: a script only imports the package, which is not there."""
     base = os.path.realpath(distribution.locate_file(""))
     found = set()
     for record in distribution.files or ():
         parts = Path(record).parts
-        if parts and parts[0] in ("..", "__pycache__"):
-            found.add(os.path.normpath(os.path.join(base, *parts)))
-        elif parts:
+        if parts and parts[0] == "__pycache__":
+            found.add(os.path.join(base, *parts))
+        elif parts and parts[0] != "..":
             found.add(os.path.join(base, parts[0]))
     return found
 
