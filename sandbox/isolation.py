@@ -6,7 +6,7 @@ file system holds only what it needs, read-only:
 
     /usr, /bin, /lib…          the system libraries (libc, libstdc++ for NumPy)
     the interpreter's prefix   and its site-packages (NumPy, an adapter's library), less dlgrade's files
-    /sandbox/worker.py, /sandbox/protocol.py   the worker's two files
+    /sandbox/worker.py, protocol.py, standin.py   the worker's files
     /submission                the grade's private snapshot of the submission (package layout)
     /sandbox/standins          a stand-in package (standin.py) under the name of each package hidden from
                                the worker by the course's library policy (package_view), first on its path
