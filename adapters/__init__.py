@@ -60,9 +60,13 @@ class Target:
     call_timeout: float = 0.0
 
     def widen(self, profile):
-        """Raise the profile's import and call timeouts to what this library needs."""
+        """Raise the profile's import and call timeouts to what this library needs, and lift its library policy:
+        a library graded through an adapter sees every package it needs (the policy is for students)."""
+        from dlgrade.checks.policy.libraries import LibraryPolicy
+
         profile.import_timeout = max(profile.import_timeout, self.import_timeout)
         profile.call_timeout = max(profile.call_timeout, self.call_timeout)
+        profile.libraries = LibraryPolicy()
         return profile
 
 

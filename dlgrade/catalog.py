@@ -42,7 +42,12 @@ def list_checks(profile, only=()):
         lines.append(f"  {c.id}\t{shares[c.id]:.3g} pts\t{c.kind}\t{_examples(c, profile)}\t"
                      f"tol {c.tol} ({tol.describe()})\t{c.location}")
         lines.append(f"      {c.doc}")
-    return lines
+    return lines + [policy_line(profile)]
+
+
+def policy_line(profile):
+    """What a submission may use under this profile (its [libraries])."""
+    return f"library policy (profile {profile.source}): {profile.libraries.describe()}"
 
 
 def oracle_of(function):
@@ -85,4 +90,4 @@ def explain(profile, only):
             accepted = " (accepted by this profile)" if m.name in profile.accepted(c.function) else ""
             lines.append(f"  {kind} {m.name!r}{accepted}: {m.says}  [oracle keywords {m.kwargs}]")
         lines.append("")
-    return lines
+    return lines + [policy_line(profile)]

@@ -4,12 +4,15 @@
 
 Sections: the summary, the score distribution, the named mistakes and variants ranked by how many
 students made them, each check's failure rate, the groups of students whose failures share one
-signature (the same failing checks with the same named mistakes: often the same source), and the
-submissions that could not be graded. Every count is of students (a group submission counts each
-of its members). The plots are matplotlib's; every piece of submission-controlled text is escaped.
+signature (the same failing checks with the same named mistakes: often the same source), the
+functions refused by the course's library policy (how many students used a forbidden package or
+function in each, and what), and the submissions that could not be graded. Every count is of
+students (a group submission counts each of its members). The plots are matplotlib's; every piece of
+submission-controlled text is escaped.
 """
 import base64
 import html
+import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -65,6 +68,15 @@ class ClassSummary:
     checks: list                       # CheckRate, highest failure rate first
     groups: list                       # Group, largest first
     not_graded: list                   # (submission key, status, message)
+    refusals: list = field(default_factory=list)  # Refusal, most students first
+
+
+@dataclass
+class Refusal:
+    """A function the library policy refused in some students' submissions, and what they used."""
+    function: str
+    students: list
+    used: list      # the forbidden packages or functions named, sorted
 
 
 def records_of(entries, store):
@@ -79,7 +91,7 @@ def _people(entry):
 
 
 def summarize(records):
-    scores, rows, rates, signatures, not_graded = [], {}, {}, defaultdict(list), []
+    scores, rows, rates, signatures, not_graded, refusals = [], {}, {}, defaultdict(list), [], {}
     graded = 0
     for entry, record, report in records:
         if report is None:
@@ -101,6 +113,10 @@ def summarize(records):
                 row.students += [p for p in people if p not in row.students]
             if status.counts_as_failure:
                 signature.append((check["id"], ",".join(shown)))
+            if status is Status.POLICY:
+                refusal = refusals.setdefault(check["function"], Refusal(check["function"], [], []))
+                refusal.students += [p for p in people if p not in refusal.students]
+                refusal.used = sorted(set(refusal.used) | set(_USED.findall(check["summary"])))
         if signature:
             signatures[tuple(signature)].extend(people)
     groups = [Group(sig, students) for sig, students in signatures.items() if len(students) > 1]
@@ -108,7 +124,11 @@ def summarize(records):
         students=len(scores), submissions=graded, scores=scores,
         rows=sorted(rows.values(), key=lambda r: (-len(r.students), r.id)),
         checks=sorted(rates.values(), key=lambda r: (-r.failed, -r.absent, r.id)),
-        groups=sorted(groups, key=lambda g: (-len(g.students), g.signature)), not_graded=not_graded)
+        groups=sorted(groups, key=lambda g: (-len(g.students), g.signature)), not_graded=not_graded,
+        refusals=sorted(refusals.values(), key=lambda r: (-len(r.students), r.function)))
+
+
+_USED = re.compile(r" (?:used|uses) ([\w.]+) (?:\(|at )")  # "optim.adam used torch (…", "… uses numpy.convolve at …"
 
 
 def _shown(check):
@@ -214,6 +234,12 @@ def markdown(summary, images):
                       *[f"  - {_md(w)}" for w in _signature_words(group.signature)]]
     else:
         lines.append("No two students share a failure signature.")
+    lines += ["", "## Refused by the library policy", ""]
+    if summary.refusals:
+        lines += ["| function | students | what they used |", "|---|---|---|"]
+        lines += [f"| {r.function} | {len(r.students)} of {n} | {_md(', '.join(r.used))} |" for r in summary.refusals]
+    else:
+        lines.append("No function used what the library policy forbids.")
     lines += ["", "## Submissions not graded", ""]
     if summary.not_graded:
         lines += ["| submission | status | why |", "|---|---|---|"]
@@ -274,6 +300,11 @@ def html_page(summary, images):
                           "<br>".join(e(w) for w in _signature_words(g.signature))] for g in summary.groups])]
     else:
         parts.append("<p>No two students share a failure signature.</p>")
+    parts.append('<h2 id="policy">Refused by the library policy</h2>')
+    parts.append(table(["function", "students", "what they used", "who"],
+                       [[f"<code>{e(r.function)}</code>", f"{len(r.students)} of {n}", e(", ".join(r.used)),
+                         e(", ".join(r.students))] for r in summary.refusals])
+                 if summary.refusals else "<p>No function used what the library policy forbids.</p>")
     parts.append('<h2 id="not-graded">Submissions not graded</h2>')
     parts.append(table(["submission", "status", "why"], [[e(k), e(s), e(m)] for k, s, m in summary.not_graded])
                  if summary.not_graded else "<p>Every submission was graded.</p>")

@@ -13,9 +13,11 @@ from dlgrade.checks.engine.status import Status
 from .quoting import quoted
 
 FORMATS = ("text", "md", "json", "junit", "html")
-_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_IMPLEMENTED: "·", Status.MISSING: "·", Status.ERROR: "!"}
-_STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error"}
-_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta"}
+_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_IMPLEMENTED: "·", Status.MISSING: "·", Status.ERROR: "!",
+           Status.POLICY: "⊘"}
+_STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error",
+                 Status.POLICY: "refused by the library policy"}
+_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta", Status.POLICY: "red"}
 
 
 def render(report, fmt, *, color=False, width=100):
@@ -145,7 +147,7 @@ def _markdown(report):
 def _as_dict(report):
     return {
         "submission": report.submission, "profile": report.profile, "seed": report.seed,
-        "sha256": report.sha256, "isolation": report.isolation, "search": report.search,
+        "sha256": report.sha256, "isolation": report.isolation, "search": report.search, "policy": report.policy,
         "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 3),
         "calls": report.calls, "worker_restarts": report.restarts, "notes": report.notes,
         "checks": [{"id": r.id, "function": r.function, "kind": r.kind, "status": r.status,
@@ -167,7 +169,7 @@ def _junit(report):
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=r.function, name=r.id, time=f"{r.seconds:.4f}")
             if r.status.counts_as_failure:
-                ET.SubElement(case, "failure" if r.status is Status.FAILED else "error",
+                ET.SubElement(case, "error" if r.status is Status.ERROR else "failure",
                               message=r.summary).text = "\n".join(explain(r))
             elif r.status is not Status.PASSED:
                 ET.SubElement(case, "skipped", message=_STATUS_WORDS[r.status] + ": " + r.summary)
@@ -184,7 +186,8 @@ def _provenance(report):
                                                                                ("numpy", "NumPy"))
                           if key in report.environment)
     return [f"{label}: {value}" for label, value in (("sha256", report.sha256), ("isolation", report.isolation),
-                                                     ("search", report.search), ("ran under", ran_under)) if value]
+                                                     ("search", report.search), ("ran under", ran_under),
+                                                     ("library policy", report.policy)) if value]
 
 
 def gradescope(report):

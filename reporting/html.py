@@ -19,7 +19,7 @@ from .plots import png
 
 TRAJECTORY_STEPS = 20
 PLOTTED_COORDINATES = 4
-_COLOR = {Status.PASSED: "#2e7d32", Status.FAILED: "#c62828", Status.ERROR: "#8e24aa"}
+_COLOR = {Status.PASSED: "#2e7d32", Status.FAILED: "#c62828", Status.ERROR: "#8e24aa", Status.POLICY: "#c62828"}
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #e3e3e3;padding:.2rem .4rem;vertical-align:top}
 td.p{text-align:right;white-space:nowrap}pre{background:#f6f6f6;padding:.5rem;white-space:pre-wrap;margin:.3rem 0}
@@ -44,7 +44,7 @@ def attach_trajectories(report, submission, profile, *, steps=TRAJECTORY_STEPS, 
     if not wanted:
         return
     with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout,
-                 **sandbox) as box:
+                 forbidden=profile.libraries.hidden_packages(), **sandbox) as box:
         for function, r in wanted.items():
             name = function.partition(".")[2]
             w, dw = np.asarray(r.counterexample["w"], float), np.asarray(r.counterexample["dw"], float)

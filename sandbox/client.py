@@ -40,6 +40,7 @@ STOP_WAIT = 5.0                  # seconds to wait for a killed worker's namespa
 START_TIMEOUT = 60.0             # seconds a worker may take to start (NumPy's import, before any submission code):
                                  # the grader's cost on a busy machine, not charged to the submission's timeouts
 _ERROR_KEYS = (ErrorKind.NOT_IMPLEMENTED.value, ErrorKind.MISSING.value, ErrorKind.BAD_RETURN.value)
+_POLICY_KEYS = {"package", "use", "where"}
 
 __all__ = ["Sandbox", "SandboxError", "Reply", "Handle", "RngSeed"]
 
@@ -63,15 +64,17 @@ class Reply:
 
 class Sandbox:
     def __init__(self, submission, *, call_timeout, import_timeout, memory_bytes=None, blocked=BLOCKED_IMPORTS,
-                 user=None, trusted=False, hidden=()):
+                 user=None, trusted=False, hidden=(), forbidden=()):
         """Timeouts in seconds (a grading profile's settings). user: the unprivileged account the worker
         runs as, the grader running as root (sandboxed: bwrap is started as it). trusted: no OS sandbox,
         only a separate process (--trust-submission). hidden: more host paths the worker must not see
-        (profiles, output files). Raises isolation.IsolationUnavailable when the sandbox cannot run here."""
+        (profiles, output files). forbidden: import names of packages the submission may not use: hidden from
+        the worker's view, a stand-in under each name (trusted: an import hook only); a use of one fails its
+        call with ErrorKind.POLICY. Raises isolation.IsolationUnavailable when the sandbox cannot run here."""
         self.submission = submission
         self.call_timeout, self.import_timeout = call_timeout, import_timeout
         limits = isolation.Limits() if memory_bytes is None else isolation.Limits(memory_bytes=memory_bytes)
-        self.blocked = tuple(blocked)
+        self.blocked, self.forbidden = tuple(blocked), tuple(sorted(set(forbidden)))
         self._process, self._pidfd, self._selector = None, None, None
         self._start_files = None  # isolation.Start of the running sandboxed worker
         self._loaded = {}        # module -> function names, in the running worker
@@ -93,7 +96,8 @@ class Sandbox:
             account = pwd_entry(user) if user is not None else None
             box = isolation.bubblewrap(account.pw_uid if account else None, account.pw_gid if account else None,
                                        tuple(map(str, hidden)))
-            self.isolation, self._limits = dataclasses.replace(box, limits=limits), limits
+            self.isolation = dataclasses.replace(box, limits=limits, forbidden=self.forbidden)
+            self._limits = limits
 
     @property
     def description(self):
@@ -156,6 +160,8 @@ class Sandbox:
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._process.stdout, selectors.EVENT_READ)
         init = dict(self.submission.worker_init(), op="init", blocked=list(self.blocked))
+        if self.forbidden:
+            init.update(forbidden=list(self.forbidden), standin_hook=self.isolation is None)
         if self.isolation is not None and init["layout"] == "package":
             init["root"] = isolation.INSIDE_SUBMISSION
         reply = self._exchange(init, START_TIMEOUT, {})
@@ -300,7 +306,8 @@ class Sandbox:
                 raise self._broken[module] from None
             if "value" not in reply:
                 prefix = "" if ErrorKind.MISSING.value in reply else f"importing {module} failed: "
-                self._broken[module] = _error_from(reply, ErrorKind.IMPORT_ERROR, prefix)
+                self._broken[module] = _error_from(reply, ErrorKind.IMPORT_ERROR, prefix, self.forbidden,
+                                                   f"importing {module}")
                 raise self._broken[module]
             self._loaded[module] = reply["value"]
         return self._loaded[module]["functions"]
@@ -335,7 +342,7 @@ class Sandbox:
             raise
         if "value" in reply:
             return Reply(reply["value"], reply.get("args_after"))
-        error = _error_from(reply, ErrorKind.EXCEPTION, "")
+        error = _error_from(reply, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}")
         if error.kind in (ErrorKind.MISSING, ErrorKind.NOT_IMPLEMENTED):
             self._dead[key] = error  # deterministic: no need to ask again
         raise error
@@ -364,13 +371,13 @@ class Sandbox:
                 self._dead[key] = SandboxError(exc.kind, f"{exc.message}; not called again")
             raise
         if "value" not in reply:
-            raise _error_from(reply, ErrorKind.EXCEPTION, "")
+            raise _error_from(reply, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}")
         results = []
         for answer in reply["value"]:
             if "value" in answer:
                 results.append(Reply(answer["value"]))
                 continue
-            error = _error_from(answer, ErrorKind.EXCEPTION, "")
+            error = _error_from(answer, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}")
             if error.kind in (ErrorKind.MISSING, ErrorKind.NOT_IMPLEMENTED):
                 self._dead[key] = error
             results.append(error)
@@ -406,13 +413,16 @@ def _check_reply(reply, request):
         if type(reply["callback"]) is not int or type(reply["args"]) is not list:
             raise protocol.ProtocolError("it sent a malformed callback")
         return
-    answers = [k for k in ("value", "error", *_ERROR_KEYS) if k in keys]
-    extra = keys - {"value", "error", *_ERROR_KEYS, "args_after"}
+    answers = [k for k in ("value", "error", ErrorKind.POLICY.value, *_ERROR_KEYS) if k in keys]
+    extra = keys - {"value", "error", ErrorKind.POLICY.value, *_ERROR_KEYS, "args_after"}
     if len(answers) != 1 or extra or ("args_after" in keys and (op != "call" or type(reply["args_after"]) is not list)):
         raise protocol.ProtocolError(f"it sent a reply of the wrong form to {op}")
     if "error" in keys and not (type(reply["error"]) is dict and all(type(v) is str for v in reply["error"].values())):
         raise protocol.ProtocolError(f"it sent a malformed error to {op}")
     if any(k in keys and type(reply[k]) is not str for k in _ERROR_KEYS):
+        raise protocol.ProtocolError(f"it sent a malformed error to {op}")
+    if ErrorKind.POLICY.value in keys and not (type(reply["policy"]) is dict and set(reply["policy"]) == _POLICY_KEYS
+                                               and all(type(v) is str for v in reply["policy"].values())):
         raise protocol.ProtocolError(f"it sent a malformed error to {op}")
     if "value" in keys and op == "drop_handles" and reply["value"] is not None:
         raise protocol.ProtocolError(f"it sent a reply of the wrong form to {op}")
@@ -490,7 +500,16 @@ def _mark_callables(value, callbacks):
     return value
 
 
-def _error_from(reply, default_kind, prefix):
+def _error_from(reply, default_kind, prefix, forbidden=(), what=""):
+    """The SandboxError of a worker's failed reply. A use of a forbidden package ("policy") is taken as one only
+    when the package is one this Sandbox hides (the worker is not trusted to say what is forbidden), and
+    reads "optim.adam used torch (torch.optim.Adam at optim.py:12)"; either way the call failed."""
+    if ErrorKind.POLICY.value in reply:
+        use = reply[ErrorKind.POLICY.value]
+        at = f" at {use['where'][:200]}" if use["where"] else ""
+        if use["package"] in forbidden:
+            return SandboxError(ErrorKind.POLICY, f"{what} used {use['package']} ({use['use']}{at})")
+        return SandboxError(default_kind, f"{prefix}ImportError: {use['use']}{at}")
     for kind in (ErrorKind.NOT_IMPLEMENTED, ErrorKind.MISSING, ErrorKind.BAD_RETURN):
         if kind.value not in reply:
             continue

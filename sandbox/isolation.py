@@ -6,20 +6,25 @@ file system holds only what it needs, read-only:
 
     /usr, /bin, /lib…          the system libraries (libc, libstdc++ for NumPy)
     the interpreter's prefix   and its site-packages (NumPy, an adapter's library), less dlgrade's files
-    /sandbox/worker.py, /sandbox/protocol.py   the worker's two files
+    /sandbox/worker.py, protocol.py, standin.py   the worker's files
     /submission                the grade's private snapshot of the submission (package layout)
+    /sandbox/standins          a stand-in package (standin.py) under the name of each package hidden from
+                               the worker by the course's library policy (package_view), first on its path
     /tmp                       a private tmpfs of `Limits.scratch_bytes`, its working directory
     /proc, /dev                of its own PID namespace; the minimal devices
 
 The grader's checkout, its profiles and output paths are never bound; where the grader's files lie
 inside a bound folder (site-packages/dlgrade of an installed grader, its install records and
 editable-install hooks) they are masked: an empty read-only folder, an empty file. The worker
+The packages a course's library policy forbids are masked the same way, their every installed file
+(package_view), so no trick inside the worker can load them. The worker
 runs with `python -I -S` (no .pth file runs) and finds site-packages from
 DLGRADE_WORKER_PATH. The worker sets the rlimits of `Limits` on itself before it runs
 any submission code; it dies with the grader (--die-with-parent) and every process it starts dies
 with its PID namespace.
 """
 import functools
+import importlib.metadata
 import json
 import os
 import re
@@ -33,8 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GRADER_TREE = Path(__file__).resolve().parents[1]
-WORKER_FILES = ("worker.py", "protocol.py")
+WORKER_FILES = ("worker.py", "protocol.py", "standin.py")
 INSIDE_WORKER = "/sandbox"
+INSIDE_STANDINS = f"{INSIDE_WORKER}/standins"  # first on the worker's path: the stand-ins of hidden packages
 INSIDE_SUBMISSION = "/submission"
 INSIDE_SCRATCH = "/tmp"
 FIRST_UID = 1000
@@ -92,6 +98,7 @@ class Bubblewrap:
     hidden: tuple = ()
     limits: Limits = field(default_factory=Limits)
     worker_id: int = WORKER_ID
+    forbidden: tuple = ()   # import names of packages the worker must not see (a stand-in under each name)
 
     def describe(self):
         uid, gid = self.host_id
@@ -125,23 +132,27 @@ class Bubblewrap:
         binds += [(str(Path(__file__).with_name(n)), f"{INSIDE_WORKER}/{n}") for n in WORKER_FILES]
         if submission_root is not None:
             binds.append((str(submission_root), INSIDE_SUBMISSION))
-        if self.launched:
-            sources = [source for source, _ in binds]
-            binds = [(os.path.join(staging, str(i)), inside) for i, (_, inside) in enumerate(binds)]
+        sources = [source for source, _ in binds]
+        if self.launched:  # every host file bwrap binds comes from the launcher's staging tree
+            staged = {source: os.path.join(staging, str(i)) for i, source in enumerate(sources)}
+            binds = [(staged[source], inside) for source, inside in binds]
             namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
             scratch = ["--bind", os.path.join(staging, "tmp"), INSIDE_SCRATCH]
             shm = ["--bind", os.path.join(staging, "shm"), "/dev/shm"]
         else:
+            staged = {source: source for source in sources}
             namespaces = ["--unshare-all", "--unshare-user", "--disable-userns"]
             scratch = ["--size", str(self.limits.scratch_bytes), "--tmpfs", INSIDE_SCRATCH]
             shm = ["--size", str(self.limits.shm_bytes), "--tmpfs", "/dev/shm"]
         argv = [self.executable, *namespaces, "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--clearenv",
                 "--uid", str(uid), "--gid", str(uid), "--hostname", "sandbox", *scratch,
                 *_symlinks(), *(a for source, inside in binds for a in ("--ro-bind", source, inside)),
-                *_masks(self.hidden), "--proc", "/proc", *_proc_as_runtimes_leave_it(),
+                *_masks(self.hidden, self.forbidden, staged[str(STANDIN)]), "--proc", "/proc",
+                *_proc_as_runtimes_leave_it(),
                 "--dev", "/dev", *shm, "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", INSIDE_SCRATCH]
         env = {"PATH": "/usr/bin:/bin", "HOME": INSIDE_SCRATCH, "LANG": "C.UTF-8",
-               "DLGRADE_WORKER_PATH": os.pathsep.join(site_folders()), **dict(environment)}
+               "DLGRADE_WORKER_PATH": os.pathsep.join([INSIDE_STANDINS] * bool(self.forbidden) + site_folders()),
+               **dict(environment)}
         for key, value in env.items():
             argv += ["--setenv", key, value]
         argv += ["--seccomp", str(seccomp_fd), "--info-fd", str(info_fd), "--",
@@ -243,13 +254,26 @@ def _symlinks():
     return [a for top in _SYSTEM_TOPS if os.path.islink(top) for a in ("--symlink", os.readlink(top), top)]
 
 
-def _masks(hidden=()):
-    """The grader's files inside bound folders, emptied (an empty read-only folder, /dev/null)."""
+def _masks(hidden=(), forbidden=(), standin=None):
+    """The grader's files and the forbidden packages' (package_view) inside bound folders, emptied (an empty
+    read-only folder, /dev/null), with a stand-in (bound from `standin`, the host path bwrap reads it at) in a
+    hidden package's place and under each forbidden name in the worker's stand-in folder."""
     roots, argv = view_roots(), []
-    for secret in grader_files(hidden):
-        if any(_within(secret, r) for r in roots):
-            argv += ["--tmpfs", secret, "--remount-ro", secret] if os.path.isdir(secret) \
-                else ["--ro-bind", "/dev/null", secret]
+    packages = package_view(tuple(forbidden))
+    standins = {inside for inside, _ in packages.standins}
+    for secret in (*grader_files(hidden), *packages.hide):
+        if not any(_within(secret, r) for r in roots):
+            continue
+        if os.path.isdir(secret):
+            init = os.path.join(secret, "__init__.py")
+            argv += ["--tmpfs", secret, *(["--ro-bind", standin, init] if init in standins else []),
+                     "--remount-ro", secret]
+            standins.discard(init)
+        else:
+            argv += ["--ro-bind", standin if secret in standins else "/dev/null", secret]
+            standins.discard(secret)
+    for inside in sorted(standins):
+        argv += ["--ro-bind", standin, inside]
     return argv
 
 
@@ -280,6 +304,56 @@ def _proc_as_runtimes_leave_it():
         elif os.path.exists(path):
             argv += ["--ro-bind", "/dev/null", path]
     return argv
+
+
+@dataclass(frozen=True)
+class PackageView:
+    """What the worker sees of the packages it must not: the host paths to hide (emptied where they lie in
+    the view) and the stand-ins to bind, (path in the view, host file): one under each name in the worker's
+    stand-in folder, and one in the hidden package's own place (its emptied folder's __init__.py, or over
+    its module file), so a submission that drops the stand-in folder from its path still finds only that."""
+    hide: tuple
+    standins: tuple
+
+
+STANDIN = Path(__file__).with_name("standin.py")
+WORKER_NEEDS = ("numpy",)  # never hidden, whatever is asked: the worker imports it
+
+
+@functools.lru_cache(maxsize=8)
+def package_view(forbidden=()):
+    """The PackageView of hiding the packages of these import names: each one's installed files (every top-level
+    entry of its distributions' RECORD in site-packages, its .dist-info and .pth files among them) and
+    any entry of site-packages under the name itself (name/, name.py, name.*.so, name.pth, name-*.dist-info);
+    a stand-in package (standin.py) under each name, installed or not, in the worker's stand-in folder."""
+    sites, owners = site_folders(), importlib.metadata.packages_distributions()
+    hide, kept = set(), set()
+    for names, found in ((WORKER_NEEDS, kept), (forbidden, hide)):
+        for name in names:
+            for distribution in dict.fromkeys(owners.get(name, ())):
+                found |= _installed(importlib.metadata.distribution(distribution))
+            found |= {os.path.join(folder, n) for folder in sites for n in os.listdir(folder)
+                      if re.split(r"[.-]", n, maxsplit=1)[0] == name}
+    hide = sorted(p for p in hide - kept if p not in sites and os.path.lexists(p))
+    in_place = [os.path.join(p, "__init__.py") if os.path.isdir(p) else p for p in hide
+                if os.path.dirname(p) in sites and os.path.basename(p) in {*forbidden, *(f"{n}.py" for n in forbidden)}]
+    standins = [f"{INSIDE_STANDINS}/{name}/__init__.py" for name in sorted(set(forbidden))] + in_place
+    return PackageView(tuple(hide), tuple((inside, str(STANDIN)) for inside in standins))
+
+
+def _installed(distribution):
+    """The host paths a distribution installed in site-packages, by its RECORD: a top-level entry whole (a folder
+    or a file), a file of the shared __pycache__ by itself. Its files outside (launcher scripts in bin/, data
+    in share/) stay: a script only imports the package, which is not there."""
+    base = os.path.realpath(distribution.locate_file(""))
+    found = set()
+    for record in distribution.files or ():
+        parts = Path(record).parts
+        if parts and parts[0] == "__pycache__":
+            found.add(os.path.join(base, *parts))
+        elif parts and parts[0] != "..":
+            found.add(os.path.join(base, parts[0]))
+    return found
 
 
 def grader_files(hidden=()):

@@ -39,8 +39,9 @@ class Word(str, enum.Enum):
 class ErrorKind(Word):
     """What went wrong with a call into the submission: the one vocabulary of sandbox errors.
 
-    A worker's reply names the first three as keys ({"missing": why}, …) and any other failure of
-    the call under "error"; the rest are the client's own findings.
+    A worker's reply names the first three as keys ({"missing": why}, …), a use of a forbidden package
+    under "policy" ({"package", "use", "where"}), and any other failure of the call under "error"; the
+    rest are the client's own findings.
     """
     MISSING = "missing"                  # no such module or function
     NOT_IMPLEMENTED = "not_implemented"  # the function raises NotImplementedError (a stub)
@@ -50,6 +51,7 @@ class ErrorKind(Word):
     TIMEOUT = "timeout"                  # it did not answer within its deadline
     CRASH = "crash"                      # its process died or sent a malformed message
     DEPENDENCY = "dependency"            # a check also calls another function, which is missing
+    POLICY = "policy"                    # it used a package the course's library policy forbids (a stand-in raised)
 
     @property
     def absent(self):

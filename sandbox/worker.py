@@ -38,9 +38,25 @@ class ImportBlocker:
         return None
 
 
+class StandIns:
+    """Without the OS sandbox (--trust-submission) no view hides a forbidden package: here the stand-in
+    (standin.py) is served under each forbidden name by this import hook instead, which the submission
+    could undo (the report says so). In the sandbox the view itself holds the stand-ins."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+
+    def find_spec(self, name, path=None, target=None):
+        if name in self.names:
+            return importlib.util.spec_from_file_location(name, os.path.join(_HERE, "standin.py"),
+                                                          submodule_search_locations=[])
+        return None
+
+
 class Worker:
     def __init__(self, channel_in, channel_out):
         self.channel_in, self.channel_out = channel_in, channel_out
+        self.forbidden = frozenset()
         self.handles, self.next_handle = {}, 0
         self.modules = {}
         self.layout = None
@@ -74,6 +90,9 @@ class Worker:
     def op_init(self, request):
         self.layout = request
         sys.meta_path.insert(0, ImportBlocker(request["blocked"]))
+        self.forbidden = frozenset(request.get("forbidden", ()))
+        if request.get("standin_hook"):
+            sys.meta_path.insert(1, StandIns(self.forbidden))
         if request["layout"] == "package":
             root = request["root"]
             sys.path.insert(0, root)
@@ -89,7 +108,7 @@ class Worker:
         except _Missing as exc:
             return {protocol.ErrorKind.MISSING.value: str(exc)}
         except BaseException as exc:  # a submission's import may raise anything, SystemExit too
-            return {"error": _error_info(exc)}
+            return self._failure(exc)
         module = self.modules[name]
         errors = getattr(module, "__cell_errors__", [])
         warnings = [f"{e['type']}: {e['message']} at {e['where']}" for e in errors[:MAX_WARNINGS]]
@@ -149,11 +168,20 @@ class Worker:
         except NotImplementedError as exc:
             return {protocol.ErrorKind.NOT_IMPLEMENTED.value: str(exc)}
         except BaseException as exc:
-            return {"error": _error_info(exc)}
+            return self._failure(exc)
         reply = {"value": self._outbound(result, request["keep"])}
         if request["return_args"]:
             reply["args_after"] = [_plain_or_marker(a) for a in args]
         return reply
+
+    def _failure(self, exc):
+        """The reply for an exception of the submission's: a use of a forbidden package under "policy" (the
+        grader decides what it costs), anything else under "error"."""
+        try:
+            use = _forbidden_use(exc, self.forbidden)
+        except Exception:  # an exception object of the submission's that will not be read
+            use = None
+        return {protocol.ErrorKind.POLICY.value: use} if use else {"error": _error_info(exc)}
 
     def op_call_batch(self, request):
         """Several calls in order, answered in one message: a list of what op_call answers for each; the
@@ -226,6 +254,23 @@ def _plain_or_marker(value):
         return type(value)(_plain_or_marker(v) for v in value)
     if type(value) is dict:
         return {k: _plain_or_marker(v) for k, v in value.items() if type(k) is str}
+    return None
+
+
+def _forbidden_use(exc, forbidden):
+    """{package, use, where} of the first ImportError in the exception's chain that names a forbidden package
+    (a stand-in's PolicyError, or a submodule of a hidden package not found); None if there is none."""
+    seen, chain = set(), [exc]
+    while chain and len(seen) < 100:
+        current = chain.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        name = getattr(current, "name", None) if isinstance(current, ImportError) else None
+        if type(name) is str and name.partition(".")[0] in forbidden:
+            where = _error_info(current)["where"].partition(" in ")[0]
+            return {"package": name.partition(".")[0], "use": name[:200], "where": where}
+        chain += [current.__context__, current.__cause__]
     return None
 
 

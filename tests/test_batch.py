@@ -183,7 +183,7 @@ def test_the_class_report_opens_in_a_headless_browser(graded, tmp_path):
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*flags, "--dump-dom", (out / "class.html").as_uri()], capture_output=True, text=True,
                          timeout=120).stdout
-    assert dom.count("<img") == 3 and dom.count("<h2") == 6 and "optim.adam" in dom
+    assert dom.count("<img") == 3 and dom.count("<h2") == 7 and "optim.adam" in dom
     shot = tmp_path / "class.png"
     subprocess.run([*flags, f"--screenshot={shot}", "--window-size=1200,2400", (out / "class.html").as_uri()],
                    capture_output=True, timeout=120)

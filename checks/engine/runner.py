@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from dlgrade.sandbox import ErrorKind, Sandbox, SandboxError, prove_sandbox
 
+from ..policy import source_scan
 from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Mismatch
@@ -62,6 +63,7 @@ class Report:
     isolation: str = ""      # the sandbox the worker had, in words
     sha256: str = ""         # of the submission's bytes that were graded
     search: str = ""         # where the search's seed came from, in words
+    policy: str = ""         # the library policy in force, in words
 
     @property
     def score(self):
@@ -112,8 +114,11 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     shares = function_points(profile, checks)
     started = time.perf_counter()
     parts = _partition(checks, jobs)
+    policy = profile.libraries
+    uses = source_scan.scan(submission, sorted(policy.functions))
     job = functools.partial(_grade_part, dataclasses.replace(submission, _tmp=None), profile, shares,
-                            replay_prefix, dict(user=worker_user, trusted=trusted, hidden=tuple(hidden)))
+                            replay_prefix, dict(user=worker_user, trusted=trusted, hidden=tuple(hidden),
+                                                forbidden=policy.hidden_packages()), uses)
     if len(parts) == 1:
         outcomes = [job(parts[0])]
     else:
@@ -124,10 +129,40 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
             outcomes = list(pool.map(job, parts))
     order = {c.id: i for i, c in enumerate(checks)}
     results = sorted((r for outcome in outcomes for r in outcome[0]), key=lambda r: order[r.id])
-    notes = list(dict.fromkeys([*submission.notes, *(n for outcome in outcomes for n in outcome[1])]))
+    notes = list(dict.fromkeys([*submission.notes, *(n for outcome in outcomes for n in outcome[1]),
+                                *_reported_uses(checks, profile, uses)]))
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
                   sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], outcomes[0][5],
-                  submission.sha256, search)
+                  submission.sha256, search, describe_policy(policy, trusted))
+
+
+def describe_policy(policy, trusted):
+    """The library policy in force, in words; without the OS sandbox, how little it is then enforced."""
+    words = policy.describe()
+    if trusted and policy.hidden_packages():
+        words += (" (--trust-submission: no sandbox hides the forbidden packages; an import hook serves their "
+                  "stand-ins, which the submission could undo)")
+    return words
+
+
+def _refused_use(c, profile, uses):
+    """The summary of a check whose function (or one it calls) uses a single function the profile refuses."""
+    module, name = profile.conventions.locate(c.function)
+    refused = [u for u in uses.of(module, name) if profile.libraries.functions.get(u.name) == "refuse"]
+    if not refused:
+        return ""
+    found = ", ".join(f"{u.name} at {u.where}" for u in refused)
+    return f"{c.function} uses {found}, which this course does not allow (profile: {profile.source})"
+
+
+def _reported_uses(checks, profile, uses):
+    """Report notes of the uses of single functions the profile only reports."""
+    notes = []
+    for function in dict.fromkeys(c.function for c in checks):
+        module, name = profile.conventions.locate(function)
+        notes += [f"{function} uses {u.name} at {u.where} (the course's policy reports it; scored as usual)"
+                  for u in uses.of(module, name) if profile.libraries.functions.get(u.name) == "report"]
+    return notes
 
 
 def search_seed(public_seed, sha256, secret=None):
@@ -156,23 +191,25 @@ def _partition(checks, jobs):
     return [[c.id for c in checks if c.function in set(part)] for part in parts]
 
 
-def _grade_part(submission, profile, shares, replay_prefix, sandbox, check_ids):
+def _grade_part(submission, profile, shares, replay_prefix, sandbox, uses, check_ids):
     """(results, notes, calls, restarts, environment, isolation) of the given checks, run through one worker;
-    sandbox: the Sandbox's keywords (user, trusted, hidden)."""
+    sandbox: the Sandbox's keywords (user, trusted, hidden, forbidden); uses: the source's SourceUses."""
     by_id = {c.id: c for c in REGISTRY}
     results = []
     box = Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout, **sandbox)
     with box:
         for check_id in check_ids:
             c = by_id[check_id]
-            results.append(_run_one(c, box, profile, shares[c.id], replay_prefix))
+            results.append(_run_one(c, box, profile, shares[c.id], replay_prefix, _refused_use(c, profile, uses)))
             box.drop_handles()
         notes = [f"{module}: {w}" for module in dict.fromkeys(by_id[i].module for i in check_ids)
                  for w in box.warnings(module)]
     return results, notes + box.notes, box.calls, box.restarts, box.environment, box.description
 
 
-def _run_one(c, box, profile, max_score, replay_prefix):
+def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
+    """The CheckResult of one check; refused: why the library policy refuses it unrun (a forbidden function
+    in the source)."""
     max_examples = profile.max_examples_for(c)
     ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
                   profile.accepted(c.function), profile.check_budget, profile.dtype, profile.conventions.for_check())
@@ -183,6 +220,8 @@ def _run_one(c, box, profile, max_score, replay_prefix):
     status, summary, details, counterexample = Status.PASSED, "", {}, None
     try:
         module, name = ctx.conventions.locate(c.function)
+        if refused:
+            raise SandboxError(ErrorKind.POLICY, refused)
         if name not in box.functions(module):
             raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}")
         c.run(ctx)
@@ -207,6 +246,8 @@ def _run_one(c, box, profile, max_score, replay_prefix):
     except SandboxError as error:
         status = Status.of_sandbox_error(error.kind)
         summary = str(error)
+        if error.kind is ErrorKind.POLICY and not refused:
+            summary += f", which this course does not allow (profile: {profile.source})"
     except Exception as exc:  # a bug of the grader's: report it, never a traceback, and go on
         status, summary = Status.ERROR, f"internal grader error ({type(exc).__name__}: {exc}); please report it"
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,

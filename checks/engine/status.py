@@ -9,6 +9,7 @@ class Status(Word):
     NOT_IMPLEMENTED = "not_implemented"  # the function is a stub
     MISSING = "missing"                  # the submission has no such function
     ERROR = "error"                      # the grader itself failed (a bug to report)
+    POLICY = "policy"                    # it used what the course's library policy forbids (scored 0)
 
     @property
     def absent(self):
@@ -17,9 +18,11 @@ class Status(Word):
 
     @property
     def counts_as_failure(self):
-        return self in (Status.FAILED, Status.ERROR)
+        return self in (Status.FAILED, Status.ERROR, Status.POLICY)
 
     @classmethod
     def of_sandbox_error(cls, kind):
-        """A check ended by a SandboxError of `kind`: absent when the function is, else failed."""
-        return {ErrorKind.NOT_IMPLEMENTED: cls.NOT_IMPLEMENTED, ErrorKind.MISSING: cls.MISSING}.get(kind, cls.FAILED)
+        """A check ended by a SandboxError of `kind`: absent when the function is, refused by the library
+        policy, else failed."""
+        return {ErrorKind.NOT_IMPLEMENTED: cls.NOT_IMPLEMENTED, ErrorKind.MISSING: cls.MISSING,
+                ErrorKind.POLICY: cls.POLICY}.get(kind, cls.FAILED)

@@ -4,7 +4,7 @@ The bundled default is checks/policy/profiles/default.toml. A course's own profi
 it changes; everything else comes from the default. A bundled profile is named by its file's stem
 (`--profile cs231n` is checks/policy/profiles/cs231n.toml). [layout] says where a course's code puts
 the spec's functions and which it grades, [conventions] how its arguments differ from the spec's
-(engine.conventions translates them at the call).
+(engine.conventions translates them at the call), [libraries] what a submission may use (libraries.py).
 """
 import sys
 from dataclasses import dataclass, field
@@ -18,11 +18,12 @@ else:  # pragma: no cover
 from ..engine import conventions as course
 from ..engine import mistakes
 from ..engine.registry import REGISTRY
+from . import libraries as library_policy
 from .tolerances import DTYPES
 
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
-_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions"}
+_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries"}
 _LAYOUT = {"package", "graded", "functions"}
 
 
@@ -47,6 +48,7 @@ class Profile:
     package: str = ""          # [layout] package: the folder of the handed-in tree that holds the modules
     graded: tuple = ()         # [layout] graded: the modules or functions graded (empty: all of them)
     conventions: course.Conventions = field(default_factory=course.Conventions)  # [layout] functions, [conventions]
+    libraries: library_policy.LibraryPolicy = field(default_factory=library_policy.LibraryPolicy)  # [libraries]
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
@@ -130,11 +132,15 @@ def _build(data, functions, source, defaults):
     layout = data.get("layout", {})
     _check_layout(layout, functions, source)
     conventions = _conventions(data.get("conventions", {}), layout.get("functions", {}), functions, source)
+    try:
+        policy = library_policy.from_table(data.get("libraries", {}), source)
+    except library_policy.PolicyError as exc:
+        raise ProfileError(str(exc)) from None
     values = {key: type(default)(settings.get(key, default)) for key, default in defaults.items()}
     return Profile(**values, points=dict(data.get("points", {})),
                    accept={k: list(v) for k, v in data.get("accept", {}).items()},
                    examples=dict(data.get("max_examples", {})), source=source, package=layout.get("package", ""),
-                   graded=tuple(layout.get("graded", ())), conventions=conventions)
+                   graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy)
 
 
 def _check_layout(layout, functions, source):
