@@ -9,7 +9,8 @@ with trusted=True (then it is only a separate process). Every failure of the sub
 back as a SandboxError whose `kind` says what happened; nothing the worker sends or does raises
 anything else here. A reply is bounded in size by what the call sent (REPLY_FACTOR times the
 request, plus REPLY_BASE_* bytes) and in nesting by protocol.MAX_DEPTH, checked before it is
-decoded, and it must answer the request it follows (its id) with the keys that request allows;
+decoded; decoded, it costs the grader at most protocol.decoded_bound of those bytes (reply_bounds),
+and decoding stops at the call's deadline. It must answer the request it follows (its id) with the keys that request allows;
 the answers to a batch of calls name their calls (ids the grader chose), in the order sent.
 A call that hangs is killed after its timeout and the worker restarted; from then on that
 function fails at once ("dead"), so one hang costs one timeout, not one per check. A worker
@@ -224,7 +225,7 @@ class Sandbox:
             left = deadline - time.monotonic()
             if left <= 0 or not self._selector.select(left):
                 raise TimeoutError
-            return os.read(fd, min(n, 1 << 20))
+            return os.read(fd, min(n, protocol.READ_CHUNK))
         return read
 
     def _write(self, data, deadline):
@@ -250,11 +251,10 @@ class Sandbox:
         request = dict(request, id=self._next_id)
         try:
             data = protocol.encode(request)
-            header, total = protocol.sizes(data)
-            bounds = (REPLY_BASE_HEADER + REPLY_FACTOR * header, REPLY_BASE_BUFFERS + REPLY_FACTOR * total)
+            bounds = reply_bounds(data)
             self._write(data, deadline)
             while True:
-                reply = protocol.read_message(self._reader(deadline), *bounds)
+                reply = protocol.read_message(self._reader(deadline), *bounds, deadline)
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 _check_reply(reply, request)
@@ -395,6 +395,13 @@ class Sandbox:
                 self._exchange({"op": "drop_handles"}, self.call_timeout, {})
             except SandboxError:
                 pass
+
+
+def reply_bounds(request):
+    """(header bytes, array bytes) a reply to the encoded request may have; protocol.decoded_bound of them is
+    the most memory its decoding takes in the grader."""
+    header, total = protocol.sizes(request)
+    return REPLY_BASE_HEADER + REPLY_FACTOR * header, REPLY_BASE_BUFFERS + REPLY_FACTOR * total
 
 
 def _check_reply(reply, request):
