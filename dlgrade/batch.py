@@ -359,8 +359,12 @@ def gradebook(entries, store):
             scores = ["0" if status == UNGRADABLE else "", "", *([""] * len(functions))]
         note = _cell(record["message"]) if record else "not graded yet"
         for student in entry.students:
-            writer.writerow([student["id"], student["name"], student["email"], entry.key, status, *scores, note])
+            writer.writerow([*map(_cell, (student["id"], student["name"], student["email"], entry.key)), status,
+                             *scores, note])
     return buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def _number(x):
@@ -368,9 +372,11 @@ def _number(x):
 
 
 def _cell(text):
-    """Submission-controlled text in a spreadsheet: one line, no formula (a leading = + - @ is quoted)."""
+    """Text a submission or its metadata controls (ids, names, emails, folder names, messages) in a spreadsheet:
+    one line, and never a formula: a leading = + - @ (what Excel, LibreOffice and Google Sheets read as one;
+    tabs and carriage returns are gone with the other whitespace) is quoted by a leading apostrophe."""
     text = " ".join(str(text).split())[:300]
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 # --- running the batch ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from dlgrade.checks.engine import mistakes  # noqa: E402
 from dlgrade.checks.engine.status import Status  # noqa: E402
 
 from .plots import png  # noqa: E402
+from .quoting import code_span  # noqa: E402
 
 TOP_CHECKS = 25      # checks shown in the failure-rate plot
 HISTOGRAM_BINS = 20  # bins of 5 % of the maximum
@@ -230,7 +231,7 @@ def markdown(summary, images):
     if summary.groups:
         lines += ["The same failing checks with the same named mistakes (often the same source).", ""]
         for group in summary.groups:
-            lines += [f"- **{len(group.students)} students**: {_md(', '.join(group.students))}",
+            lines += [f"- **{len(group.students)} students**: {code_span(', '.join(group.students)[:300])}",
                       *[f"  - {_md(w)}" for w in _signature_words(group.signature)]]
     else:
         lines.append("No two students share a failure signature.")
@@ -243,14 +244,21 @@ def markdown(summary, images):
     lines += ["", "## Submissions not graded", ""]
     if summary.not_graded:
         lines += ["| submission | status | why |", "|---|---|---|"]
-        lines += [f"| {_md(key)} | {status} | {_md(message)} |" for key, status, message in summary.not_graded]
+        lines += [f"| {_submitted(key)} | {status} | {_submitted(message)} |"
+                  for key, status, message in summary.not_graded]
     else:
         lines.append("Every submission was graded.")
     return "\n".join(lines) + "\n"
 
 
+def _submitted(text):
+    """Text a submission or its metadata controls (names, folder names, messages), in a Markdown table cell or
+    list item: one code span (quoting.code_span), so none of it is read as Markdown or HTML."""
+    return code_span(str(text)[:300], in_table=True)
+
+
 def _md(text):
-    """Submission-controlled text in a Markdown table cell: one line, no markup."""
+    """The grader's own text in a Markdown table cell: one line, no markup."""
     text = " ".join(str(text).split())[:300]
     for markup in ("|", "`", "*", "["):
         text = text.replace(markup, "\\" + markup)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from dlgrade.checks.engine.status import Status
 
-from .quoting import quoted
+from .quoting import code_span, fenced, quoted
 
 FORMATS = ("text", "md", "json", "junit", "html")
 _SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_IMPLEMENTED: "·", Status.MISSING: "·", Status.ERROR: "!",
@@ -30,6 +30,24 @@ def render(report, fmt, *, color=False, width=100):
 def _html(report):
     from .html import page  # one page, plots inline (reporting/html.py)
     return page(report)
+
+
+OPTIONAL_NOT_HELD = "optional, not held"  # how the runner's summary begins for an optional check that failed
+
+
+def held(result):
+    """The check passed, and is not an optional check that failed (which no format reports as passed)."""
+    return result.status is Status.PASSED and not result.summary.startswith(OPTIONAL_NOT_HELD)
+
+
+def shown_status(result):
+    """The status a report shows: an optional check that failed shows as failed (and is not scored)."""
+    return Status.FAILED if result.status is Status.PASSED and not held(result) else result.status
+
+
+def symbol(result):
+    """✓ only for a check that held; ✗ for a failure, an optional check's too."""
+    return _SYMBOL[shown_status(result)]
 
 
 def _points(x):
@@ -100,8 +118,8 @@ def _text(report, color, width):
             if collapsed:
                 continue
             for r in group:
-                style = _STYLE.get(r.status, "dim")
-                console.print(f"  [{style}]{_SYMBOL[r.status]}[/{style}] {escape(r.id)}  "
+                style = _STYLE.get(shown_status(r), "dim")
+                console.print(f"  [{style}]{symbol(r)}[/{style}] {escape(r.id)}  "
                               f"({_points(r.score)} / {_points(r.max_score)})")
                 for line in explain(r):
                     console.print(f"      {escape(line)}")
@@ -124,23 +142,28 @@ def _text(report, color, width):
 
 
 def _markdown(report):
-    lines = [f"# dlgrade: {report.submission}", "",
+    """Markdown (what Gradescope renders): every string the submission controls inside a code fence
+    (quoting.fenced); the rest is the grader's own (check ids, points, the profile's name)."""
+    lines = ["# dlgrade report", "",
              f"**Score: {_points(report.score)} / {_points(report.max_score)}** "
-             f"(profile `{report.profile}`, seed {report.seed})", "",
-             *(f"- {line}" for line in _provenance(report)), ""]
+             f"(profile {code_span(report.profile)}, seed {report.seed})", "",
+             *fenced([f"submission: {report.submission}", *_provenance(report)]), ""]
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         lines += [f"## {module} — {_points(sum(r.score for r in results))} / "
                   f"{_points(sum(r.max_score for r in results))}", "",
                   "| | check | points |", "|---|---|---|"]
-        lines += [f"| {_SYMBOL[r.status]} | {r.id} | {_points(r.score)} / {_points(r.max_score)} |" for r in results]
-        failed = [r for r in results if r.status.counts_as_failure]
-        for r in failed:
-            lines += ["", f"**{r.id}**", "", "```", *explain(r), "```"]
-        noted = [r for r in results if r.status is Status.PASSED and r.summary]
-        if noted:  # variants matched, optional behaviour, searches cut short
-            lines += ["", *(f"- {r.id}: {r.summary}" for r in noted)]
+        lines += [f"| {symbol(r)} | {r.id} | {_points(r.score)} / {_points(r.max_score)} |" for r in results]
+        for r in results:
+            if shown_status(r).counts_as_failure:
+                said = "failed" if shown_status(r) is r.status else "optional, not held"
+                lines += ["", f"**{r.id}** — {said}", "", *fenced(explain(r))]
+        noted = [r for r in results if held(r) and r.summary]
+        for r in noted:  # variants matched, searches cut short
+            lines += ["", f"**{r.id}** — passed, with a note", "", *fenced(explain(r))]
         lines.append("")
+    if report.notes:
+        lines += ["## Notes", "", *fenced(report.notes), ""]
     return "\n".join(lines)
 
 
@@ -173,6 +196,8 @@ def _junit(report):
                               message=r.summary).text = "\n".join(explain(r))
             elif r.status is not Status.PASSED:
                 ET.SubElement(case, "skipped", message=_STATUS_WORDS[r.status] + ": " + r.summary)
+            elif not held(r):  # an optional check that failed: not scored, not passed
+                ET.SubElement(case, "skipped", message=r.summary)
             elif r.summary:  # a variant matched, optional behaviour, a search cut short
                 ET.SubElement(case, "system-out").text = r.summary
     ET.indent(suites)
@@ -204,7 +229,7 @@ def gradescope(report):
                   + "".join(f"\nnote: {n}" for n in report.notes),
         "tests": [{
             "name": r.id, "score": round(r.score, 6), "max_score": round(r.max_score, 6),
-            "status": "passed" if r.status is Status.PASSED else "failed",
+            "status": "passed" if held(r) else "failed",
             "output": "\n".join([_STATUS_WORDS[r.status] + ": " + r.summary] if r.status in _STATUS_WORDS
                                 and r.status is not Status.ERROR else explain(r)) or r.doc,
             "extra_data": {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay,

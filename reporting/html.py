@@ -14,7 +14,7 @@ import numpy as np
 
 from dlgrade.checks.engine.status import Status
 
-from .formats import _STATUS_WORDS, _SYMBOL, _provenance, explain
+from .formats import _STATUS_WORDS, _provenance, explain, shown_status, symbol
 from .plots import png
 
 TRAJECTORY_STEPS = 20
@@ -115,9 +115,10 @@ def page(report):
         parts.append(f"<h2>{e(module)} — {sum(r.score for r in results):.4g} / "
                      f"{sum(r.max_score for r in results):.4g}</h2><table>")
         for r in results:
-            color = _COLOR.get(r.status, "#888")
-            words = f" — {_STATUS_WORDS[r.status]}" if r.status.absent else ""
-            parts.append(f'<tr><td style="color:{color}">{_SYMBOL[r.status]}</td><td>{e(r.id)}{e(words)}')
+            color = _COLOR.get(shown_status(r), "#888")
+            words = f" — {_STATUS_WORDS[r.status]}" if r.status.absent else \
+                " — optional, not held" if shown_status(r) is not r.status else ""
+            parts.append(f'<tr><td style="color:{color}">{symbol(r)}</td><td>{e(r.id)}{e(words)}')
             lines = explain(r) if r.status is not Status.PASSED or r.summary else []
             if lines:
                 parts.append(f"<pre>{e(chr(10).join(lines))}</pre>")

@@ -5,16 +5,17 @@ of its notebook cells and the values it returns; all of it reaches a report thro
 summary and details and the report's notes. `quoted(report)` returns a copy of the report in which
 every such string is
 
-- escaped where it could act on a terminal or a page: control and format characters (ANSI escapes,
-  carriage returns, bidirectional overrides, zero-width characters) are shown as \\x1b, \\r, \\u202e;
-  runs of backticks that could close a Markdown fence are shown as \\`, and a `<` that would open an
-  HTML tag as \\< (`p < α` stays as it is);
+- escaped where it could act on a terminal: control and format characters (ANSI escapes, carriage
+  returns, bidirectional overrides, zero-width characters) are shown as \\x1b, \\r, \\u202e;
 - indented after every newline by CONTINUATION, so none of its lines starts where a report line
   starts ("✓ …", "Score: …", "## …");
 - bounded: MAX_SUMMARY characters per summary or detail, MAX_NOTE per note, MAX_NOTES notes.
 
-The writers of formats.py render only quoted reports (Markdown shows submission text in fenced
-blocks; Gradescope is told its outputs are plain text).
+The writers of formats.py render only quoted reports, each format then escaping by its own rules:
+HTML by html.escape, XML by ElementTree, Rich's markup by its escape, Gradescope's text as plain text,
+and Markdown by CommonMark's code spans and fences (`fenced`, `code_span`): every submitted string sits
+inside a fence or span whose run of backticks is longer than any in the string, so nothing in it is
+read as Markdown or HTML (no link, image, tag, entity or emphasis).
 """
 import dataclasses
 import re
@@ -25,8 +26,7 @@ MAX_NOTES = 20
 CONTINUATION = "\n        ┆ "
 _UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
                      "\ufeff\ufff9-\ufffb]")
-_FENCE = re.compile("`{3,}")
-_TAG = re.compile("<(?=[A-Za-z/!?])")  # where an HTML tag, comment or declaration would open
+_BACKTICKS = re.compile("`+")
 
 
 def quote(text, limit=MAX_SUMMARY):
@@ -35,8 +35,31 @@ def quote(text, limit=MAX_SUMMARY):
     if len(text) > limit:
         text = f"{text[:limit]}… ({len(text) - limit} more characters)"
     text = _UNSAFE.sub(lambda m: ascii(m.group())[1:-1], text)
-    text = _TAG.sub(r"\\<", _FENCE.sub(lambda m: "\\`" * len(m.group()), text))
     return text.replace("\n", CONTINUATION)
+
+
+def _longest_backticks(text):
+    return max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+
+
+def fenced(lines):
+    """Lines as one Markdown code block: a fence of backticks longer than any run of them in the lines (and
+    at least three), so no line can close it, and nothing inside is rendered (CommonMark 4.5)."""
+    lines = [str(line) for line in lines]
+    fence = "`" * max(3, 1 + max((_longest_backticks(line) for line in lines), default=0))
+    return [fence + "text", *lines, fence]
+
+
+def code_span(text, *, in_table=False):
+    """Text as one Markdown code span on one line: delimited by more backticks than any run in it (CommonMark
+    6.1), padded with a space where it begins or ends with a backtick or a space. in_table: its pipes escaped,
+    which GitHub's tables read before the span (and CommonMark shows as they are)."""
+    text = " ".join(str(text).split())
+    if in_table:
+        text = text.replace("|", "\\|")
+    ticks = "`" * (1 + _longest_backticks(text))
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") or not text else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def quote_value(value, limit=MAX_SUMMARY):

@@ -9,7 +9,9 @@ with trusted=True (then it is only a separate process). Every failure of the sub
 back as a SandboxError whose `kind` says what happened; nothing the worker sends or does raises
 anything else here. A reply is bounded in size by what the call sent (REPLY_FACTOR times the
 request, plus REPLY_BASE_* bytes) and in nesting by protocol.MAX_DEPTH, checked before it is
-decoded, and it must answer the request it follows (its id) with the keys that request allows.
+decoded; decoded, it costs the grader at most protocol.decoded_bound of those bytes (reply_bounds),
+and decoding stops at the call's deadline. It must answer the request it follows (its id) with the keys that request allows;
+the answers to a batch of calls name their calls (ids the grader chose), in the order sent.
 A call that hangs is killed after its timeout and the worker restarted; from then on that
 function fails at once ("dead"), so one hang costs one timeout, not one per check. A worker
 that dies is restarted on the next call; a function that kills it twice is dead.
@@ -232,7 +234,7 @@ class Sandbox:
             left = deadline - time.monotonic()
             if left <= 0 or not self._selector.select(left):
                 raise TimeoutError
-            return os.read(fd, min(n, 1 << 20))
+            return os.read(fd, min(n, protocol.READ_CHUNK))
         return read
 
     def _write(self, data, deadline):
@@ -258,11 +260,10 @@ class Sandbox:
         request = dict(request, id=self._next_id)
         try:
             data = protocol.encode(request)
-            header, total = protocol.sizes(data)
-            bounds = (REPLY_BASE_HEADER + REPLY_FACTOR * header, REPLY_BASE_BUFFERS + REPLY_FACTOR * total)
+            bounds = reply_bounds(data)
             self._write(data, deadline)
             while True:
-                reply = protocol.read_message(self._reader(deadline), *bounds)
+                reply = protocol.read_message(self._reader(deadline), *bounds, deadline)
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 _check_reply(reply, request)
@@ -350,16 +351,27 @@ class Sandbox:
     def call_batch(self, module, function, calls, *, timeout=None):
         """module.function on each (args, kwargs) of calls, in one round trip: a list of a Reply per call and,
         when one fails, its SandboxError in its place (the calls after it are not made). The batch may take
-        the calls' timeouts together. No callables among the arguments (each callback is a round trip)."""
+        the calls' timeouts together. No callables among the arguments (each callback is a round trip).
+
+        Each call carries an id chosen here, and its answer must carry it back, in the order sent: the
+        list of calls is the grader's, not the worker's, whose code the submission can change. A reply
+        that ends before every call was answered, with no failure to end it, leaves the rest failed
+        ("the worker answered 1 of 6 calls"), never dropped; an extra, repeated or reordered answer
+        fails the whole batch (a malformed reply)."""
         key = (module, function)
         if key in self._dead:
             raise self._dead[key]
         self.functions(module)
+        if not calls:
+            return []
         callbacks = {}
+        ids = [self._next_id + 1 + k for k in range(len(calls))]
+        self._next_id += len(calls)
         request = {"op": "call_batch", "calls": [
-            {"module": module, "function": function, "args": [_mark_callables(a, callbacks) for a in args],
+            {"call": call_id, "module": module, "function": function,
+             "args": [_mark_callables(a, callbacks) for a in args],
              "kwargs": {k: _mark_callables(v, callbacks) for k, v in kwargs.items()}, "keep": [], "return_args": False}
-            for args, kwargs in calls]}
+            for call_id, (args, kwargs) in zip(ids, calls)]}
         if callbacks:
             raise ValueError("call_batch sends plain data only; call a function that takes a callable with call")
         self.calls += len(calls)
@@ -381,6 +393,10 @@ class Sandbox:
             if error.kind in (ErrorKind.MISSING, ErrorKind.NOT_IMPLEMENTED):
                 self._dead[key] = error
             results.append(error)
+        if not isinstance(results[-1], SandboxError):  # no failure ended the batch: every call has its answer
+            unanswered = SandboxError(ErrorKind.CRASH, f"the worker answered {len(results)} of {len(calls)} "
+                                                       f"calls of one batch; this one got no answer")
+            results += [unanswered] * (len(calls) - len(results))
         return results
 
     def drop_handles(self):
@@ -391,6 +407,13 @@ class Sandbox:
                 pass
 
 
+def reply_bounds(request):
+    """(header bytes, array bytes) a reply to the encoded request may have; protocol.decoded_bound of them is
+    the most memory its decoding takes in the grader."""
+    header, total = protocol.sizes(request)
+    return REPLY_BASE_HEADER + REPLY_FACTOR * header, REPLY_BASE_BUFFERS + REPLY_FACTOR * total
+
+
 def _check_reply(reply, request):
     """Refuse (ProtocolError) a message that is not an answer the request allows, or not to this request."""
     if type(reply) is not dict or reply.get("id") != request["id"]:
@@ -398,14 +421,7 @@ def _check_reply(reply, request):
     keys = set(reply) - {"id"}
     op = request["op"]
     if op == "call_batch" and keys == {"value"}:
-        answers = reply["value"]
-        if type(answers) is not list or not 0 < len(answers) <= len(request["calls"]) \
-                or any(type(a) is not dict or "callback" in a or "args_after" in a for a in answers):
-            raise protocol.ProtocolError("it sent a reply of the wrong form to call_batch")
-        for answer in answers:
-            _check_reply(dict(answer, id=request["id"]), {"op": "call", "id": request["id"]})
-        if any("value" not in a for a in answers[:-1]):
-            raise protocol.ProtocolError("it sent a reply of the wrong form to call_batch")
+        _check_batch(reply["value"], request)
         return
     if "callback" in keys and op != "call":
         raise protocol.ProtocolError(f"it asked for a callback during {op}, outside any call")
@@ -434,6 +450,27 @@ def _check_reply(reply, request):
         if not (type(value) is dict and set(value) == {"functions", "warnings"}
                 and all(type(v) is list and all(type(s) is str for s in v) for v in value.values())):
             raise protocol.ProtocolError("it sent a reply of the wrong form to load")
+
+
+def _check_batch(answers, request):
+    """Refuse (ProtocolError) answers to call_batch that are not, in order, one per call sent, each carrying its
+    call's id; fewer are allowed (a failure ends a batch, or the worker lost calls: call_batch fails those)."""
+    sent = [call["call"] for call in request["calls"]]
+    if type(answers) is not list or not answers \
+            or any(type(a) is not dict or type(a.get("call")) is not int or "callback" in a or "args_after" in a
+                   for a in answers):
+        raise protocol.ProtocolError("it sent a reply of the wrong form to call_batch")
+    answered = [a["call"] for a in answers]
+    if len(answered) > len(sent):
+        raise protocol.ProtocolError(f"it sent {len(answered)} answers to a batch of {len(sent)} calls")
+    if answered != sent[:len(answered)]:
+        raise protocol.ProtocolError(f"its answers do not follow the {len(sent)} calls of the batch in order "
+                                     f"(a repeated, reordered or unknown call)")
+    for answer in answers:
+        _check_reply({k: v for k, v in answer.items() if k != "call"} | {"id": request["id"]},
+                     {"op": "call", "id": request["id"]})
+    if any("value" not in a for a in answers[:-1]):
+        raise protocol.ProtocolError("it went on with a batch after a call had failed")
 
 
 def prove_sandbox(user=None):

@@ -9,7 +9,10 @@ markers the sandbox understands: Handle (an object kept in the worker), Callback
 that runs in the grader) and RngSeed (a numpy Generator built in the worker).
 
 `decode` trusts nothing: it rebuilds every array with numpy.frombuffer from an allow-listed
-dtype and a checked size, so whatever the worker sends, the grader holds only plain data.
+dtype and a checked size, so whatever the worker sends, the grader holds only plain data. Each
+buffer is named by one array at most and becomes that array without a copy, so the arrays of a
+decoded message hold no more bytes than came on the wire, and the bounds a reader sets
+(read_message) bound the decoded message too (see DECODED_PER_HEADER_BYTE).
 This module imports only the standard library and NumPy: the worker loads it by file path.
 """
 import enum
@@ -17,12 +20,17 @@ import json
 import math
 import re
 import struct
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 MAX_MESSAGE_BYTES = 1 << 28
 MAX_DEPTH = 64  # lists, tuples and dicts nested deeper are not plain data a formula returns
+MIN_ARRAY_NODE = 16  # bytes of header an array or scalar takes at least: {"$scalar":0,"dtype":"<f8"}
+READ_CHUNK = 1 << 20  # the most a reader returns at once (the client's deadline-aware reader)
+DECODED_PER_HEADER_BYTE = 64  # the grader's bytes per byte of JSON header, parsed and decoded (~45 at worst,
+                              # measured on CPython 3.11: lists nested in lists, one per two bytes)
 _ARRAY_KINDS = frozenset("biufc")
 
 
@@ -146,42 +154,70 @@ def encode(message):
     return b"".join(parts)
 
 
-def _decode(node, buffers):
-    if node is None or type(node) in (bool, int, float, str):
-        return node
-    if type(node) is list:
-        return [_decode(v, buffers) for v in node]
-    if type(node) is not dict or len(node) == 0:
+class _Decoder:
+    """Rebuilds one message's values. Each buffer may be named by one array or scalar only, so the arrays
+    decoded hold no more bytes than the buffers that came on the wire (they are views of them, not copies);
+    every CHECK_EVERY values the deadline (time.monotonic()) is checked, raising TimeoutError."""
+
+    CHECK_EVERY = 4096
+
+    def __init__(self, buffers, deadline):
+        self.buffers, self.deadline = buffers, deadline
+        self.named, self.values = set(), 0
+
+    def value(self, node):
+        self.values += 1
+        if self.values % self.CHECK_EVERY == 0 and time.monotonic() > self.deadline:
+            raise TimeoutError
+        if node is None or type(node) in (bool, int, float, str):
+            return node
+        if type(node) is list:  # rebuilt in place: the parsed JSON and the values are never both held whole
+            for i, v in enumerate(node):
+                node[i] = self.value(v)
+            return node
+        if type(node) is not dict or len(node) == 0:
+            raise ProtocolError("malformed message")
+        if "$tuple" in node:
+            if type(node["$tuple"]) is not list:
+                raise ProtocolError("malformed message")
+            return tuple(self.value(node["$tuple"]))
+        if "$dict" in node:
+            return {str(k): self.value(v) for k, v in node["$dict"].items()}
+        if "$array" in node or "$scalar" in node:
+            return self.array(node)
+        if "$bigint" in node:
+            return int(node["$bigint"])
+        if "$float" in node:
+            return float(node["$float"])
+        if "$handle" in node:
+            return Handle(int(node["$handle"]))
+        if "$callback" in node:
+            return Callback(int(node["$callback"]))
+        if "$rng" in node:
+            return RngSeed(int(node["$rng"]))
         raise ProtocolError("malformed message")
-    if "$tuple" in node:
-        return tuple(_decode(v, buffers) for v in node["$tuple"])
-    if "$dict" in node:
-        return {str(k): _decode(v, buffers) for k, v in node["$dict"].items()}
-    if "$array" in node or "$scalar" in node:
+
+    def array(self, node):
         dtype = np.dtype(str(node["dtype"]))
         if not _allowed_dtype(dtype):
             raise ProtocolError(f"an array of dtype {dtype}")
-        raw = buffers[int(node.get("$array", node.get("$scalar")))]
+        index = int(node.get("$array", node.get("$scalar")))
+        if index in self.named:
+            raise ProtocolError("a buffer named by two arrays (each array sends its own)")
+        self.named.add(index)
+        raw = self.buffers[index]
         shape = () if "$scalar" in node else tuple(int(n) for n in node["shape"])
         if any(n < 0 for n in shape) or math.prod(shape) * dtype.itemsize != len(raw):
             raise ProtocolError("an array whose size does not match its shape")
-        array = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
-        return array[()] if "$scalar" in node else array
-    if "$bigint" in node:
-        return int(node["$bigint"])
-    if "$float" in node:
-        return float(node["$float"])
-    if "$handle" in node:
-        return Handle(int(node["$handle"]))
-    if "$callback" in node:
-        return Callback(int(node["$callback"]))
-    if "$rng" in node:
-        return RngSeed(int(node["$rng"]))
-    raise ProtocolError("malformed message")
+        array = np.frombuffer(raw, dtype=dtype).reshape(shape)
+        if "$scalar" in node:
+            return array[()]
+        return array if array.flags.writeable else array.copy()  # a bytes buffer (not off the wire) is read-only
 
 
-def decode(header, buffers):
-    """Rebuild a message from its header bytes and buffers; raises ProtocolError.
+def decode(header, buffers, deadline=math.inf):
+    """Rebuild a message from its header bytes and buffers; raises ProtocolError, or TimeoutError once
+    time.monotonic() passes deadline.
 
     The nesting is measured on the raw bytes before any JSON is parsed, so a deep message costs
     one linear scan, never a deep recursion."""
@@ -190,8 +226,8 @@ def decode(header, buffers):
     if header.count(b"[") + header.count(b"{") > deepest and nesting(header) > deepest:
         raise ProtocolError(f"a message nested deeper than {MAX_DEPTH} levels")
     try:
-        return _decode(json.loads(header.decode()), buffers)
-    except ProtocolError:
+        return _Decoder(buffers, deadline).value(json.loads(header.decode()))
+    except (ProtocolError, TimeoutError):
         raise
     except Exception as exc:  # any malformed input is the same protocol failure
         raise ProtocolError(f"malformed message ({type(exc).__name__})") from None
@@ -223,13 +259,18 @@ def read_exact(read, n):
     return b"".join(chunks)
 
 
-def read_message(read, max_header=MAX_MESSAGE_BYTES, max_buffers=MAX_MESSAGE_BYTES):
+def read_message(read, max_header=MAX_MESSAGE_BYTES, max_buffers=MAX_MESSAGE_BYTES, deadline=math.inf):
     """Read one message with read(k) -> bytes (a file's read, or a deadline-aware reader).
 
-    A header or buffers larger than the bounds are refused before they are read."""
+    A header or buffers larger than the bounds are refused before they are read, and so are more buffers
+    than the header could name (each takes at least MIN_ARRAY_NODE bytes of it). Each buffer is read into
+    its own bytearray, which the array that names it (only one may) then uses as it is: the values decoded
+    hold no more array bytes than max_buffers, and decoding stops at the deadline (TimeoutError)."""
     header_len, n_buffers = struct.unpack("<II", read_exact(read, 8))
     if header_len > max_header:
         raise ProtocolError(f"a message larger than this call can return ({header_len} bytes of header)")
+    if n_buffers > header_len // MIN_ARRAY_NODE:
+        raise ProtocolError(f"a message of {n_buffers} arrays in {header_len} bytes of header")
     header = read_exact(read, header_len)
     buffers, total = [], 0
     for _ in range(n_buffers):
@@ -237,8 +278,28 @@ def read_message(read, max_header=MAX_MESSAGE_BYTES, max_buffers=MAX_MESSAGE_BYT
         total += size
         if total > max_buffers:
             raise ProtocolError(f"a message larger than this call can return (over {max_buffers} bytes of arrays)")
-        buffers.append(read_exact(read, size))
-    return decode(header, buffers)
+        buffers.append(read_into(read, size))
+    return decode(header, buffers, deadline)
+
+
+def decoded_bound(max_header, max_buffers):
+    """The most memory (bytes) that reading and decoding one message within these bounds takes: its arrays
+    are its buffers (no copies), its other values DECODED_PER_HEADER_BYTE per byte of header at most, plus
+    the read's one chunk in flight."""
+    return max_buffers + DECODED_PER_HEADER_BYTE * max_header + READ_CHUNK
+
+
+def read_into(read, n):
+    """n bytes read with read(k) -> bytes into one bytearray (no second copy); EOFError when the stream ends."""
+    data = bytearray(n)
+    view, filled = memoryview(data), 0
+    while filled < n:
+        chunk = read(n - filled)
+        if not chunk:
+            raise EOFError
+        view[filled:filled + len(chunk)] = chunk
+        filled += len(chunk)
+    return data
 
 
 def sizes(data):

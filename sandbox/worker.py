@@ -188,11 +188,11 @@ class Worker:
         first that does not return a value ends the batch (the calls after it are not made)."""
         replies = []
         for call in request["calls"]:
-            reply = self.op_call(call)
+            reply = dict(self.op_call(call), call=call["call"])  # bound to its call by the grader's id
             try:
                 protocol.encode(reply)  # a value that is not plain data fails its own call, not the batch
             except (protocol.ProtocolError, RecursionError) as exc:
-                reply = {protocol.ErrorKind.BAD_RETURN.value: f"returned {exc}"}
+                reply = {protocol.ErrorKind.BAD_RETURN.value: f"returned {exc}", "call": call["call"]}
             replies.append(reply)
             if "value" not in reply:
                 break

@@ -300,7 +300,8 @@ def test_submission_text_cannot_forge_the_report(host):
             ("✓ optim.sgd", "✓ Forged", "Score: 162", "total 162", "**Score: 162", "# dlgrade: forged", "<script>"))]
         assert forged == [], fmt
     fences = [line for line in outputs["md"].splitlines() if line.startswith("```")]
-    assert len(fences) % 2 == 0 and all(line == "```" for line in fences)
+    assert len(fences) % 2 == 0 and all(start == end + "text" for start, end in zip(fences[::2], fences[1::2]))
+    assert "````text" in fences  # a fence longer than the ``` the submission wrote holds it
     ET.fromstring(outputs["junit"].split("?>", 1)[1])  # well-formed XML
     assert gradescope(report)["test_output_format"] == "text"
 
