@@ -403,9 +403,9 @@ def info(read_fd, timeout):
 
 
 _PROTECTIONS = r"""
-import ctypes, errno, json, os
+import ctypes, errno, json, os, sys
+sys.stdin.read()  # the grader reads this sandbox's host uid meanwhile
 found = {}
-found["host uid"] = int(open("/proc/self/uid_map").read().split()[1])
 try:
     os.close(os.open("/proc/sys/kernel/core_pattern", os.O_WRONLY))
     found["/proc/sys"] = "writable"
@@ -429,12 +429,32 @@ print(json.dumps(found))
 """
 
 
+def _probe_with_host_uid(box, timeout=60):
+    """(host uid of the sandbox's pid 1, CompletedProcess) of the _PROTECTIONS probe. The uid is read from the
+    host's /proc: inside, /proc/self/uid_map names the parent namespace's uid, and with bwrap's --disable-userns
+    (a normal user's grader) that parent is bwrap's own namespace, where the worker is root."""
+    with Start(box) as start:
+        argv = box.command(start, uid=FIRST_UID, program=[sys.executable, "-I", "-S", "-c", _PROTECTIONS])
+        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, env={}, pass_fds=start.fds, **box.popen_account())
+        start.close_child_ends()
+        try:
+            pid = info(start.info_read, timeout).get("child-pid")
+            uids = [line.split()[1:] for line in open(f"/proc/{pid}/status") if line.startswith("Uid:")][0]
+        except (OSError, IndexError):
+            uids = ["0"]  # not seen: not verified
+        finally:
+            out, err = process.communicate("", timeout=timeout)
+    host_uid = int(uids[0]) if len(set(uids)) == 1 else 0
+    return host_uid, subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
 def protections(box):
     """What a probe inside a real sandbox finds: [(protection, verified, what it saw)]."""
-    run = box.run([sys.executable, "-I", "-S", "-c", _PROTECTIONS])
+    host_uid, run = _probe_with_host_uid(box)
     if run.returncode != 0:
         raise IsolationUnavailable(f"the probe failed in the sandbox ({run.stderr.strip()[-300:]})")
-    found, limits = json.loads(run.stdout), box.limits
+    found, limits = dict(json.loads(run.stdout), **{"host uid": host_uid}), box.limits
     checks = [("the worker's host uid is not root", found["host uid"] != 0, f"host uid {found['host uid']}"),
               ("/proc/sys is read-only", found["/proc/sys mount"] and found["/proc/sys"] in ("EROFS", "EACCES"),
                f"{'read-only' if found['/proc/sys mount'] else 'writable'} mount, writing: {found['/proc/sys']}"),
