@@ -19,6 +19,7 @@ DLGRADE_WORKER_PATH. The worker sets the rlimits of `Limits` on itself before it
 any submission code; it dies with the grader (--die-with-parent) and every process it starts dies
 with its PID namespace.
 """
+import fcntl
 import functools
 import json
 import os
@@ -170,16 +171,16 @@ class Bubblewrap:
 
 class Start:
     """What one start of bwrap needs beside its argv: the pipe of --info-fd, the seccomp program (--seccomp) and,
-    when launched, an empty folder for the launcher's private mounts. Close the child's ends once it runs
-    (close_child_ends); `close` removes the folder, once the sandbox has ended (its mounts are the sandbox's
-    own; removing their folder on the host earlier would detach them)."""
+    when launched, an empty folder for the launcher's private mounts (see staging_folder). Close the child's ends
+    once it runs (close_child_ends); `close` removes the folder, once the sandbox has ended (its mounts are the
+    sandbox's own; removing their folder on the host earlier would detach them)."""
 
     def __init__(self, box):
         self.info_read, self.info_write = os.pipe()
         self.seccomp = os.memfd_create("dlgrade-seccomp", 0)
         os.write(self.seccomp, seccomp_program())
         os.lseek(self.seccomp, 0, os.SEEK_SET)
-        self.staging = tempfile.mkdtemp(prefix="dlgrade-view-") if box.launched else None
+        self.staging, self._staging_lock = staging_folder() if box.launched else (None, None)
         self.fds = (self.info_write, self.seccomp)
 
     def close_child_ends(self):
@@ -196,13 +197,55 @@ class Start:
                 os.rmdir(self.staging)
             except OSError:
                 pass
-            self.staging = None
+            _close(self._staging_lock)
+            self.staging = self._staging_lock = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+STAGING_PREFIX = "dlgrade-view-"
+
+
+def staging_folder():
+    """(path, lock) of a new, empty staging folder under the temporary folder, flock'ed through the descriptor
+    `lock` for as long as its grader lives: a grader SIGKILLed before Start.close leaves an empty folder that no
+    process locks, and remove_stale_staging (run first) removes it. flock, not a pid in the name: the lock ends
+    with the process whatever its pid namespace, and a reused pid cannot keep it."""
+    remove_stale_staging()
+    while True:
+        path = tempfile.mkdtemp(prefix=STAGING_PREFIX)
+        lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.fstat(lock).st_nlink > 0:
+            return path, lock
+        os.close(lock)  # another grader's sweep removed it between mkdtemp and flock: make another
+
+
+def remove_stale_staging():
+    """Remove the empty staging folders of this user that no live grader holds locked (see staging_folder)."""
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(STAGING_PREFIX):
+            continue
+        try:
+            lock = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            if os.fstat(lock).st_uid == os.geteuid():
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.rmdir(entry.path)  # only an empty one: never what a live sandbox mounted
+        except OSError:
+            pass
+        finally:
+            os.close(lock)
 
 
 def _close(fd):

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -159,3 +160,26 @@ def test_python_m_dlgrade_sandbox_refuses_when_a_protection_is_missing(monkeypat
     assert isolation.main() == 1
     said = capsys.readouterr().out
     assert "MISSING a seccomp filter refuses keyctl" in said and "refused here: a seccomp filter" in said
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="staging folders are made only when the grader runs as root")
+def test_a_killed_graders_staging_folder_is_removed_by_the_next_start(tmp_path, monkeypatch):
+    """A grader SIGKILLed mid-grade leaves its empty /tmp/dlgrade-view-*; the next start removes it, and only it:
+    a live grader's folder (locked) and another name stay."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    box = isolation.Bubblewrap("bwrap", "0.11")
+    killed = ("import os, signal; from dlgrade.sandbox import isolation; "
+              "start = isolation.Start(isolation.Bubblewrap('bwrap', '0.11')); print(start.staging, flush=True); "
+              "os.kill(os.getpid(), signal.SIGKILL)")
+    run = subprocess.run([sys.executable, "-c", killed], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, TMPDIR=str(tmp_path)))
+    assert run.returncode == -9, run.stderr
+    stale = run.stdout.strip()
+    assert os.path.dirname(stale) == str(tmp_path) and os.path.isdir(stale)
+    other = tmp_path / "dlgrade-submission-x"
+    other.mkdir()
+    with isolation.Start(box) as live:
+        with isolation.Start(box) as next_start:
+            assert not os.path.exists(stale)
+            assert os.path.isdir(live.staging) and os.path.isdir(next_start.staging) and other.is_dir()
+    assert sorted(os.listdir(tmp_path)) == [other.name]
