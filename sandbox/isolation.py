@@ -447,7 +447,8 @@ def info(read_fd, timeout):
 
 _PROTECTIONS = r"""
 import ctypes, errno, json, os, sys
-sys.stdin.read()  # the grader reads this sandbox's host uid meanwhile
+print("ready", flush=True)
+sys.stdin.read()  # the grader reads this sandbox's host uids meanwhile
 found = {}
 try:
     os.close(os.open("/proc/sys/kernel/core_pattern", os.O_WRONLY))
@@ -473,22 +474,28 @@ print(json.dumps(found))
 
 
 def _probe_with_host_uid(box, timeout=60):
-    """(host uid of the sandbox's pid 1, CompletedProcess) of the _PROTECTIONS probe. The uid is read from the
-    host's /proc: inside, /proc/self/uid_map names the parent namespace's uid, and with bwrap's --disable-userns
-    (a normal user's grader) that parent is bwrap's own namespace, where the worker is root."""
+    """(host uid of the sandbox's processes, CompletedProcess) of the _PROTECTIONS probe. The uids are read from
+    the host's /proc once the probe runs (during bwrap's set-up its child is still the grader's uid): inside,
+    /proc/self/uid_map names the parent namespace's uid, and with bwrap's --disable-userns (a normal user's grader)
+    that parent is bwrap's own namespace, where the worker is root. 0 (not verified) unless all agree."""
+    import select
     with Start(box) as start:
         argv = box.command(start, uid=FIRST_UID, program=[sys.executable, "-I", "-S", "-c", _PROTECTIONS])
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True, env={}, pass_fds=start.fds, **box.popen_account())
         start.close_child_ends()
+        uids = {"0"}
         try:
             pid = info(start.info_read, timeout).get("child-pid")
-            uids = [line.split()[1:] for line in open(f"/proc/{pid}/status") if line.startswith("Uid:")][0]
-        except (OSError, IndexError):
-            uids = ["0"]  # not seen: not verified
+            if select.select([process.stdout], [], [], timeout)[0] and process.stdout.readline() == "ready\n":
+                pids = [pid, *open(f"/proc/{pid}/task/{pid}/children").read().split()]
+                uids = {uid for p in pids for line in open(f"/proc/{p}/status") if line.startswith("Uid:")
+                        for uid in line.split()[1:]}
+        except (OSError, ValueError):
+            pass  # not seen: not verified
         finally:
             out, err = process.communicate("", timeout=timeout)
-    host_uid = int(uids[0]) if len(set(uids)) == 1 else 0
+    host_uid = int(uids.pop()) if len(uids) == 1 else 0
     return host_uid, subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
