@@ -81,9 +81,9 @@ def run(argv, *, as_root=False, cwd=None, env=None, timeout=600, **keywords):
         return subprocess.run(argv, cwd=cwd or ROOT, env=environment, timeout=timeout, **keywords)
     home = tempfile.mkdtemp(prefix="dlgrade-tests-home-")
     try:
-        if not as_root:
+        if not as_root:  # as root, HOME and TMPDIR stay: another account (a worker's) may have to reach /tmp
             os.chown(home, NORMAL_ID, NORMAL_ID)
-        environment.update(HOME=home, TMPDIR=home, USER="dlgrade-tests", LOGNAME="dlgrade-tests")
+            environment.update(HOME=home, TMPDIR=home, USER="dlgrade-tests", LOGNAME="dlgrade-tests")
         spec = {"binds": _binds(), "covers": _covers(), "cwd": str(cwd or ROOT), "argv": [str(a) for a in argv],
                 "id": None if as_root else NORMAL_ID}
         return subprocess.run([sys.executable, "-I", "-S", __file__, json.dumps(spec)], env=environment,
