@@ -23,6 +23,7 @@ DLGRADE_WORKER_PATH. The worker sets the rlimits of `Limits` on itself before it
 any submission code; it dies with the grader (--die-with-parent) and every process it starts dies
 with its PID namespace.
 """
+import fcntl
 import functools
 import importlib.metadata
 import json
@@ -181,16 +182,16 @@ class Bubblewrap:
 
 class Start:
     """What one start of bwrap needs beside its argv: the pipe of --info-fd, the seccomp program (--seccomp) and,
-    when launched, an empty folder for the launcher's private mounts. Close the child's ends once it runs
-    (close_child_ends); `close` removes the folder, once the sandbox has ended (its mounts are the sandbox's
-    own; removing their folder on the host earlier would detach them)."""
+    when launched, an empty folder for the launcher's private mounts (see staging_folder). Close the child's ends
+    once it runs (close_child_ends); `close` removes the folder, once the sandbox has ended (its mounts are the
+    sandbox's own; removing their folder on the host earlier would detach them)."""
 
     def __init__(self, box):
         self.info_read, self.info_write = os.pipe()
         self.seccomp = os.memfd_create("dlgrade-seccomp", 0)
         os.write(self.seccomp, seccomp_program())
         os.lseek(self.seccomp, 0, os.SEEK_SET)
-        self.staging = tempfile.mkdtemp(prefix="dlgrade-view-") if box.launched else None
+        self.staging, self._staging_lock = staging_folder() if box.launched else (None, None)
         self.fds = (self.info_write, self.seccomp)
 
     def close_child_ends(self):
@@ -207,13 +208,55 @@ class Start:
                 os.rmdir(self.staging)
             except OSError:
                 pass
-            self.staging = None
+            _close(self._staging_lock)
+            self.staging = self._staging_lock = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+STAGING_PREFIX = "dlgrade-view-"
+
+
+def staging_folder():
+    """(path, lock) of a new, empty staging folder under the temporary folder, flock'ed through the descriptor
+    `lock` for as long as its grader lives: a grader SIGKILLed before Start.close leaves an empty folder that no
+    process locks, and remove_stale_staging (run first) removes it. flock, not a pid in the name: the lock ends
+    with the process whatever its pid namespace, and a reused pid cannot keep it."""
+    remove_stale_staging()
+    while True:
+        path = tempfile.mkdtemp(prefix=STAGING_PREFIX)
+        lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.fstat(lock).st_nlink > 0:
+            return path, lock
+        os.close(lock)  # another grader's sweep removed it between mkdtemp and flock: make another
+
+
+def remove_stale_staging():
+    """Remove the empty staging folders of this user that no live grader holds locked (see staging_folder)."""
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(STAGING_PREFIX):
+            continue
+        try:
+            lock = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            if os.fstat(lock).st_uid == os.geteuid():
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.rmdir(entry.path)  # only an empty one: never what a live sandbox mounted
+        except OSError:
+            pass
+        finally:
+            os.close(lock)
 
 
 def _close(fd):
@@ -477,9 +520,10 @@ def info(read_fd, timeout):
 
 
 _PROTECTIONS = r"""
-import ctypes, errno, json, os
+import ctypes, errno, json, os, sys
+print("ready", flush=True)
+sys.stdin.read()  # the grader reads this sandbox's host uids meanwhile
 found = {}
-found["host uid"] = int(open("/proc/self/uid_map").read().split()[1])
 try:
     os.close(os.open("/proc/sys/kernel/core_pattern", os.O_WRONLY))
     found["/proc/sys"] = "writable"
@@ -503,12 +547,38 @@ print(json.dumps(found))
 """
 
 
+def _probe_with_host_uid(box, timeout=60):
+    """(host uid of the sandbox's processes, CompletedProcess) of the _PROTECTIONS probe. The uids are read from
+    the host's /proc once the probe runs (during bwrap's set-up its child is still the grader's uid): inside,
+    /proc/self/uid_map names the parent namespace's uid, and with bwrap's --disable-userns (a normal user's grader)
+    that parent is bwrap's own namespace, where the worker is root. 0 (not verified) unless all agree."""
+    import select
+    with Start(box) as start:
+        argv = box.command(start, uid=FIRST_UID, program=[sys.executable, "-I", "-S", "-c", _PROTECTIONS])
+        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, env={}, pass_fds=start.fds, **box.popen_account())
+        start.close_child_ends()
+        uids = {"0"}
+        try:
+            pid = info(start.info_read, timeout).get("child-pid")
+            if select.select([process.stdout], [], [], timeout)[0] and process.stdout.readline() == "ready\n":
+                pids = [pid, *open(f"/proc/{pid}/task/{pid}/children").read().split()]
+                uids = {uid for p in pids for line in open(f"/proc/{p}/status") if line.startswith("Uid:")
+                        for uid in line.split()[1:]}
+        except (OSError, ValueError):
+            pass  # not seen: not verified
+        finally:
+            out, err = process.communicate("", timeout=timeout)
+    host_uid = int(uids.pop()) if len(uids) == 1 else 0
+    return host_uid, subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
 def protections(box):
     """What a probe inside a real sandbox finds: [(protection, verified, what it saw)]."""
-    run = box.run([sys.executable, "-I", "-S", "-c", _PROTECTIONS])
+    host_uid, run = _probe_with_host_uid(box)
     if run.returncode != 0:
         raise IsolationUnavailable(f"the probe failed in the sandbox ({run.stderr.strip()[-300:]})")
-    found, limits = json.loads(run.stdout), box.limits
+    found, limits = dict(json.loads(run.stdout), **{"host uid": host_uid}), box.limits
     checks = [("the worker's host uid is not root", found["host uid"] != 0, f"host uid {found['host uid']}"),
               ("/proc/sys is read-only", found["/proc/sys mount"] and found["/proc/sys"] in ("EROFS", "EACCES"),
                f"{'read-only' if found['/proc/sys mount'] else 'writable'} mount, writing: {found['/proc/sys']}"),
