@@ -19,6 +19,7 @@ DLGRADE_WORKER_PATH. The worker sets the rlimits of `Limits` on itself before it
 any submission code; it dies with the grader (--die-with-parent) and every process it starts dies
 with its PID namespace.
 """
+import dataclasses
 import functools
 import json
 import os
@@ -39,7 +40,7 @@ INSIDE_SCRATCH = "/tmp"
 FIRST_UID = 1000
 MIN_VERSION = (0, 8)  # --disable-userns, --size
 
-__all__ = ["Bubblewrap", "IsolationUnavailable", "Limits", "bubblewrap", "describe_exit"]
+__all__ = ["Bubblewrap", "IsolationUnavailable", "Limits", "bubblewrap", "choose", "describe_exit"]
 
 
 class IsolationUnavailable(Exception):
@@ -110,25 +111,35 @@ class Bubblewrap:
         return {"user": self.user, "group": self.group, "extra_groups": []}
 
 
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
 def view(hidden=()):
     """bwrap's arguments for the read-only file system view (see the module's docstring)."""
-    roots, argv = [], []
-    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+    argv = []
+    for top in SYSTEM_FOLDERS:
         if os.path.islink(top):
             argv += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            roots.append(top)
+    for path, visible in worker_view(hidden):
+        if visible:
+            argv += ["--ro-bind", path, path]
+        else:
+            argv += ["--tmpfs", path, "--remount-ro", path] if os.path.isdir(path) else ["--ro-bind", "/dev/null", path]
+    return argv
+
+
+def worker_view(hidden=()):
+    """What a worker may read, whichever sandbox it runs in: (path, visible) pairs, the visible folders
+    first (the system's libraries, the interpreter's prefixes and site-packages), then what must stay
+    hidden inside them (the grader's files and `hidden`). bubblewrap binds the first and masks the
+    second; Landlock allows the first entry by entry around the second (sandbox/landlock.py)."""
+    roots = [top for top in SYSTEM_FOLDERS if os.path.isdir(top) and not os.path.islink(top)]
     prefixes = (sys.base_prefix, sys.prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
     for folder in (*map(os.path.realpath, prefixes), *site_folders()):
         if not any(_within(folder, r) for r in roots):
             roots.append(folder)
-    for root in roots:
-        argv += ["--ro-bind", root, root]
-    for secret in grader_files(hidden):
-        if any(_within(secret, r) for r in roots):
-            argv += ["--tmpfs", secret, "--remount-ro", secret] if os.path.isdir(secret) \
-                else ["--ro-bind", "/dev/null", secret]
-    return argv
+    masked = [path for path in grader_files(hidden) if any(_within(path, r) for r in roots)]
+    return [(root, True) for root in roots] + [(path, False) for path in masked]
 
 
 def grader_files(hidden=()):
@@ -258,12 +269,58 @@ def info(read_fd, timeout):
     return {}
 
 
-def main():
-    """`python -m dlgrade.sandbox`: whether the sandbox runs here (exit 0), or why not (exit 1)."""
+def choose(user=None, group=None, hidden=()):
+    """The sandbox that runs here: bubblewrap where it can start, else the Landlock tier (sandbox/confine.py,
+    for containers that refuse user namespaces). Raises IsolationUnavailable with both reasons and what
+    would make one run (advice()). user/group: the account given by --worker-user."""
+    chosen = _chosen(user, group)
+    if isinstance(chosen, IsolationUnavailable):
+        raise chosen
+    return dataclasses.replace(chosen, hidden=tuple(hidden))
+
+
+@functools.lru_cache(maxsize=None)
+def _chosen(user, group):
+    """A tier proven here (without hidden paths), or the IsolationUnavailable of both: tried once per account."""
+    from .confine import confined
     try:
-        box = bubblewrap()
+        return bubblewrap(user, group)
+    except IsolationUnavailable as namespaces:
+        try:
+            return confined(user, group)
+        except IsolationUnavailable as landlock:
+            return IsolationUnavailable(f"bubblewrap: {namespaces}; the Landlock tier: {landlock}. {advice()}")
+
+
+def in_container():
+    """Whether this runs in a container (Docker, Podman, Kubernetes, containerd), as far as it shows."""
+    if os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv") or os.environ.get("container"):
+        return True
+    try:
+        with open("/proc/1/cgroup") as groups:
+            return bool(re.search(r"docker|kubepods|containerd|libpod|lxc", groups.read()))
+    except OSError:
+        return False
+
+
+def advice():
+    """What would make a sandbox run here, for the place it is."""
+    if in_container():
+        return ("This runs in a container: its operator can allow Landlock's three system calls (Docker 20.10.13+, "
+                "containerd 1.6.1+ and Podman allow them in their default seccomp profiles) on a kernel with Landlock "
+                "(5.13+, 'landlock' in its lsm= boot list), or allow user namespaces to this container "
+                "(a seccomp profile that permits unshare and clone's namespace flags)")
+    return ("Allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0, and "
+            "kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0 where they exist), "
+            "or boot a kernel with Landlock (5.13+, 'landlock' in its lsm= boot list)")
+
+
+def main():
+    """`python -m dlgrade.sandbox`: which sandbox runs here and what it protects (exit 0), or why none does (exit 1)."""
+    try:
+        box = choose()
     except IsolationUnavailable as exc:
-        print(f"the sandbox cannot run here: {exc}")
+        print(f"no sandbox can run here: {exc}")
         return 1
     print(f"the sandbox runs here: {box.describe()}")
     return 0
