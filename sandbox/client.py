@@ -213,6 +213,8 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
         self._process.wait()
+        if self._workspace is not None:  # no PID namespace: the killed group must be gone before the next worker
+            self._workspace.wait_for_group(self._process.pid, STOP_WAIT)
         for stream in (self._process.stdin, self._process.stdout):
             try:
                 stream.close()

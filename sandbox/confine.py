@@ -31,6 +31,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,6 +144,18 @@ class Workspace:
             except OSError:
                 continue
         return used
+
+    @staticmethod
+    def wait_for_group(group, timeout):
+        """Wait (at most timeout seconds) until no process of the killed process group is left, not even one
+        that init has yet to reap: each would still count against the next worker's process limit."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.01)
 
     def _drop_scratch(self):
         if self.scratch is not None:
