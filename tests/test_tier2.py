@@ -291,12 +291,14 @@ def test_attacks_are_contained_installed_editable(account, workdir, listener):
 def test_attacks_are_contained_installed_from_a_wheel(account, workdir, listener):
     """dlgrade built as a wheel and installed into a site-packages folder of its own (its oracle world-readable
     there, as pip leaves it), graded from outside this checkout."""
-    wheels, site = workdir / "wheels", workdir / "lib" / "site-packages"
+    source, wheels, site = workdir / "source", workdir / "wheels", workdir / "lib" / "site-packages"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(wheels), str(ROOT)], check=True, capture_output=True, timeout=600)
+                    str(wheels), str(source)], check=True, capture_output=True, timeout=600)
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
                     *map(str, wheels.glob("*.whl"))], check=True, capture_output=True, timeout=600)
     shutil.rmtree(wheels)
+    shutil.rmtree(source)
     if account is not None:
         for path in (workdir / "lib", *(workdir / "lib").rglob("*")):
             os.chown(path, account.pw_uid, account.pw_gid)
