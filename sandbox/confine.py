@@ -35,7 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-DEDICATED_UID = DEDICATED_GID = 64023  # the worker's account when the grader runs as root (in no group)
+DEDICATED_UID = DEDICATED_GID = 65533  # the worker's account when the grader runs as root, in no group: the
+                                       # bubblewrap tier's host uid (isolation.WORKER_ID on branch sbx-a)
 SAME_USER_ABI = 6                      # signal scoping: what keeps a worker of the grader's own uid from it
 LAUNCHER = Path(__file__).resolve()
 SPEC_VARIABLE = "DLGRADE_CONFINE"
@@ -61,7 +62,7 @@ class Confined:
         return (f"Landlock tier (no user namespaces here): {who}; no_new_privs; seccomp filter, no network "
                 f"sockets; {describe(self.abi)}; scratch folder up to {self.limits.scratch_bytes >> 20} MiB, "
                 f"checked after each call; {self.limits.describe()}. Not provided: a PID namespace (process ids "
-                f"are visible) and a bound on the memory of all its processes together")
+                f"are visible, /proc is not), a private /tmp (the scratch folder is on the host's disk)")
 
     def workspace(self, submission_root=None):
         return Workspace(self, submission_root)
