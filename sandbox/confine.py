@@ -58,7 +58,7 @@ class Confined:
         from .landlock import describe
         who = f"uid {self.user}, gid {self.group}, no supplementary groups" if self.user is not None else \
             f"the grader's own uid {os.getuid()}"
-        return (f"Landlock tier (no user namespaces here): {who}; no_new_privs; seccomp filter, no network "
+        return (f"Landlock tier (bubblewrap cannot start here): {who}; no_new_privs; seccomp filter, no network "
                 f"sockets; {describe(self.abi)}; scratch folder up to {self.limits.scratch_bytes >> 20} MiB, "
                 f"checked after each call; {self.limits.describe()}. Not provided: a PID namespace (process ids "
                 f"are visible, /proc is not), a private /tmp (the scratch folder is on the host's disk)")

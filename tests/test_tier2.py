@@ -307,3 +307,21 @@ def test_attacks_are_contained_installed_from_a_wheel(account, workdir, listener
     contained = attack(account, workdir, listener, program=program, cwd=workdir, package=site / "dlgrade",
                        env={"PYTHONPATH": str(site)})
     assert_contained(*contained, listener, account)
+
+
+def test_a_worker_user_bubblewrap_cannot_start_as_is_confined_in_the_landlock_tier():
+    """--worker-user names the Landlock tier's account too: where bubblewrap cannot start as it (here: an
+    interpreter it cannot reach), that account's worker runs in the Landlock tier."""
+    if os.geteuid() != 0:
+        pytest.skip("--worker-user needs root")
+    account = pwd.getpwnam(NORMAL_USER)
+    try:
+        isolation.bubblewrap(account.pw_uid, account.pw_gid)
+        pytest.skip(f"bubblewrap starts as {NORMAL_USER} here")
+    except isolation.IsolationUnavailable:
+        pass
+    done = grader(["examples/submission", "--only", "optim.sgd", "--max-examples", "1", "--worker-user", NORMAL_USER],
+                  container=())
+    assert done.returncode == 0, done.stderr
+    assert f"isolation: Landlock tier (bubblewrap cannot start here): uid {account.pw_uid}, gid {account.pw_gid}" \
+        in done.stdout
