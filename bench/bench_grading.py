@@ -2,6 +2,7 @@
 per module, against the fixed-case baseline (bench/fixed_case_baseline.py), and the cost of one call.
 
     python bench/bench_grading.py [--jobs 2] [--skip-parallel] [--skip-trusted] [--out FILE]
+    python bench/bench_grading.py --tiers ROUNDS [--out FILE]   (the two sandboxes, back to back)
 
 Writes bench/results/grading.json and prints the figures. The split of a full grade (one grader process)
 is measured by wrapping, for the run, the engine's pieces with timers; each second goes to the outermost
@@ -199,14 +200,51 @@ def call_cost(calls=1000):
     return figures
 
 
+def tiers(submission, rounds):
+    """The full grade of the reference in the namespace tier (bubblewrap) and the Landlock tier, back to back in
+    the order A B B A per round (a drifting load weighs on both alike), and one call's cost in each: figures
+    and the Landlock/namespace ratios of the summed wall and CPU seconds."""
+    from dlgrade.sandbox import confine, isolation
+    boxes = {"namespaces": isolation.bubblewrap(), "landlock": confine.confined()}
+    figures = {name: {"grades": []} for name in boxes}
+    for _ in range(rounds):
+        for name in ("namespaces", "landlock", "landlock", "namespaces"):
+            with mock.patch.object(isolation, "_chosen", lambda user, group, box=boxes[name]: box):
+                figures[name]["grades"].append(grade(submission))
+                if "call" not in figures[name]:
+                    figures[name]["call"] = call_cost(calls=300)
+    for name in boxes:
+        figures[name]["description"] = boxes[name].describe()
+    total = {name: {k: sum(g[k] for g in figures[name]["grades"]) for k in ("wall_s", "cpu_s")} for name in boxes}
+    figures["landlock_over_namespaces"] = {k.removesuffix("_s"): total["landlock"][k] / total["namespaces"][k]
+                                           for k in ("wall_s", "cpu_s")}
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2, help="grader processes of the parallel grade")
     parser.add_argument("--skip-parallel", action="store_true", help="leave out the parallel grade")
     parser.add_argument("--skip-trusted", action="store_true", help="leave out the grade without the OS sandbox")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=None, help=f"default {RESULTS.name}; with --tiers, tiers.json")
+    parser.add_argument("--tiers", type=int, metavar="ROUNDS",
+                        help="only the two sandboxes' full grades, back to back (A B B A) ROUNDS times")
     args = parser.parse_args()
     submission = resolve(ROOT / "reference")
+    if args.tiers:
+        out = args.out or RESULTS.with_name("tiers.json")
+        figures = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                               "platform": platform.platform(), "load_average_at_start": os.getloadavg()}}
+        figures.update(tiers(submission, args.tiers))
+        figures["machine"]["load_average_at_end"] = os.getloadavg()
+        out.write_text(json.dumps(figures, indent=2))
+        for name in ("namespaces", "landlock"):
+            walls = ", ".join(f"{g['wall_s']:.1f}" for g in figures[name]["grades"])
+            print(f"{name}: full grades {walls} s wall; one call {figures[name]['call']['sandboxed_us']:.0f} µs")
+        ratio = figures["landlock_over_namespaces"]
+        print(f"landlock / namespaces: ×{ratio['wall']:.3f} wall, ×{ratio['cpu']:.3f} CPU; figures written to {out}")
+        return
+    args.out = args.out or RESULTS
     figures = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "platform": platform.platform(), "load_average_at_start": os.getloadavg()}}
     figures["fixed_case_baseline"] = baseline()

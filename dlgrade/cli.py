@@ -23,7 +23,7 @@ from dlgrade.checks.engine import runner
 from dlgrade.checks.policy.profile import ProfileError, load
 from dlgrade.reporting import FORMATS, conformance, gradescope, render
 from dlgrade.reporting.html import attach_trajectories
-from dlgrade.sandbox import IsolationUnavailable, SubmissionError, bubblewrap, check_account, pwd_entry, resolve
+from dlgrade.sandbox import IsolationUnavailable, SubmissionError, check_account, isolation, pwd_entry, resolve
 
 SECRET_VARIABLE = "DLGRADE_SECRET"
 
@@ -83,23 +83,35 @@ def check_worker_user(user, submission, trusted=True):
             check_account(user, [submission.root] if submission.layout == "package" else [])
         else:
             account = pwd_entry(user)
-            bubblewrap(account.pw_uid, account.pw_gid)
+            isolation.choose(account.pw_uid, account.pw_gid)
     except PermissionError as exc:
         raise UsageError(f"--worker-user: {exc}") from None
     except IsolationUnavailable as exc:
         raise UsageError(f"--worker-user: the account {user!r} cannot start the sandbox: {exc}") from None
 
 
-def check_isolation(args):
-    """The OS sandbox must run here unless the user trusts the submission; UsageError saying why not."""
-    if args.trust_submission or args.worker_user is not None:
+def check_isolation(args, argv=()):
+    """An OS sandbox must run here (bubblewrap, else the Landlock tier) unless the user trusts the submission;
+    UsageError saying why none can and what would change that. In the Landlock tier, a warning when the
+    secret is on the command line (no PID namespace there: other processes of the host can read it)."""
+    if args.trust_submission:
         return
     try:
-        bubblewrap()
+        box = isolation.choose(*_account_ids(args.worker_user))
     except IsolationUnavailable as exc:
-        raise UsageError(f"{exc}. Untrusted code is graded only inside the sandbox (it needs user namespaces: "
-                         f"Linux with unprivileged user namespaces allowed); for code you trust, pass "
-                         f"--trust-submission") from None
+        raise UsageError(f"no sandbox can run here: {exc}. Untrusted code is graded only inside a sandbox; "
+                         f"--trust-submission is for code you trust") from None
+    if not isinstance(box, isolation.Bubblewrap) and any(a == "--secret" or a.startswith("--secret=") for a in argv):
+        print(f"grader.py: warning: the course secret is on the command line, which every process of this machine "
+              f"can read (the Landlock tier has no PID namespace); pass it in ${SECRET_VARIABLE} instead",
+              file=sys.stderr)
+
+
+def _account_ids(user):
+    if user is None:
+        return None, None
+    account = pwd_entry(user)
+    return account.pw_uid, account.pw_gid
 
 
 def hidden_paths(args):
@@ -195,7 +207,7 @@ def main(argv=None):
         target = find_target(args.target, profile) if args.target else None
         submission = resolve(target.path) if target else resolve(args.path, package=profile.package)
         check_worker_user(args.worker_user, submission, args.trust_submission)
-        check_isolation(args)
+        check_isolation(args, argv)
     except (UsageError, SubmissionError) as exc:
         print(f"grader.py: error: {exc}", file=sys.stderr)
         return 2

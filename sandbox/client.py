@@ -88,7 +88,7 @@ class Sandbox:
         self.environment = {}    # what the submission runs under, as its worker says: {"python": …, "numpy": …}
         self.calls = 0
         self.restarts = 0
-        self._workdir, self._worker, self._account = None, WORKER, {}
+        self._workdir, self._worker, self._account, self._workspace = None, WORKER, {}, None
         if trusted:
             self.isolation, self._limits = None, limits
             self._workdir = tempfile.mkdtemp(prefix="dlgrade-worker-")
@@ -96,10 +96,12 @@ class Sandbox:
                 self._run_as(user)
         else:
             account = pwd_entry(user) if user is not None else None
-            box = isolation.bubblewrap(account.pw_uid if account else None, account.pw_gid if account else None,
-                                       tuple(map(str, hidden)))
+            box = isolation.choose(account.pw_uid if account else None, account.pw_gid if account else None,
+                                   tuple(map(str, hidden)))
             self.isolation = dataclasses.replace(box, limits=limits, forbidden=self.forbidden)
             self._limits = limits
+            if not isinstance(box, isolation.Bubblewrap):  # the Landlock tier: folders of its own
+                self._workspace = self.isolation.workspace(submission.root if submission.layout == "package" else None)
 
     @property
     def description(self):
@@ -130,6 +132,11 @@ class Sandbox:
 
     def close(self):
         self._stop()
+        if self._workspace is not None:
+            problem = self._workspace.close()
+            if problem:
+                self.notes.append(f"the worker's folder {self._workspace.base} could not be removed ({problem})")
+            self._workspace = None
         if self._workdir is not None:
             problem = remove_folder(self._workdir)
             if problem:
@@ -164,7 +171,9 @@ class Sandbox:
         init = dict(self.submission.worker_init(), op="init", blocked=list(self.blocked))
         if self.forbidden:
             init.update(forbidden=list(self.forbidden), standin_hook=self.isolation is None)
-        if self.isolation is not None and init["layout"] == "package":
+        if self._workspace is not None and init["layout"] == "package":
+            init["root"] = self._workspace.translate(init["root"])
+        elif self.isolation is not None and init["layout"] == "package":
             init["root"] = isolation.INSIDE_SUBMISSION
         reply = self._exchange(init, START_TIMEOUT, {})
         if "value" not in reply:
@@ -174,6 +183,10 @@ class Sandbox:
         self.environment = reply["value"] or {}
 
     def _start_sandboxed(self, env, pipes):
+        if self._workspace is not None:
+            self._process = self._workspace.start(env, pipes)
+            self._pidfd = os.pidfd_open(self._process.pid)  # the worker itself: the launcher executes it
+            return
         self._start_files = start = isolation.Start(self.isolation)
         try:
             root = self.submission.root if self.submission.layout == "package" else None
@@ -211,6 +224,8 @@ class Sandbox:
         if self._start_files is not None:
             self._start_files.close()
             self._start_files = None
+        if self._workspace is not None:  # no PID namespace: the killed group must be gone before the next worker
+            self._workspace.wait_for_group(self._process.pid, STOP_WAIT)
         for stream in (self._process.stdin, self._process.stdout):
             try:
                 stream.close()
@@ -224,7 +239,7 @@ class Sandbox:
             code = self._process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             code = None
-        return isolation.describe_exit(code, sandboxed=self.isolation is not None)
+        return isolation.describe_exit(code, sandboxed=isinstance(self.isolation, isolation.Bubblewrap))
 
     # --- exchanging messages ----------------------------------------------------------------
     def _reader(self, deadline):
@@ -267,6 +282,7 @@ class Sandbox:
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 _check_reply(reply, request)
+                self._check_scratch()
                 if "callback" not in reply:
                     return reply
                 self._answer_callback(reply, callbacks, deadline)
@@ -279,6 +295,14 @@ class Sandbox:
             self.restarts += 1
             self._stop()
             raise SandboxError(ErrorKind.CRASH, f"the submission's process failed: {what}") from None
+
+    def _check_scratch(self):
+        """The Landlock tier's scratch folder is a folder of the host, not a bounded tmpfs: measured after each
+        message, a worker past Limits.scratch_bytes is stopped as one that broke the protocol."""
+        if self._workspace is not None and self._workspace.scratch_used(self._limits.scratch_bytes) > \
+                self._limits.scratch_bytes:
+            raise protocol.ProtocolError(f"it wrote more than {self._limits.scratch_bytes >> 20} MiB in its "
+                                         f"scratch folder")
 
     def _answer_callback(self, message, callbacks, deadline):
         function = callbacks.get(message["callback"])
@@ -477,7 +501,7 @@ def prove_sandbox(user=None):
     """Try the OS sandbox once (as `user`) before grader processes fork, so they inherit the proof; raises
     isolation.IsolationUnavailable or PermissionError saying why it cannot run."""
     account = pwd_entry(user) if user is not None else None
-    isolation.bubblewrap(account.pw_uid if account else None, account.pw_gid if account else None)
+    isolation.choose(account.pw_uid if account else None, account.pw_gid if account else None)
 
 
 def pwd_entry(user):

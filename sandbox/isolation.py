@@ -23,6 +23,7 @@ DLGRADE_WORKER_PATH. The worker sets the rlimits of `Limits` on itself before it
 any submission code; it dies with the grader (--die-with-parent) and every process it starts dies
 with its PID namespace.
 """
+import dataclasses
 import fcntl
 import functools
 import importlib.metadata
@@ -52,7 +53,7 @@ FIRST_UID = 1000
 WORKER_ID = 65533
 MIN_VERSION = (0, 8)  # --disable-userns, --size
 
-__all__ = ["Bubblewrap", "IsolationUnavailable", "Limits", "bubblewrap", "describe_exit"]
+__all__ = ["Bubblewrap", "IsolationUnavailable", "Limits", "bubblewrap", "choose", "describe_exit"]
 
 
 class IsolationUnavailable(Exception):
@@ -289,6 +290,17 @@ def view_roots():
     return roots
 
 
+def worker_view(hidden=(), forbidden=()):
+    """What a worker may read, whichever sandbox it runs in: (path, visible) pairs, the visible folders first
+    (view_roots), then what must stay hidden inside them (the grader's files, `hidden`, and the packages the
+    library policy forbids). bubblewrap binds the first and masks the second (_masks); Landlock allows the
+    first entry by entry around the second (sandbox/landlock.py)."""
+    roots = view_roots()
+    masked = [p for p in (*grader_files(hidden), *package_view(tuple(forbidden)).hide)
+              if any(_within(p, r) for r in roots)]
+    return [(root, True) for root in roots] + [(path, False) for path in masked]
+
+
 _SYSTEM_TOPS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
 
@@ -301,12 +313,8 @@ def _masks(hidden=(), forbidden=(), standin=None):
     """The grader's files and the forbidden packages' (package_view) inside bound folders, emptied (an empty
     read-only folder, /dev/null), with a stand-in (bound from `standin`, the host path bwrap reads it at) in a
     hidden package's place and under each forbidden name in the worker's stand-in folder."""
-    roots, argv = view_roots(), []
-    packages = package_view(tuple(forbidden))
-    standins = {inside for inside, _ in packages.standins}
-    for secret in (*grader_files(hidden), *packages.hide):
-        if not any(_within(secret, r) for r in roots):
-            continue
+    argv, standins = [], {inside for inside, _ in package_view(tuple(forbidden)).standins}
+    for secret in (path for path, visible in worker_view(hidden, forbidden) if not visible):
         if os.path.isdir(secret):
             init = os.path.join(secret, "__init__.py")
             argv += ["--tmpfs", secret, *(["--ro-bind", standin, init] if init in standins else []),
@@ -591,13 +599,60 @@ def protections(box):
     return checks
 
 
-def main():
-    """`python -m dlgrade.sandbox`: each protection, probed in a real sandbox (exit 0), or why not (exit 1)."""
+def choose(user=None, group=None, hidden=()):
+    """The sandbox that runs here: bubblewrap where it can start, else the Landlock tier (sandbox/confine.py,
+    for containers that refuse user namespaces). Raises IsolationUnavailable with both reasons and what
+    would make one run (advice()). user/group: the account given by --worker-user."""
+    chosen = _chosen(user, group)
+    if isinstance(chosen, IsolationUnavailable):
+        raise chosen
+    return dataclasses.replace(chosen, hidden=tuple(hidden))
+
+
+@functools.lru_cache(maxsize=None)
+def _chosen(user, group):
+    """A tier proven here (without hidden paths), or the IsolationUnavailable of both: tried once per account."""
+    from .confine import confined
     try:
-        box = bubblewrap()
-        checks = protections(box)
+        return bubblewrap(user, group)
+    except IsolationUnavailable as namespaces:
+        try:
+            return confined(user, group)
+        except IsolationUnavailable as landlock:
+            return IsolationUnavailable(f"bubblewrap: {namespaces}; the Landlock tier: {landlock}. {advice()}")
+
+
+def in_container():
+    """Whether this runs in a container (Docker, Podman, Kubernetes, containerd), as far as it shows."""
+    if os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv") or os.environ.get("container"):
+        return True
+    try:
+        with open("/proc/1/cgroup") as groups:
+            return bool(re.search(r"docker|kubepods|containerd|libpod|lxc", groups.read()))
+    except OSError:
+        return False
+
+
+def advice():
+    """What would make a sandbox run here, for the place it is."""
+    if in_container():
+        return ("This runs in a container: its operator can allow Landlock's three system calls (Docker 20.10.13+, "
+                "containerd 1.6.1+ and Podman allow them in their default seccomp profiles) on a kernel with Landlock "
+                "(5.13+, 'landlock' in its lsm= boot list), or allow user namespaces to this container "
+                "(a seccomp profile that permits unshare and clone's namespace flags)")
+    return ("Allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0, and "
+            "kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0 where they exist), "
+            "or boot a kernel with Landlock (5.13+, 'landlock' in its lsm= boot list)")
+
+
+def main():
+    """`python -m dlgrade.sandbox`: which sandbox runs here and each protection it verified (exit 0), or why
+    none does, or what is missing (exit 1). The bubblewrap tier's protections are probed in a real sandbox."""
+    try:
+        box = choose()
+        checks = protections(box) if isinstance(box, Bubblewrap) else []
     except IsolationUnavailable as exc:
-        print(f"the sandbox cannot run here: {exc}")
+        print(f"no sandbox can run here: {exc}")
         return 1
     for name, verified, seen in checks:
         print(f"{'ok' if verified else 'MISSING':8}{name} ({seen})")

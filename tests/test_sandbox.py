@@ -283,11 +283,11 @@ def test_an_account_that_cannot_run_the_worker_is_refused_up_front():
 @pytest.mark.skipif(os.geteuid() != 0, reason="--worker-user needs the grader to run as root")
 def test_a_worker_user_that_cannot_start_the_sandbox_is_refused_up_front(tmp_path, capsys):
     from dlgrade import cli
-    from dlgrade.sandbox import IsolationUnavailable, bubblewrap, pwd_entry
+    from dlgrade.sandbox import IsolationUnavailable, isolation, pwd_entry
     account = pwd_entry("nobody")
     try:
-        bubblewrap(account.pw_uid, account.pw_gid)
-        pytest.skip("here nobody can start the sandbox")
+        isolation.choose(account.pw_uid, account.pw_gid)
+        pytest.skip("here nobody can start a sandbox (bubblewrap or the Landlock tier)")
     except IsolationUnavailable:
         pass
     single = tmp_path / "homework.py"

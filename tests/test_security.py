@@ -382,7 +382,7 @@ def test_every_worker_grades_the_snapshot_and_the_report_names_its_hash(tmp_path
 def test_without_user_namespaces_untrusted_code_is_refused(monkeypatch, capsys, tmp_path):
     def refused(*_args, **_kwargs):
         raise IsolationUnavailable("the sandbox cannot start here (no user namespaces)")
-    monkeypatch.setattr(cli, "bubblewrap", refused)
+    monkeypatch.setattr(cli.isolation, "choose", refused)
     single = tmp_path / "homework.py"
     single.write_text((ALTERNATIVE / "optim.py").read_text())
     assert cli.main([str(single), "--only", "optim.sgd", "--max-examples", "2", "--jobs", "1"]) == 2
