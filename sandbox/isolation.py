@@ -55,6 +55,7 @@ class Limits:
     open_files: int = 256             # RLIMIT_NOFILE
     file_bytes: int = 64 * 2**20      # the largest file it may write (RLIMIT_FSIZE)
     scratch_bytes: int = 64 * 2**20   # its private tmpfs (sandbox only)
+    memory_bound_bytes: int = 2 * 2**30  # all its processes and the kernel memory they cause, together (its cgroup)
 
     def environment(self, sandboxed):
         """The worker's DLGRADE_WORKER_LIMITS: resource name=value pairs (no process limit when trusted:
@@ -260,10 +261,12 @@ def info(read_fd, timeout):
 
 def main():
     """`python -m dlgrade.sandbox`: whether the sandbox runs here (exit 0), or why not (exit 1)."""
+    from . import cgroups
+    bounds = f"worker bounds: {cgroups.describe_bounds(Limits().memory_bound_bytes, Limits().processes)}"
     try:
         box = bubblewrap()
     except IsolationUnavailable as exc:
-        print(f"the sandbox cannot run here: {exc}")
+        print(f"the sandbox cannot run here: {exc}\n{bounds}")
         return 1
-    print(f"the sandbox runs here: {box.describe()}")
+    print(f"the sandbox runs here: {box.describe()}\n{bounds}")
     return 0
