@@ -383,6 +383,17 @@ def remove_stale(folder):
             _remove([os.path.join(folder, name)])
 
 
+def remove_mine():
+    """Kill and remove every worker cgroup of this process (it is stopping without closing its sandboxes)."""
+    controllers, _ = find_or_reason()
+    for hierarchy in controllers.hierarchies if controllers else ():
+        try:
+            names = os.listdir(hierarchy.folder)
+        except OSError:
+            continue
+        _remove([os.path.join(hierarchy.folder, n) for n in names if n.startswith(f"{_owner()}-")])
+
+
 def _alive(pid):
     try:
         os.kill(pid, 0)

@@ -89,7 +89,7 @@ class Sandbox:
         self._workdir, self._worker, self._account = None, WORKER, {}
         if trusted:
             self.isolation, self._limits = None, limits
-            self._workdir = tempfile.mkdtemp(prefix="dlgrade-worker-")
+            self._workdir = tempfile.mkdtemp(prefix=f"dlgrade-worker-{os.getpid()}-")  # see submission.scratch_folder
             if user is not None:
                 self._run_as(user)
         else:

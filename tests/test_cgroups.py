@@ -10,6 +10,7 @@ check what the grader says there, run as an unprivileged account when the tests 
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -164,3 +165,34 @@ def test_the_reference_keeps_full_marks_beside_a_cpu_hog(tmp_path):
     rows = {r["submission"]: r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text()))}
     assert float(rows["a_reference"]["total"]) == float(rows["a_reference"]["max_score"]) > 0, rows["a_reference"]
     assert float(rows["b_hog"]["total"]) < float(rows["b_hog"]["max_score"])
+
+
+def test_without_a_cgroup_the_sandbox_says_so_and_still_grades(monkeypatch):
+    monkeypatch.setattr(cgroups, "find_or_reason", lambda: (None, "the grader's cgroup is not writable by it"))
+    if _refusal().startswith("needs the OS sandbox"):
+        pytest.skip(_refusal())
+    submission = resolve(REFERENCE)
+    with Sandbox(submission, **LIMITS) as box:
+        assert "no cgroup here (the grader's cgroup is not writable by it)" in box.description
+        assert box.call("optim", "sgd", (np.ones(3), np.ones(3), {})).value[0].tolist() == [0.99] * 3
+    assert box.memory_peak is None
+
+
+NORMAL_USER = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("cgroups", sys.argv[1])
+cgroups = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(cgroups)
+print(cgroups.describe_bounds(2 * 2**30, 128))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/python3"),
+                    reason="runs cgroups.py as an unprivileged account: needs root and a system python3")
+def test_without_a_cgroup_a_normal_user_is_told_why():
+    """As nobody, cgroups.py (the standard library only) finds a delegated cgroup or says why there is none."""
+    run = subprocess.run(["/usr/bin/python3", "-I", "-c", NORMAL_USER, str(Path(cgroups.__file__))], user=65534,
+                         group=65534, extra_groups=[], cwd="/", capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and not run.stderr, run.stderr
+    said = run.stdout.strip()
+    assert said.startswith("memory bound 2048 MiB") or re.match(r"no cgroup here \(.+\): memory bounded only", said)
