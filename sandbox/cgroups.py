@@ -87,6 +87,7 @@ class WorkerGroup:
         self.folders, self.version = folders, version
         self.memory_bytes = None
         self._procs = []          # open cgroup.procs files, written by join() in the child
+        self._cpu = None          # the open file of its CPU time, read at each wait of a call (one pread)
         self.peak_bytes = None    # the most it held, read when removed
         self.killed_for_memory = False
 
@@ -109,6 +110,8 @@ class WorkerGroup:
     def open(self):
         self._procs = [os.open(os.path.join(folder, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
                        for folder in self.folders]
+        cpu = self._path("cpu.stat" if self.version == 2 else "cpuacct.usage")
+        self._cpu = os.open(cpu, os.O_RDONLY | os.O_CLOEXEC) if cpu else None
 
     def join(self):
         """Move the calling process into this cgroup (Popen's preexec_fn: the child, before it executes).
@@ -125,12 +128,13 @@ class WorkerGroup:
     # --- reading --------------------------------------------------------------------------
     def cpu_seconds(self):
         """CPU time of every process that ran in the cgroup so far; None where it is not counted."""
+        if self._cpu is None:
+            return None
+        text = os.pread(self._cpu, 4096, 0).decode()
         if self.version == 2:
-            text = self._read("cpu.stat")
-            found = re.search(r"^usage_usec (\d+)$", text or "", re.M)
+            found = re.search(r"^usage_usec (\d+)$", text, re.M)
             return int(found.group(1)) / 1e6 if found else None
-        text = self._read("cpuacct.usage")
-        return int(text) / 1e9 if text else None
+        return int(text) / 1e9 if text.strip() else None
 
     def out_of_memory(self):
         """Whether the kernel killed a process of the worker for reaching its memory bound."""
@@ -150,6 +154,9 @@ class WorkerGroup:
     def remove(self):
         """Kill what is left in the cgroup and remove it; '' or why it could not be removed."""
         self.started()
+        if self._cpu is not None:
+            os.close(self._cpu)
+            self._cpu = None
         if any(os.path.isdir(f) for f in self.folders):
             self.out_of_memory()
             self.peak_bytes = self.peak()
@@ -192,16 +199,20 @@ class CallDeadline:
 
     def __init__(self, seconds, group=None):
         self.seconds, self.group = seconds, group
-        now = time.monotonic()
+        self._start = time.monotonic()
         self._cpu_start = group.cpu_seconds() if group is not None else None
-        self._wall_end = now + seconds * (WALL_FACTOR if self._cpu_start is not None else 1)
+        self._wall_end = self._start + seconds * (WALL_FACTOR if self._cpu_start is not None else 1)
 
     def remaining(self):
-        wall_left = self._wall_end - time.monotonic()
+        now = time.monotonic()
+        wall_left = self._wall_end - now
         if wall_left <= 0:
             raise TimeoutError
         if self._cpu_start is None:
             return wall_left
+        unspent = self.seconds / _cpus() - (now - self._start)  # before this, it cannot have spent its budget
+        if unspent > 0:
+            return unspent
         used = self.group.cpu_seconds()
         cpu_left = self.seconds - (used - self._cpu_start if used is not None else 0.0)
         if cpu_left <= 0:
