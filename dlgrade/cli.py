@@ -239,9 +239,18 @@ def entry_point():
 
 
 def stopped_by_signal(received, _frame):
-    """A signal: remove this process's scratch folders and its workers' cgroups (whatever is in them is killed),
-    then exit at once with no report. (An exception raised here could land in code that ignores it.)"""
+    """A signal: stop this process's grader processes (--jobs; each runs this too), remove its scratch folders and
+    its workers' cgroups (whatever is in them is killed), then exit at once with no report. (An exception raised
+    here could land in code that ignores it.)"""
+    import multiprocessing
+
     from dlgrade.sandbox import cgroups, submission
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(5)
+        submission.remove_leftovers(child.pid)
     submission.remove_leftovers(os.getpid())
     cgroups.remove_mine()
     os._exit(128 + received)

@@ -26,11 +26,14 @@ def leftovers(folder):
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("dlgrade-"))
 
 
-def started_grading(folder, process, seconds=120):
-    """Wait (by polling, no fixed sleep) until the grader has made its snapshot; False if it ended first."""
+def started_grading(folder, process, by_children=False, seconds=120):
+    """Wait (by polling, no fixed sleep) until the grader has made its snapshot (by_children: and its grader
+    processes their workers' scratch folders); False if it ended first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
-        if leftovers(folder):
+        made = leftovers(folder)
+        if made and (not by_children or any(n.startswith("dlgrade-worker-") and f"-{process.pid}-" not in n
+                                            for n in made)):
             return True
         time.sleep(0.05)
     return False
@@ -49,10 +52,11 @@ def test_a_grade_stopped_by_the_batch_timeout_leaves_nothing(tmp_path, scratch):
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
 def test_a_grade_stopped_by_a_signal_leaves_nothing(tmp_path, scratch, number):
+    """Trusted, so that the grader processes of --jobs 2 make scratch folders of their own (the workers')."""
     env, folder = scratch
-    process = subprocess.Popen([*GRADER, str(REFERENCE), "--trust-submission"], env=env,
+    process = subprocess.Popen([*GRADER, str(REFERENCE), "--trust-submission", "--jobs", "2"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert started_grading(folder, process)
+    assert started_grading(folder, process, by_children=True)
     process.send_signal(number)
     assert process.wait(timeout=120) == 128 + number, process.stderr.read()
     process.stderr.close()
