@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -41,7 +40,7 @@ from dlgrade import __version__, cli
 from dlgrade.checks.engine import runner
 from dlgrade.reporting import gradescope, render
 from dlgrade.sandbox import SubmissionError, resolve
-from dlgrade.sandbox.submission import MAX_ZIP_BYTES, MAX_ZIP_FILES
+from dlgrade.sandbox.submission import MAX_ZIP_BYTES, MAX_ZIP_FILES, remove_leftovers, scratch_folder
 
 GRADED, UNGRADABLE, GRADER_ERROR = "graded", "ungradable", "grader_error"
 FINAL = (GRADED, UNGRADABLE)
@@ -193,7 +192,7 @@ class _materialized:
     def __enter__(self):
         if self.task.files is None:
             return self.task.path
-        self._tmp = tempfile.TemporaryDirectory(prefix="dlgrade-shipped-")
+        self._tmp = scratch_folder("shipped")
         base = Path(self._tmp.name).resolve()
         for relative, data in self.task.files.items():
             target = (base / relative).resolve()
@@ -228,7 +227,7 @@ def _child(connection, task):
     """A pool process: dies with the batch, leaves Ctrl-C to it, cleans its sandbox up on SIGTERM."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    signal.signal(signal.SIGTERM, cli.stopped_by_signal)  # its scratch folders and workers removed, then gone
     outcome = grade_one(task)
     try:
         connection.send(outcome)
@@ -540,6 +539,7 @@ def _pool_context():
 def _run_local(tasks, done, jobs, timeout):
     """A pool of `jobs` processes, a fresh one per submission: one that dies or overruns costs only its own."""
     context = _pool_context()
+    remove_leftovers()  # of a batch that crashed
     waiting, running = list(reversed(tasks)), {}
     try:
         while waiting or running:
@@ -567,12 +567,14 @@ def _run_local(tasks, done, jobs, timeout):
                 else:
                     continue
                 _stop(process)
+                remove_leftovers(process.pid)  # a process stopped or killed mid-grade could not clean up
                 receive.close()
                 del running[receive]
                 done(task.key, outcome)
     finally:
         for receive, (_, process, _) in running.items():
             _stop(process)
+            remove_leftovers(process.pid)
             receive.close()
 
 

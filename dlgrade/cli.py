@@ -239,11 +239,33 @@ def main(argv=None):
 
 
 def entry_point():
-    """`python grader.py …` and the `dlgrade` console script: main() with a closed pipe (| head) as success."""
+    """`python grader.py …` and the `dlgrade` console script: main() with a closed pipe (| head) as success.
+    SIGTERM and SIGHUP end it with nothing left behind (stopped_by_signal)."""
+    import signal
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, stopped_by_signal)
     try:
         return main()
     except BrokenPipeError:  # the reader went away
         return 0
+
+
+def stopped_by_signal(received, _frame):
+    """A signal: stop this process's grader processes (--jobs; each runs this too), remove its scratch folders and
+    its workers' cgroups (whatever is in them is killed), then exit at once with no report. (An exception raised
+    here could land in code that ignores it.)"""
+    import multiprocessing
+
+    from dlgrade.sandbox import cgroups, submission
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(5)
+        submission.remove_leftovers(child.pid)
+    submission.remove_leftovers(os.getpid())
+    cgroups.remove_mine()
+    os._exit(128 + received)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ back as a SandboxError whose `kind` says what happened; nothing the worker sends
 anything else here. A reply is bounded in size by what the call sent (REPLY_FACTOR times the
 request, plus REPLY_BASE_* bytes) and in nesting by protocol.MAX_DEPTH, checked before it is
 decoded; decoded, it costs the grader at most protocol.decoded_bound of those bytes (reply_bounds),
-and decoding stops at the call's deadline. It must answer the request it follows (its id) with the keys that request allows;
-the answers to a batch of calls name their calls (ids the grader chose), in the order sent.
+and decoding stops at the call's deadline. It must answer the request it follows (its id) with the
+keys that request allows; the answers to a batch of calls name their calls (ids the grader chose),
+in the order sent.
 A call that hangs is killed after its timeout and the worker restarted; from then on that
 function fails at once ("dead"), so one hang costs one timeout, not one per check. A worker
 that dies is restarted on the next call; a function that kills it twice is dead.
@@ -25,11 +26,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import isolation, protocol
+from . import cgroups, isolation, protocol
 from .protocol import Callback, ErrorKind, Handle, RngSeed
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -66,16 +66,21 @@ class Reply:
 
 class Sandbox:
     def __init__(self, submission, *, call_timeout, import_timeout, memory_bytes=None, blocked=BLOCKED_IMPORTS,
-                 user=None, trusted=False, hidden=(), forbidden=()):
+                 user=None, trusted=False, hidden=(), forbidden=(), memory_bound_bytes=None):
         """Timeouts in seconds (a grading profile's settings). user: the unprivileged account the worker
         runs as, the grader running as root (sandboxed: bwrap is started as it). trusted: no OS sandbox,
         only a separate process (--trust-submission). hidden: more host paths the worker must not see
         (profiles, output files). forbidden: import names of packages the submission may not use: hidden from
         the worker's view, a stand-in under each name (trusted: an import hook only); a use of one fails its
-        call with ErrorKind.POLICY. Raises isolation.IsolationUnavailable when the sandbox cannot run here."""
+        call with ErrorKind.POLICY. memory_bytes, memory_bound_bytes: isolation.Limits' own, when given.
+        Raises isolation.IsolationUnavailable when the sandbox cannot run here."""
         self.submission = submission
         self.call_timeout, self.import_timeout = call_timeout, import_timeout
-        limits = isolation.Limits() if memory_bytes is None else isolation.Limits(memory_bytes=memory_bytes)
+        given = {"memory_bytes": memory_bytes, "memory_bound_bytes": memory_bound_bytes}
+        limits = isolation.Limits(**{k: v for k, v in given.items() if v is not None})
+        self._cgroups = cgroups.find_or_reason()[0]  # where each worker's cgroup is made (None: nowhere)
+        self._cgroup = None
+        self.memory_peak = None  # the most memory one worker held (bytes), where its cgroup counted it
         self.blocked, self.forbidden = tuple(blocked), tuple(sorted(set(forbidden)))
         self._process, self._pidfd, self._selector = None, None, None
         self._start_files = None  # isolation.Start of the running sandboxed worker
@@ -91,7 +96,7 @@ class Sandbox:
         self._workdir, self._worker, self._account, self._workspace = None, WORKER, {}, None
         if trusted:
             self.isolation, self._limits = None, limits
-            self._workdir = tempfile.mkdtemp(prefix="dlgrade-worker-")
+            self._workdir = tempfile.mkdtemp(prefix=f"dlgrade-worker-{os.getpid()}-")  # see submission.scratch_folder
             if user is not None:
                 self._run_as(user)
         else:
@@ -108,8 +113,13 @@ class Sandbox:
         """Which isolation the worker has, in words (the report's header)."""
         if self.isolation is None:
             return "none (--trust-submission): a separate process of the grader's user" + \
-                (f", run as uid {self._account['user']}" if self._account else "")
-        return self.isolation.describe()
+                (f", run as uid {self._account['user']}" if self._account else "") + f"; {self.bounds}"
+        return f"{self.isolation.describe()}; {self.bounds}"
+
+    @property
+    def bounds(self):
+        """The memory, process and CPU bounds of a worker with all it starts, and what enforces them."""
+        return cgroups.describe_bounds(self._limits.memory_bound_bytes, self._limits.processes)
 
     def _run_as(self, user):
         """Trusted mode: the worker runs as `user` from its scratch folder, with its own copy of its two
@@ -150,6 +160,9 @@ class Sandbox:
         pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
                      start_new_session=True)
         try:
+            if self._cgroups is not None:  # joined by the child before it executes anything
+                self._cgroup = self._cgroups.create(self._limits.memory_bound_bytes, self._limits.processes)
+                pipes["preexec_fn"] = self._cgroup.join
             if self.isolation is None:
                 env.update(DLGRADE_WORKER_CWD=self._workdir, HOME=self._workdir,
                            PATH=os.environ.get("PATH", "/usr/bin:/bin"))
@@ -157,7 +170,7 @@ class Sandbox:
                                                  cwd=self._workdir, **pipes, **self._account)
             else:
                 self._start_sandboxed(env, pipes)
-        except OSError as exc:
+        except (OSError, cgroups.Unavailable, subprocess.SubprocessError) as exc:
             if self._process is not None:
                 self._process.kill()
                 self._process.wait()
@@ -165,7 +178,11 @@ class Sandbox:
             if self._start_files is not None:
                 self._start_files.close()
                 self._start_files = None
-            raise SandboxError(ErrorKind.CRASH, f"the worker could not be started ({exc.strerror or exc})") from None
+            self._remove_cgroup()
+            why = getattr(exc, "strerror", "") or exc
+            raise SandboxError(ErrorKind.CRASH, f"the worker could not be started ({why})") from None
+        if self._cgroup is not None:
+            self._cgroup.started()
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._process.stdout, selectors.EVENT_READ)
         init = dict(self.submission.worker_init(), op="init", blocked=list(self.blocked))
@@ -233,12 +250,27 @@ class Sandbox:
                 pass
         self._selector.close()
         self._process = None
+        self._remove_cgroup()
+
+    def _remove_cgroup(self):
+        """Whatever is left in the worker's cgroup is killed and the cgroup removed; its peak kept."""
+        if self._cgroup is None:
+            return
+        problem = self._cgroup.remove()
+        if problem:
+            self.notes.append(f"the worker's {problem}")
+        if self._cgroup.peak_bytes is not None:
+            self.memory_peak = max(self.memory_peak or 0, self._cgroup.peak_bytes)
+        self._cgroup = None
 
     def _exit_description(self):
         try:
             code = self._process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             code = None
+        if self._cgroup is not None and self._cgroup.out_of_memory():
+            bound = self._limits.memory_bound_bytes >> 20
+            return f"the worker was killed: it held more than {bound} MiB, its memory bound"
         return isolation.describe_exit(code, sandboxed=isinstance(self.isolation, isolation.Bubblewrap))
 
     # --- exchanging messages ----------------------------------------------------------------
@@ -246,9 +278,8 @@ class Sandbox:
         fd = self._process.stdout.fileno()
 
         def read(n):
-            left = deadline - time.monotonic()
-            if left <= 0 or not self._selector.select(left):
-                raise TimeoutError
+            while not self._selector.select(deadline.remaining()):
+                pass
             return os.read(fd, min(n, protocol.READ_CHUNK))
         return read
 
@@ -260,9 +291,8 @@ class Sandbox:
         with selectors.DefaultSelector() as writable:
             writable.register(fd, selectors.EVENT_WRITE)
             while view:
-                left = deadline - time.monotonic()
-                if left <= 0 or not writable.select(left):
-                    raise TimeoutError
+                if not writable.select(deadline.remaining()):
+                    continue
                 try:
                     view = view[os.write(fd, view[:1 << 20]):]
                 except BlockingIOError:
@@ -270,7 +300,7 @@ class Sandbox:
 
     def _exchange(self, request, timeout, callbacks):
         """Send one request and answer the worker's callbacks until its reply comes."""
-        deadline = time.monotonic() + timeout
+        deadline = cgroups.CallDeadline(timeout, self._cgroup)  # hung: by the worker's own CPU time where counted
         self._next_id += 1
         request = dict(request, id=self._next_id)
         try:
@@ -278,9 +308,8 @@ class Sandbox:
             bounds = reply_bounds(data)
             self._write(data, deadline)
             while True:
-                reply = protocol.read_message(self._reader(deadline), *bounds, deadline)
-                if time.monotonic() > deadline:
-                    raise TimeoutError
+                reply = protocol.read_message(self._reader(deadline), *bounds, deadline.wall_end)
+                deadline.remaining()  # raises TimeoutError when it came too late
                 _check_reply(reply, request)
                 self._check_scratch()
                 if "callback" not in reply:
@@ -289,7 +318,7 @@ class Sandbox:
         except TimeoutError:
             self.restarts += 1
             self._stop()
-            raise SandboxError(ErrorKind.TIMEOUT, f"did not finish within {timeout:g} s") from None
+            raise SandboxError(ErrorKind.TIMEOUT, deadline.describe()) from None
         except (EOFError, OSError, protocol.ProtocolError) as exc:
             what = str(exc) if isinstance(exc, protocol.ProtocolError) else self._exit_description()
             self.restarts += 1

@@ -123,8 +123,7 @@ class Workspace:
                 home["LD_LIBRARY_PATH"] = self.translate(libdir)
         scratch = self.translate(self.scratch)
         env = {"PATH": "/usr/bin:/bin", "HOME": scratch, "LANG": "C.UTF-8", "DLGRADE_WORKER_CWD": scratch,
-               "DLGRADE_WORKER_PATH": os.pathsep.join(map(self.translate, [self.standins] * bool(self.box.forbidden) + self.site)),
-               **home, **dict(environment)}
+               "DLGRADE_WORKER_PATH": os.pathsep.join(map(self.translate, self._path())), **home, **dict(environment)}
         flags = ["-s", "-S", "-B"] if home else ["-I", "-S", "-B"]
         own = [self.worker_dir, *DEVICES, *([str(self.submission_root)] if self.submission_root is not None else [])]
         spec = {"view": [[p, v] for p, v in self.view] + [[p, True] for p in own if os.path.exists(p)],
@@ -134,6 +133,10 @@ class Workspace:
                 "env": env, "path": self.site, "grader": os.getpid()}
         return subprocess.Popen([sys.executable, "-I", "-S", "-B", str(LAUNCHER)],
                                 env={SPEC_VARIABLE: json.dumps(spec)}, pass_fds=tuple(self.fds.values()), **pipes)
+
+    def _path(self):
+        """The worker's import path: the stand-ins of forbidden packages first, then site-packages."""
+        return [self.standins] * bool(self.box.forbidden) + self.site
 
     def scratch_used(self, bound):
         """Bytes the scratch folder holds (each entry at least ENTRY_BYTES), counted up to just past `bound`."""
@@ -199,7 +202,7 @@ def reachable(path, uid, gid):
 def confined(user=None, group=None, hidden=(), limits=None):
     """The second tier, once proven to start a worker with NumPy here; raises IsolationUnavailable saying
     why not. user/group: the worker's account (None: isolation.WORKER_ID as root, the grader's own otherwise)."""
-    from .isolation import IsolationUnavailable, Limits
+    from .isolation import WORKER_ID, IsolationUnavailable, Limits
     from .landlock import abi_version
     abi = abi_version()
     if abi < 1:

@@ -71,6 +71,7 @@ class Limits:
     scratch_bytes: int = 64 * 2**20   # its private tmpfs /tmp (sandbox only)
     shm_bytes: int = 16 * 2**20       # its /dev/shm, a tmpfs too (sandbox only)
     tmpfs_inodes: int = 4096          # files and folders in each of the two (sandbox, grader run as root)
+    memory_bound_bytes: int = 2 * 2**30  # all its processes and the kernel memory they cause, together (its cgroup)
 
     def environment(self, sandboxed):
         """The worker's DLGRADE_WORKER_LIMITS: resource name=value pairs (no process limit when trusted:
@@ -648,11 +649,13 @@ def advice():
 def main():
     """`python -m dlgrade.sandbox`: which sandbox runs here and each protection it verified (exit 0), or why
     none does, or what is missing (exit 1). The bubblewrap tier's protections are probed in a real sandbox."""
+    from . import cgroups
+    bounds = f"worker bounds: {cgroups.describe_bounds(Limits().memory_bound_bytes, Limits().processes)}"
     try:
         box = choose()
         checks = protections(box) if isinstance(box, Bubblewrap) else []
     except IsolationUnavailable as exc:
-        print(f"no sandbox can run here: {exc}")
+        print(f"no sandbox can run here: {exc}\n{bounds}")
         return 1
     for name, verified, seen in checks:
         print(f"{'ok' if verified else 'MISSING':8}{name} ({seen})")
@@ -660,5 +663,5 @@ def main():
     if missing:
         print(f"the sandbox is refused here: {'; '.join(missing)} not verified")
         return 1
-    print(f"the sandbox runs here: {box.describe()}")
+    print(f"the sandbox runs here: {box.describe()}\n{bounds}")
     return 0

@@ -5,6 +5,10 @@ folders copied with limits on size, count, depth and names, into a private snaps
 worker of one grade reads (so all of them see the same bytes, whatever happens to PATH meanwhile).
 `Submission.sha256` is the hash of those bytes: of the file, or of the folder's relative paths and
 contents. A path that cannot be graded raises SubmissionError with a sentence, never anything else.
+
+Every scratch folder of a grade (scratch_folder) carries the pid of the process that made it, so what a
+grading process stopped by a timeout or killed leaves is removed by whoever stopped it (a batch), and what
+a crashed run left by the next one (remove_leftovers).
 """
 import errno
 import hashlib
@@ -28,6 +32,7 @@ MAX_ZIP_BYTES, MAX_ZIP_FILES = MAX_BYTES, MAX_FILES
 _MAGIC = re.compile(r"^(\s*)(%|!|get_ipython\(\)).*$")
 _IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 _CLASH = (errno.EEXIST, errno.ENOTDIR, errno.EISDIR)
+_SCRATCH = re.compile(r"dlgrade-(submission|zip|shipped|worker)-(\d+)-")
 
 
 class SubmissionError(Exception):
@@ -56,6 +61,47 @@ class Submission:
             self._tmp.cleanup()
 
 
+def scratch_folder(kind):
+    """A private TemporaryDirectory for a grade, named dlgrade-KIND-PID-… (see the module's docstring)."""
+    return tempfile.TemporaryDirectory(prefix=f"dlgrade-{kind}-{os.getpid()}-")
+
+
+def remove_leftovers(pid=None):
+    """Remove this user's scratch folders left by grading process `pid` (one a batch stopped), or, with no pid,
+    by every grading process that is gone (a crashed run). The number removed."""
+    from .client import remove_folder  # a folder a worker made hard to remove
+    removed, base = 0, tempfile.gettempdir()
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return 0
+    for name in names:
+        found = _SCRATCH.match(name)
+        if not found or (int(found.group(2)) != pid if pid is not None else _alive(int(found.group(2)))):
+            continue
+        path = os.path.join(base, name)
+        try:
+            if os.lstat(path).st_uid != os.geteuid():
+                continue
+        except OSError:
+            continue
+        removed += not remove_folder(path)
+    return removed
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+_STALE_REMOVED = []
+
+
 def resolve(path, *, package=""):
     """Submission for PATH; raises SubmissionError with a message meant for the user.
 
@@ -63,6 +109,8 @@ def resolve(path, *, package=""):
     layout: an assignment tree with its code in cs231n/); a single .py or notebook holds them all anyway.
     """
     path = Path(path)
+    if not _STALE_REMOVED:  # once per process: what crashed runs left
+        _STALE_REMOVED.append(remove_leftovers())
     try:
         return _resolve(path, package)
     except RecursionError:
@@ -109,7 +157,7 @@ def _snapshot(folder):
     left out). Its .py and .ipynb files must fit MAX_FILES and MAX_BYTES; other files are copied up to
     MAX_DATA_FILE each while they fit too (a course tree's datasets are not). Links, special files, hidden
     and cache folders are left out."""
-    tmp = tempfile.TemporaryDirectory(prefix="dlgrade-submission-")
+    tmp = scratch_folder("submission")
     target = Path(tmp.name)
     target.chmod(0o755)  # readable by a worker that runs as another user
     digest, files, total, left_out = hashlib.sha256(), 0, 0, 0
@@ -195,7 +243,7 @@ def _strip_magics(source):
 
 
 def _from_zip(data, path, package=""):
-    tmp = tempfile.TemporaryDirectory(prefix="dlgrade-zip-")
+    tmp = scratch_folder("zip")
     target = Path(tmp.name)
     target.chmod(0o755)  # readable by a worker that runs as another user
     try:
