@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dlgrade.sandbox import confine, isolation, landlock
+from dlgrade.sandbox import isolation, landlock
 from tests.grading import REFERENCE, ROOT
 from tests.test_security import HEADER, HOSTILE, survivors
 
