@@ -38,9 +38,11 @@ CRASHES_BEFORE_DEAD = 2
 REPLY_BASE_HEADER = 4 * 2**20    # a reply's JSON may be this much larger than its request's …
 REPLY_BASE_BUFFERS = 32 * 2**20  # … and its arrays this much larger,
 REPLY_FACTOR = 16                # on top of this many times the request's size
+MEMORY_POLL = 0.5                # seconds between looks at the worker's cgroup for a process its memory bound killed
 STOP_WAIT = 5.0                  # seconds to wait for a killed worker's namespace to empty
 START_TIMEOUT = 60.0             # seconds a worker may take to start (NumPy's import, before any submission code):
                                  # the grader's cost on a busy machine, not charged to the submission's timeouts
+_EXITED = "exited"  # the selector's mark of the started process's pidfd
 _ERROR_KEYS = (ErrorKind.NOT_IMPLEMENTED.value, ErrorKind.MISSING.value, ErrorKind.BAD_RETURN.value)
 _POLICY_KEYS = {"package", "use", "where"}
 
@@ -185,6 +187,10 @@ class Sandbox:
             self._cgroup.started()
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._process.stdout, selectors.EVENT_READ)
+        try:  # the process the grader started ending is news too: its children may still hold the pipe open
+            self._selector.register(os.pidfd_open(self._process.pid), selectors.EVENT_READ, _EXITED)
+        except OSError:  # already gone (its reply, if any, is in the pipe), or a kernel without pidfds
+            pass
         init = dict(self.submission.worker_init(), op="init", blocked=list(self.blocked))
         if self.forbidden:
             init.update(forbidden=list(self.forbidden), standin_hook=self.isolation is None)
@@ -248,6 +254,9 @@ class Sandbox:
                 stream.close()
             except OSError:
                 pass
+        for key in list(self._selector.get_map().values()):
+            if key.data is _EXITED:
+                os.close(key.fd)
         self._selector.close()
         self._process = None
         self._remove_cgroup()
@@ -278,9 +287,13 @@ class Sandbox:
         fd = self._process.stdout.fileno()
 
         def read(n):
-            while not self._selector.select(deadline.remaining()):
-                pass
-            return os.read(fd, min(n, protocol.READ_CHUNK))
+            while True:
+                wait = deadline.remaining() if self._cgroup is None else min(deadline.remaining(), MEMORY_POLL)
+                ready = {key.data for key, _ in self._selector.select(wait)}
+                if None in ready:  # the pipe: data, or its end
+                    return os.read(fd, min(n, protocol.READ_CHUNK))
+                if _EXITED in ready or (self._cgroup is not None and self._cgroup.out_of_memory()):
+                    raise EOFError  # it ended, or lost a process to its memory bound, with nothing more to say
         return read
 
     def _write(self, data, deadline):

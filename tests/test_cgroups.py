@@ -65,6 +65,10 @@ def test_every_memory_route_stops_at_the_bound(tmp_path, route):
             assert f"it held more than {BOUND >> 20} MiB, its memory bound" in exc.message
         assert box.notes == []
     submission.cleanup()
+    if route == "empty_files" and box.isolation.launched:  # as root /tmp has an inode bound: it stops first
+        assert held is not None and held <= box.isolation.limits.tmpfs_inodes
+        assert box.memory_peak <= BOUND
+        return
     if held is not None and route != "empty_files":  # what the attack says it held, beside its interpreter
         assert held < BOUND >> 20
     assert 0.9 * BOUND <= box.memory_peak <= BOUND  # the kernel counted the route, and stopped it at the bound
