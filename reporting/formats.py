@@ -13,9 +13,10 @@ from dlgrade.checks.engine.status import Status
 from .quoting import quoted
 
 FORMATS = ("text", "md", "json", "junit", "html")
-_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_IMPLEMENTED: "·", Status.MISSING: "·", Status.ERROR: "!"}
+_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.INCOMPLETE: "…", Status.NOT_IMPLEMENTED: "·",
+           Status.MISSING: "·", Status.ERROR: "!"}
 _STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error"}
-_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta"}
+_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.INCOMPLETE: "yellow", Status.ERROR: "magenta"}
 
 
 def render(report, fmt, *, color=False, width=100):
@@ -167,7 +168,7 @@ def _junit(report):
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=r.function, name=r.id, time=f"{r.seconds:.4f}")
             if r.status.counts_as_failure:
-                ET.SubElement(case, "failure" if r.status is Status.FAILED else "error",
+                ET.SubElement(case, "error" if r.status is Status.ERROR else "failure",
                               message=r.summary).text = "\n".join(explain(r))
             elif r.status is not Status.PASSED:
                 ET.SubElement(case, "skipped", message=_STATUS_WORDS[r.status] + ": " + r.summary)

@@ -115,6 +115,7 @@ def _register(name):
         ctx.falsify(st.tuples(st.integers(2, 6), st.integers(2, 6), seeds()), body)
 
     @check(function, "W follows the stated distribution", points=2, tol="statistic", kind="statistical", examples=0,
+           role="values",
            doc=f"zero mean (t-test) and {stated(name, *FANS)[0]} at fans {FANS} (Kolmogorov–Smirnov test), "
                f"each at α = {FALSE_ALARM_RATE:g} with a fixed rng seed")
     def distribution(ctx):
