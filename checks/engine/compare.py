@@ -42,6 +42,32 @@ def difference(got, expected, tol, label="result", *, nan_matches_nan=False):
     return _array_difference(got, expected, tol, label, nan_matches_nan)
 
 
+def informative(expected, inputs, tol):
+    """expected holds a float array (of 2 entries or more) that no trivial answer matches within tol: not one
+    value throughout (zeros, ones, a constant) and none of the input arrays of its shape. Agreeing with it
+    shows a computation; agreeing with the rest may be luck or an input handed back."""
+    givens = _arrays(inputs)
+    for leaf in _arrays(expected):
+        flat = leaf.astype(float).ravel() if leaf.dtype.kind == "f" else None
+        if flat is None or flat.size < 2 or not np.all(np.isfinite(flat)):
+            continue
+        if difference(np.full_like(flat, flat[0]), flat, tol) is None:
+            continue
+        if any(g.shape == leaf.shape and difference(g, leaf, tol) is None for g in givens):
+            continue
+        return True
+    return False
+
+
+def _arrays(value):
+    """The arrays inside value (dicts, tuples and lists searched)."""
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in _arrays(v)]
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in _arrays(v)]
+    return [value] if isinstance(value, np.ndarray) else []
+
+
 def _array_difference(got, expected, tol, label, nan_matches_nan):
     expected = np.asarray(expected)
     if got is None or isinstance(got, (str, dict, tuple, list)):

@@ -15,7 +15,7 @@ from hypothesis.control import current_build_context
 from dlgrade.sandbox import ErrorKind, SandboxError
 
 from . import mistakes
-from .compare import difference
+from .compare import difference, informative
 from .conventions import Conventions
 
 
@@ -84,6 +84,8 @@ class Context:
     out_of_time: bool = False
     call_seconds: float = 0.0        # time spent in calls into the submission, and their number
     calls: int = 0
+    computed: bool = False           # agreed with informative expected values on a seed-dependent example
+    _agreed: bool = False            # …on the example running now (expect sets it, falsify reads it)
 
     # --- calling the submission ----------------------------------------------------------------
     def call(self, function, *args, returns=None, keep=(), return_args=False, **kwargs):
@@ -157,12 +159,14 @@ class Context:
         want = oracle() if oracle else expected
         found = difference(got, want, tol, label)
         if found is None:
+            self._agreed = self._agreed or informative(want, inputs, tol)
             return
         if oracle:
             for row in mistakes.of(of or self.function):
                 if row.documented and row.name in self.accepted \
                         and difference(got, oracle(**row.kwargs), tol, label) is None:
                     self.matched_variants.add(row.name)
+                    self._agreed = self._agreed or informative(oracle(**row.kwargs), inputs, tol)
                     return
         raise Mismatch(found, inputs=inputs, got=got, expected=want, oracle=oracle if of in (None, self.function)
                        else None, function=self.function, tol=tol, label=label)
@@ -213,6 +217,7 @@ class Context:
             if failures and current_build_context().is_final and same_case(case, failures[-1][0]):
                 failures.append(failures[-1])  # Hypothesis replays the minimal failure: its verdict is known
                 raise failures[-1][1]
+            self._agreed = False
             try:
                 body(case)
             except CheckFailure as failure:
@@ -223,6 +228,8 @@ class Context:
                 if error.kind.hard and not hard:
                     hard.append((case, error))
                 raise
+            if drawn > 1 and not failures and self._agreed:
+                self.computed = True  # right values on an input no other seed need meet
 
         test = settings(
             max_examples=count, database=None, deadline=None,

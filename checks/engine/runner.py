@@ -42,6 +42,7 @@ class CheckResult:
     examples_run: int = 0
     seconds: float = 0.0
     counterexample: object = field(default=None, repr=False, compare=False)  # the failing input's values (not saved)
+    computed: bool = False  # agreed with the oracle's informative values on a seed-dependent example (the gate)
 
     @property
     def module(self):
@@ -185,9 +186,10 @@ def gate_probes(checks):
 
 
 def gate_open(results):
-    """The function computes its values right somewhere: one of its values checks passed, or failed on a
-    named mistake (a near-miss: the values of a known slip)."""
-    return any(r.status is Status.PASSED or (r.status is Status.FAILED and "mistake" in r.details)
+    """The function computes its values right somewhere: one of its values checks passed, agreed with the
+    oracle on a seed-dependent example whose values no trivial answer matches (compare.informative), or
+    failed on a named mistake (a near-miss: the values of a known slip)."""
+    return any(r.status is Status.PASSED or r.computed or (r.status is Status.FAILED and "mistake" in r.details)
                for r in results)
 
 
@@ -203,8 +205,8 @@ def apply_gates(results, probes=()):
         closed = not gate_open(values.get(r.function, []))
         if by_id[r.id].gated and r.status is Status.PASSED and r.max_score and closed:
             r.score = 0.0
-            why = "not scored: it holds, but it pays only when the function's values are right somewhere (an " \
-                  "oracle check passes, or fails on a named mistake), and none are"
+            why = "not scored: it holds, but it pays only when the function's values are right somewhere (on an " \
+                  "input of the search, or the values of a named mistake), and none are"
             r.summary = f"{why}; {r.summary}" if r.summary else why
 
 
@@ -253,7 +255,7 @@ def _run_one(c, box, profile, max_score, replay_prefix):
         status, summary = Status.ERROR, f"internal grader error ({type(exc).__name__}: {exc}); please report it"
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,
-                       seconds=time.perf_counter() - started, counterexample=counterexample)
+                       seconds=time.perf_counter() - started, counterexample=counterexample, computed=ctx.computed)
 
 
 def _failure_details(failure):
