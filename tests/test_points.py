@@ -21,6 +21,7 @@ from dlgrade.reporting import formats
 from dlgrade.sandbox import Sandbox, resolve
 from tests import trivial
 from tests.grading import ALTERNATIVE, REFERENCE, ROOT, grade, mistake_source, quick_profile, reference_with
+from tests.known_wrong.optim import KNOWN_WRONG as KNOWN_WRONG_OPTIM
 from tests.test_false_positives import BEYOND_FLOAT32, float32_submission
 
 pytestmark = pytest.mark.slow
@@ -216,12 +217,20 @@ def test_a_relation_that_trivial_code_holds_pays_nothing_on_its_own(tmp_path):
     assert result.summary.startswith("not scored: it holds, but it pays only when")
 
 
+WRONG_DEFAULT = "optim.adam: first step from an empty config"  # a learning rate 10 times the spec's by default
+
+
 @pytest.mark.parametrize("near_miss", ["optim.adam:no_bias_correction", "optim.sgd_momentum:positive_velocity",
-                                       "optim.sgd_momentum:ascent"])
+                                       "optim.sgd_momentum:ascent", WRONG_DEFAULT])
 def test_a_near_miss_keeps_partial_credit(tmp_path, near_miss):
-    mistake = mistakes.BY_ID[near_miss]
-    report = grade(reference_with(tmp_path, mistake.function, mistake_source(mistake)), only=[mistake.function],
-                   accept={})
+    # A named mistake opens its function's gate; so do right values on an input of the search that no
+    # trivial answer matches (the wrong default is right wherever the config sets the learning rate).
+    if near_miss == WRONG_DEFAULT:
+        function, source = "optim.adam", KNOWN_WRONG_OPTIM[WRONG_DEFAULT]
+    else:
+        mistake = mistakes.BY_ID[near_miss]
+        function, source = mistake.function, mistake_source(mistake)
+    report = grade(reference_with(tmp_path, function, source), only=[function], accept={})
     paid = [r.id for r in report.results if r.score > 0]
     assert 0 < report.score < report.max_score, paid
     assert all(CHECKS[i].gated for i in paid)

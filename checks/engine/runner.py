@@ -214,7 +214,7 @@ def _run_one(c, box, profile, max_score, replay_prefix):
     max_examples = profile.max_examples_for(c)
     ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
                   profile.accepted(c.function), profile.check_budget, profile.min_examples_for(c), profile.slow_call,
-                  profile.dtype, profile.conventions.for_check())
+                  profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values")
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
                 seed=profile.seed, max_examples=max_examples)
