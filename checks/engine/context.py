@@ -188,12 +188,13 @@ class Context:
         """Run body(case) on cases drawn from strategy; raise the minimal failure found.
 
         The search is seeded with the grading seed, so a verdict replays exactly. `examples` (the textbook
-        cases) run first, and so does the search's simplest case: every seed meets them, so they can fail
-        the check but never pay it. Passing needs at least the profile's minimum of seed-dependent examples
-        (min_examples, at most the search's count): the budget stops the search and its shrinking beyond
-        the minimum, and the minimum itself only when the calls take longer than slow_call seconds each;
-        then the check is Incomplete. A hang or crash is reported on the input that caused it; other
-        failures on Hypothesis's shrunk input.
+        cases) run first, then the search's simplest case, then max_examples drawn from the seed: every seed
+        meets the first two, so they can fail the check but never pay it. Passing needs at least the
+        profile's minimum of seed-dependent examples (min_examples, at most max_examples): the budget stops
+        the search and its shrinking beyond the minimum, and the minimum itself only when the calls take
+        longer than slow_call seconds each; then the check is Incomplete. A hang or crash is reported on the
+        input that caused it; other failures on Hypothesis's shrunk input. After a failure a values check
+        looks on for right values elsewhere (seek_agreement).
         """
         failures, hard = [], []
         deadline = time.monotonic() + self.budget
