@@ -251,4 +251,6 @@ def test_only_values_no_trivial_answer_matches_show_a_computation():
     assert not informative({"out": np.zeros_like(x)}, {"x": x}, tol)   # zeros
     assert not informative({"out": np.full_like(x, 0.37)}, {"x": x}, tol)  # one constant throughout
     assert not informative({"out": x.copy()}, {"x": x}, tol)  # an input handed back
-    assert not informative((np.array([2.0]), 1.5), {"x": x}, tol)  # a single value shows nothing
+    assert not informative((np.array([2.0]), 3.0), {"x": x}, tol)  # whole numbers: 0, 1, a count
+    assert not informative(0.1, {"lr0": 0.1, "epoch": 0}, tol)  # a number handed back
+    assert informative(0.0123, {"lr0": 0.1, "epoch": 3}, tol)
