@@ -169,20 +169,20 @@ def _grade_part(submission, profile, shares, replay_prefix, sandbox, check_ids):
             c = by_id[check_id]
             results.append(_run_one(c, box, profile, shares[c.id], replay_prefix))
             box.drop_handles()
-        probes = [_run_one(c, box, profile, 0.0, replay_prefix) for c in gate_probes([by_id[i] for i in check_ids])]
+        probes = [_run_one(c, box, profile, 0.0, replay_prefix) for c in gate_probes(results)]
         apply_gates(results, probes)
         notes = [f"{module}: {w}" for module in dict.fromkeys(by_id[i].module for i in check_ids)
                  for w in box.warnings(module)]
     return results, notes + box.notes, box.calls, box.restarts, box.environment, box.description
 
 
-def gate_probes(checks):
-    """The values checks (registry roles) a selection leaves out but needs: those of every function whose
-    selected relation checks would otherwise have no gate. They run unreported and unscored."""
-    selected = {c.id for c in checks}
-    functions = {c.function for c in checks if c.gated}
-    return [c for c in REGISTRY if c.function in functions and c.pays == "values" and c.id not in selected
-            and not any(s.function == c.function and s.pays == "values" for s in checks)]
+def gate_probes(results):
+    """The values checks (registry roles) a selection left out but its results need: those of every function
+    with a relation check that passed and no values check selected. They run unreported and unscored."""
+    by_id = {c.id: c for c in REGISTRY}
+    selected = {by_id[r.id].function for r in results if by_id[r.id].pays == "values"}
+    waiting = {r.function for r in results if by_id[r.id].gated and r.status is Status.PASSED and r.max_score}
+    return [c for c in REGISTRY if c.function in waiting - selected and c.pays == "values"]
 
 
 def gate_open(results):
