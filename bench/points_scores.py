@@ -1,5 +1,6 @@
 """Points paid to wrong code: each known-wrong implementation (tests/known_wrong/) and each mistake row
-(checks/engine/mistakes.py), appended to a copy of the reference, graded on its own function alone.
+(checks/engine/mistakes.py), appended to a copy of the reference, graded on its own function alone; and each
+trivial submission of tests/trivial.py (this checkout's generator), graded whole under the default profile.
 
     python bench/points_scores.py [--root CHECKOUT] [--max-examples 8] [--out FILE]
 
@@ -9,7 +10,9 @@ known-wrong implementations and mistake rows are the ones graded. Writes bench/r
 graded as departures (no [accept]), as tests/test_checks_power.py grades them.
 """
 import argparse
+import dataclasses
 import importlib
+import importlib.util
 import json
 import pkgutil
 import sys
@@ -35,6 +38,16 @@ def main():
     cases = [("known_wrong", check_id, checks[check_id].function, source) for check_id, source in sorted(known.items())]
     cases += [("mistake", m.id, m.function, grading.mistake_source(m)) for m in mistakes.MISTAKES]
     rows, started = [], time.perf_counter()
+    trivial = _trivial_generator()
+    for kind in trivial.KINDS:
+        chosen = dataclasses.replace(grading.quick_profile(args.max_examples), accept={},
+                                     **({"call_timeout": 0.25} if kind == "sleeps" else {}))
+        with tempfile.TemporaryDirectory() as tmp:
+            report = grading.runner.grade(trivial.write(Path(tmp), chosen, kind, sleep=1.0), chosen)
+        rows.append({"family": "trivial", "name": kind, "function": "all", "score": round(report.score, 4),
+                     "max_score": round(report.max_score, 4),
+                     "paid": {r.id: round(r.score, 4) for r in report.results if r.score}})
+        print(f"trivial\t{kind}\t{report.score:.3f} / {report.max_score:.3f}", flush=True)
     for family, name, function, source in cases:
         with tempfile.TemporaryDirectory() as tmp:
             report = grading.grade(grading.reference_with(Path(tmp), function, source), only=[function],
@@ -46,12 +59,21 @@ def main():
                        "paid": sum(r["family"] == family and r["score"] > 0 for r in rows),
                        "score": round(sum(r["score"] for r in rows if r["family"] == family), 3),
                        "max_score": round(sum(r["max_score"] for r in rows if r["family"] == family), 3)}
-              for family in ("known_wrong", "mistake")}
+              for family in ("trivial", "known_wrong", "mistake")}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"root": args.root, "max_examples": args.max_examples, "totals": totals,
                                           "seconds": round(time.perf_counter() - started, 1), "rows": rows},
                                          indent=1))
     print(json.dumps(totals))
+
+
+def _trivial_generator():
+    """tests/trivial.py of this checkout, as a module of the graded checkout's tests package (its helpers)."""
+    path = Path(__file__).resolve().parents[1] / "tests" / "trivial.py"
+    spec = importlib.util.spec_from_file_location("tests.trivial", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":
