@@ -13,11 +13,12 @@ from dlgrade.checks.engine.status import Status
 from .quoting import code_span, fenced, quoted
 
 FORMATS = ("text", "md", "json", "junit", "html")
-_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.NOT_IMPLEMENTED: "·", Status.MISSING: "·", Status.ERROR: "!",
-           Status.POLICY: "⊘"}
+_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.INCOMPLETE: "…", Status.NOT_IMPLEMENTED: "·",
+           Status.MISSING: "·", Status.ERROR: "!", Status.POLICY: "⊘"}
 _STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error",
                  Status.POLICY: "refused by the library policy"}
-_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "magenta", Status.POLICY: "red"}
+_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.INCOMPLETE: "yellow", Status.ERROR: "magenta",
+          Status.POLICY: "red"}
 
 
 def render(report, fmt, *, color=False, width=100):

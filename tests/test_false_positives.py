@@ -79,7 +79,7 @@ def test_optional_behaviour_is_a_note_not_a_failure(tmp_path):
                    only=["layers.instancenorm_forward"])
     assert failing(report) == []
     [optional] = [r for r in report.results if r.id.endswith("gamma and beta of shape (1, C, 1, 1)")]
-    assert optional.summary.startswith("optional, not held") and "gamma must have shape" in optional.summary
+    assert optional.summary.startswith("optional, not scored: not held") and "gamma must have shape" in optional.summary
     assert report.score == pytest.approx(report.max_score)
 
 

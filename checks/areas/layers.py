@@ -426,6 +426,7 @@ def dropout_samples(ctx):
 
 
 @check("layers.dropout_forward", "kept fraction is 1 − p", points=1, tol="statistic", kind="statistical", examples=0,
+       role="values",
        doc=f"the number of kept units passes a binomial test against 1 − p (α = {FALSE_ALARM_RATE:g}, fixed seeds)")
 def dropout_kept_fraction(ctx):
     for _, param, out in dropout_samples(ctx):
@@ -495,12 +496,21 @@ def dropout_independent(ctx):
 
 
 @check("layers.dropout_backward", "dx = dout·mask/(1−p) with the forward's mask", points=1, kind="gradient",
-       uses=("layers.dropout_forward",),
-       doc="the backward reuses the forward's mask and scale: dx = dout·out/x")
+       uses=("layers.dropout_forward",), role="values",
+       doc="the backward reuses the forward's mask and scale: dx = dout·out/x (judged where your forward's out "
+           "is 0 or x/(1−p), as inverted dropout's is)")
 def dropout_backward_mask(ctx):
+    judged = []  # cases on which your forward kept a unit: a backward of an all-zero out says nothing
+
     def body(case):
-        x, dout = case["x"], case["dout"]
+        x, dout, p = case["x"], case["dout"], case["dropout_param"]["p"]
         out, cache = dropout_out(ctx, case)
+        kept = out != 0
+        if difference(out[kept], x[kept] / (1 - p), ctx.tol, "kept units") is not None:
+            ctx.fail("this check judges dx by your dropout_forward's mask, and your forward's out is not 0 or "
+                     f"x/(1−p) = x/{1 - p:.6g} here (its own checks say more)",
+                     inputs={"x": x, "dropout_param": case["dropout_param"], "your out": out})
+        judged.append(bool(kept.any()))
         dx = backward(ctx, "dropout_backward", dout, cache, ("dx",))["dx"]
         found = difference(dx, dout * out / x, ctx.tol, "dx")
         if found is None:
@@ -510,6 +520,9 @@ def dropout_backward_mask(ctx):
                  inputs={"x": x, "dropout_param": case["dropout_param"], "dout": dout, "your out": out},
                  mistake="layers.dropout_backward:unscaled" if unscaled else None)
     ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])
+    if not any(judged):
+        ctx.fail(f"your dropout_forward kept no unit in any of the {len(judged)} cases (p < 1), so its mask could "
+                 f"not judge dx")
 
 
 @check("layers.dropout_backward", "test mode: dx = dout", points=0.5, kind="edge", uses=("layers.dropout_forward",),

@@ -74,7 +74,7 @@ def partitions(draw):
 
 
 @check("training.minibatches", "a partition of range(n) in batches of batch_size", points=1, tol="exact",
-       kind="edge",
+       kind="edge", role="values",
        doc="every index in exactly one batch; ⌈n/batch_size⌉ batches, all of batch_size but the last")
 def minibatches_partition(ctx):
     def body(case):

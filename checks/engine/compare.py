@@ -42,6 +42,42 @@ def difference(got, expected, tol, label="result", *, nan_matches_nan=False):
     return _array_difference(got, expected, tol, label, nan_matches_nan)
 
 
+def informative(expected, inputs, tol):
+    """expected holds a value that no trivial answer matches within tol, so agreeing with it shows a
+    computation: an array of 2 entries or more that is not one value throughout (zeros, ones, a constant)
+    nor an input array of its shape, or a number that is not a whole number (0, 1, a count) nor a number
+    found in the inputs (an input handed back). Agreeing with the rest may be luck or an input returned."""
+    givens = _leaves(inputs)
+    seen = np.concatenate([np.asarray(g, dtype=float).ravel() for g in givens]) if givens else np.zeros(0)
+    for leaf in _leaves(expected):
+        flat = np.asarray(leaf, dtype=float).ravel()
+        if np.asarray(leaf).dtype.kind != "f" or flat.size == 0 or not np.all(np.isfinite(flat)):
+            continue
+        if flat.size == 1:
+            value = flat[0]
+            trivial = np.concatenate([[0.0, 1.0, np.round(value)], seen])
+            if not np.any(np.isclose(trivial, value, rtol=tol.rtol, atol=tol.atol)):
+                return True
+            continue
+        if difference(np.full_like(flat, flat[0]), flat, tol) is None:
+            continue
+        if any(np.shape(g) == np.shape(leaf) and difference(g, leaf, tol) is None for g in givens):
+            continue
+        return True
+    return False
+
+
+def _leaves(value):
+    """The arrays and numbers inside value (dicts, tuples and lists searched; bools are not numbers)."""
+    if isinstance(value, dict):
+        return [a for v in value.values() for a in _leaves(v)]
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in _leaves(v)]
+    if isinstance(value, (bool, np.bool_)):
+        return []
+    return [value] if isinstance(value, (np.ndarray, int, float, np.integer, np.floating)) else []
+
+
 def _array_difference(got, expected, tol, label, nan_matches_nan):
     expected = np.asarray(expected)
     if got is None or isinstance(got, (str, dict, tuple, list)):

@@ -9,13 +9,13 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.control import current_build_context
 
 from dlgrade.sandbox import ErrorKind, SandboxError
 
 from . import mistakes
-from .compare import difference
+from .compare import difference, informative
 from .conventions import Conventions
 
 
@@ -26,6 +26,15 @@ class CheckFailure(Exception):
         super().__init__(summary)
         self.summary, self.inputs = summary, inputs
         self.got, self.expected, self.mistake = got, expected, mistake
+
+
+class Incomplete(Exception):
+    """The check ran fewer seed-dependent examples than the profile's minimum before its budget ran out: it
+    earns nothing, and the summary says how far it got and how slow the calls were."""
+
+    def __init__(self, summary):
+        super().__init__(summary)
+        self.summary = summary
 
 
 class Mismatch(CheckFailure):
@@ -65,12 +74,19 @@ class Context:
     seed: int
     accepted: frozenset = frozenset()
     budget: float = float("inf")     # seconds one check may search (a slow submission still finishes)
+    min_examples: int = 0            # seed-dependent examples a passing search must have run (falsify)
+    slow_call: float = float("inf")  # seconds per call up to which the minimum runs on past the budget
     dtype: str = "float64"           # the profile's precision column; float32: drawn inputs are float32-exact
     conventions: Conventions = field(default_factory=Conventions)  # the course's layout and arguments (conventions.py)
     matched_variants: set = field(default_factory=set)
     notes: list = field(default_factory=list)  # sentences for the report that do not fail the check
     examples_run: int = 0
     out_of_time: bool = False
+    call_seconds: float = 0.0        # time spent in calls into the submission, and their number
+    calls: int = 0
+    computed: bool = False           # agreed with informative expected values on a seed-dependent example
+    seek_agreement: bool = False     # a values check: after a failure, look on for such an example (the gate)
+    _agreed: bool = False            # …on the example running now (expect sets it, falsify reads it)
 
     # --- calling the submission ----------------------------------------------------------------
     def call(self, function, *args, returns=None, keep=(), return_args=False, **kwargs):
@@ -83,12 +99,15 @@ class Context:
         """
         module, name = self.conventions.locate(function)
         sent, sent_kwargs = self.conventions.arguments(function, args, kwargs)
+        started = time.monotonic()
         try:
             reply = self.sandbox.call(module, name, sent, sent_kwargs, keep=keep, return_args=return_args)
         except SandboxError as error:
             if function != self.function and error.kind.absent:
                 raise SandboxError(ErrorKind.DEPENDENCY, f"this check also calls {function}: {error}") from None
             raise
+        finally:
+            self._timed(started, 1)
         value = self._returned(function, args, reply.value, returns)
         return (value, reply.args_after) if return_args else value
 
@@ -98,10 +117,23 @@ class Context:
         its SandboxError where its value would come, after the values before it were used."""
         module, name = self.conventions.locate(function)
         sent = [self.conventions.arguments(function, args, {}) for args in calls]
-        for args, reply in zip(calls, self.sandbox.call_batch(module, name, sent)):
+        started = time.monotonic()
+        try:
+            replies = self.sandbox.call_batch(module, name, sent)
+        finally:
+            self._timed(started, len(sent))
+        for args, reply in zip(calls, replies):
             if isinstance(reply, SandboxError):
                 raise reply
             yield self._returned(function, args, reply.value, returns)
+
+    def _timed(self, started, calls):
+        self.call_seconds += time.monotonic() - started
+        self.calls += calls
+
+    @property
+    def seconds_per_call(self):
+        return self.call_seconds / self.calls if self.calls else 0.0
 
     def _returned(self, function, args, value, returns):
         value = self.conventions.result(function, args, value)
@@ -128,12 +160,14 @@ class Context:
         want = oracle() if oracle else expected
         found = difference(got, want, tol, label)
         if found is None:
+            self._agreed = self._agreed or informative(want, inputs, tol)
             return
         if oracle:
             for row in mistakes.of(of or self.function):
                 if row.documented and row.name in self.accepted \
                         and difference(got, oracle(**row.kwargs), tol, label) is None:
                     self.matched_variants.add(row.name)
+                    self._agreed = self._agreed or informative(oracle(**row.kwargs), inputs, tol)
                     return
         raise Mismatch(found, inputs=inputs, got=got, expected=want, oracle=oracle if of in (None, self.function)
                        else None, function=self.function, tol=tol, label=label)
@@ -153,23 +187,44 @@ class Context:
     def falsify(self, strategy, body, *, examples=(), max_examples=None):
         """Run body(case) on cases drawn from strategy; raise the minimal failure found.
 
-        The search is seeded with the grading seed, so every submission meets the same search and a
-        verdict replays exactly. `examples` (the textbook cases) run first. A hang or crash is
-        reported on the input that caused it; other failures on Hypothesis's shrunk input.
+        The search is seeded with the grading seed, so a verdict replays exactly. `examples` (the textbook
+        cases) run first, then the search's simplest case, then max_examples drawn from the seed: every seed
+        meets the first two, so they can fail the check but never pay it. Passing needs at least the
+        profile's minimum of seed-dependent examples (min_examples, at most max_examples): the budget stops
+        the search and its shrinking beyond the minimum, and the minimum itself only when the calls take
+        longer than slow_call seconds each; then the check is Incomplete. A hang or crash is reported on the
+        input that caused it; other failures on Hypothesis's shrunk input. After a failure a values check
+        looks on for right values elsewhere (seek_agreement).
         """
         failures, hard = [], []
         deadline = time.monotonic() + self.budget
+        count = max_examples or self.max_examples
+        needed = min(self.min_examples, count)
         if self.dtype == "float32":
             strategy, examples = strategy.map(float32_exact), [float32_exact(case) for case in examples]
+        for case in examples:
+            self.examples_run += 1
+            try:
+                _fixed_case(body, case)
+            except CheckFailure:
+                if self.seek_agreement:
+                    self._seek_agreement(strategy, body, count, deadline)
+                raise
+        drawn, cut = 0, []  # the search's cases run (the first is its simplest, the same for every seed); cut short
 
         def property_(case):
-            if self.examples_run and time.monotonic() > deadline:
+            nonlocal drawn
+            if time.monotonic() > deadline and (failures or drawn - 1 >= needed
+                                                or self.seconds_per_call > self.slow_call):
                 self.out_of_time = True
+                cut.append(True)
                 raise _OutOfTime
             self.examples_run += 1
+            drawn += 1
             if failures and current_build_context().is_final and same_case(case, failures[-1][0]):
                 failures.append(failures[-1])  # Hypothesis replays the minimal failure: its verdict is known
                 raise failures[-1][1]
+            self._agreed = False
             try:
                 body(case)
             except CheckFailure as failure:
@@ -180,16 +235,14 @@ class Context:
                 if error.kind.hard and not hard:
                     hard.append((case, error))
                 raise
+            if drawn > 1 and not failures and self._agreed:
+                self.computed = True  # right values on an input no other seed need meet
 
-        test = given(strategy)(property_)
-        for case in reversed(examples):
-            test = example(case)(test)
         test = settings(
-            max_examples=max_examples or self.max_examples, database=None, deadline=None,
+            max_examples=count + 1, database=None, deadline=None,  # the simplest case, then `count` of the seed's
             derandomize=False, verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False,
-            suppress_health_check=list(HealthCheck),
-            phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        )(seed(self.seed)(test))
+            suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+        )(seed(self.seed)(given(strategy)(property_)))
         try:
             test()
         except _OutOfTime:
@@ -198,15 +251,55 @@ class Context:
             if not failures:
                 raise
         if not failures:
+            if drawn - 1 < needed and cut:
+                raise Incomplete(f"incomplete: ran {max(drawn - 1, 0)} of the {needed} examples needed within "
+                                 f"{self.budget:g} s; your function took {self.seconds_per_call:.2g} s per call")
             return
         case, failure = hard[0] if hard else failures[-1]
-        if isinstance(failure, SandboxError):
-            if failure.kind.absent or failure.kind is ErrorKind.POLICY:  # said as it is, not as a wrong answer
-                raise failure
-            raise CheckFailure(_sandbox_summary(failure), inputs=case) from None
-        if failure.inputs is None:
-            failure.inputs = case
-        raise failure
+        if self.seek_agreement and not self.computed and not hard:
+            self._seek_agreement(strategy, body, count, deadline)
+        raise _as_failure(failure, case)
+
+    def _seek_agreement(self, strategy, body, count, deadline):
+        """After a failure, the rest of the seed's examples, failures ignored, until one shows right values
+        (computed): a near-miss wrong on some inputs keeps the relation checks it holds (runner.apply_gates)."""
+        drawn = 0
+
+        def probe(case):
+            nonlocal drawn
+            drawn += 1
+            if drawn == 1 or self.computed or time.monotonic() > deadline:
+                return
+            self._agreed = False
+            try:
+                body(case)
+            except (CheckFailure, SandboxError):
+                return
+            self.computed = self._agreed
+
+        settings(max_examples=count + 1, database=None, deadline=None, derandomize=False, verbosity=Verbosity.quiet,
+                 suppress_health_check=list(HealthCheck), phases=(Phase.generate,))(
+            seed(self.seed)(given(strategy)(probe)))()
+
+
+def _fixed_case(body, case):
+    """body(case) on a fixed case (a textbook example), its failure reported like the search's."""
+    try:
+        body(case)
+    except (CheckFailure, SandboxError) as failure:
+        raise _as_failure(failure, case) from None
+
+
+def _as_failure(failure, case):
+    """The exception a failed case ends the check with: a CheckFailure on its input, or an absent function's
+    SandboxError as it is."""
+    if isinstance(failure, SandboxError):
+        if failure.kind.absent or failure.kind is ErrorKind.POLICY:  # said as it is, not as a wrong answer
+            return failure
+        return CheckFailure(_sandbox_summary(failure), inputs=case)
+    if failure.inputs is None:
+        failure.inputs = case
+    return failure
 
 
 class Forms:

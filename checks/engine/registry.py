@@ -16,6 +16,13 @@ from ..policy.tolerances import TOLERANCES
 _ROOT = Path(__file__).resolve().parents[2]  # the folder holding checks/ (the repository, or the installed dlgrade)
 
 KINDS = ("oracle", "metamorphic", "gradient", "statistical", "exercise", "edge")
+# What a passing check shows, and so when it pays (README, "What earns a point"):
+# values: the function's values agree with the oracle's on seed-dependent examples; pays on its own.
+# textbook: fixed cases (the same for every seed); pays on its own, and only its own points.
+# relation: a relation, invariance, dtype, structure or edge property that trivial code may also hold (zeros,
+#   an input handed back); pays only when a values check of the same function passed, or failed on a named
+#   mistake (a near-miss computes its values, with one known slip).
+ROLES = ("values", "textbook", "relation")
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,9 @@ class Check:
     doc: str               # one line, shown to students
     uses: tuple = ()       # other spec functions the check calls (a forward, a related rule)
     examples: float = 1.0  # share of the profile's example count (costly ones run fewer; 0: fixed cases)
-    optional: bool = False  # behaviour the spec allows but does not require: a failure is a note, not scored
+    optional: bool = False  # behaviour the spec allows but does not require: a note, never scored (max_score 0)
+    role: str = ""         # one of ROLES; "" is the kind's: values (a searched oracle check), textbook (fixed
+                           # cases, statistics excepted), relation (the rest)
 
     @property
     def id(self):
@@ -38,6 +47,20 @@ class Check:
     @property
     def module(self):
         return self.function.partition(".")[0]
+
+    @property
+    def pays(self):
+        """The check's role (ROLES): set, or the default of its kind and cases."""
+        if self.role:
+            return self.role
+        if not self.searches and self.kind != "statistical":
+            return "textbook"
+        return "values" if self.kind == "oracle" and self.searches else "relation"
+
+    @property
+    def gated(self):
+        """It pays only when its function computes its values right somewhere (runner.apply_gates)."""
+        return self.pays == "relation" and not self.optional
 
     @property
     def searches(self):
@@ -55,15 +78,19 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses=(), examples=1.0, optional=False):
+def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses=(), examples=1.0, optional=False,
+          role=""):
     """Register the decorated function as a check of `function` (see the module docstring)."""
     if tol not in TOLERANCES:
         raise KeyError(f"unknown tolerance row {tol!r}")
     if kind not in KINDS:
         raise KeyError(f"unknown check kind {kind!r}")
+    if role and role not in ROLES:
+        raise KeyError(f"unknown check role {role!r}")
 
     def register(run):
-        entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses), float(examples), optional)
+        entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses), float(examples), optional,
+                      role)
         if any(c.id == entry.id for c in REGISTRY):
             raise ValueError(f"duplicate check id {entry.id!r}")
         REGISTRY.append(entry)

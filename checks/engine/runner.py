@@ -18,7 +18,7 @@ from dlgrade.sandbox import ErrorKind, Sandbox, SandboxError, prove_sandbox
 from ..policy import source_scan
 from ..policy.tolerances import tolerance
 from .compare import show
-from .context import CheckFailure, Context, Mismatch
+from .context import CheckFailure, Context, Incomplete, Mismatch
 from .registry import REGISTRY
 from .status import Status
 
@@ -43,6 +43,7 @@ class CheckResult:
     examples_run: int = 0
     seconds: float = 0.0
     counterexample: object = field(default=None, repr=False, compare=False)  # the failing input's values (not saved)
+    computed: bool = False  # agreed with the oracle's informative values on a seed-dependent example (the gate)
 
     @property
     def module(self):
@@ -92,12 +93,13 @@ def unknown_selectors(only):
 
 
 def function_points(profile, checks):
-    """Each check's share of its function's points (the profile's, or the checks' weights)."""
+    """Each check's share of its function's points (the profile's, or the checks' weights); an optional
+    check's is 0: it is a note, and its function's points go to the checks that are scored."""
     weights = {}
     for c in REGISTRY:
-        weights[c.function] = weights.get(c.function, 0.0) + c.points
-    return {c.id: profile.points.get(c.function, weights[c.function]) * c.points / weights[c.function]
-            for c in checks}
+        weights[c.function] = weights.get(c.function, 0.0) + (0.0 if c.optional else c.points)
+    return {c.id: 0.0 if c.optional else profile.points.get(c.function, weights[c.function]) * c.points
+            / weights[c.function] for c in checks}
 
 
 def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user=None, trusted=False, hidden=(),
@@ -202,9 +204,45 @@ def _grade_part(submission, profile, shares, replay_prefix, sandbox, uses, check
             c = by_id[check_id]
             results.append(_run_one(c, box, profile, shares[c.id], replay_prefix, _refused_use(c, profile, uses)))
             box.drop_handles()
+        probes = [_run_one(c, box, profile, 0.0, replay_prefix) for c in gate_probes(results)]
+        apply_gates(results, probes)
         notes = [f"{module}: {w}" for module in dict.fromkeys(by_id[i].module for i in check_ids)
                  for w in box.warnings(module)]
     return results, notes + box.notes, box.calls, box.restarts, box.environment, box.description
+
+
+def gate_probes(results):
+    """The values checks (registry roles) a selection left out but its results need: those of every function
+    with a relation check that passed and no values check selected. They run unreported and unscored."""
+    by_id = {c.id: c for c in REGISTRY}
+    selected = {by_id[r.id].function for r in results if by_id[r.id].pays == "values"}
+    waiting = {r.function for r in results if by_id[r.id].gated and r.status is Status.PASSED and r.max_score}
+    return [c for c in REGISTRY if c.function in waiting - selected and c.pays == "values"]
+
+
+def gate_open(results):
+    """The function computes its values right somewhere: one of its values checks passed, agreed with the
+    oracle on a seed-dependent example whose values no trivial answer matches (compare.informative), or
+    failed on a named mistake (a near-miss: the values of a known slip)."""
+    return any(r.status is Status.PASSED or r.computed or (r.status is Status.FAILED and "mistake" in r.details)
+               for r in results)
+
+
+def apply_gates(results, probes=()):
+    """A passing relation check keeps its points only when its function's gate is open (gate_open over the
+    function's values checks: the results' and the probes'); else it scores 0 and says why."""
+    by_id = {c.id: c for c in REGISTRY}
+    values = {}
+    for r in [*results, *probes]:
+        if by_id[r.id].pays == "values":
+            values.setdefault(r.function, []).append(r)
+    for r in results:
+        closed = not gate_open(values.get(r.function, []))
+        if by_id[r.id].gated and r.status is Status.PASSED and r.max_score and closed:
+            r.score = 0.0
+            why = "not scored: it holds, but it pays only when the function's values are right somewhere (on an " \
+                  "input of the search, or the values of a named mistake), and none are"
+            r.summary = f"{why}; {r.summary}" if r.summary else why
 
 
 def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
@@ -212,7 +250,8 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     in the source)."""
     max_examples = profile.max_examples_for(c)
     ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
-                  profile.accepted(c.function), profile.check_budget, profile.dtype, profile.conventions.for_check())
+                  profile.accepted(c.function), profile.check_budget, profile.min_examples_for(c), profile.slow_call,
+                  profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values")
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
                 seed=profile.seed, max_examples=max_examples)
@@ -232,17 +271,22 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
         if ctx.out_of_time:
             notes.append(f"searched {ctx.examples_run} examples: the check's {profile.check_budget:g} s "
                          f"budget ran out (a faster implementation gets the full search)")
+        if c.optional:
+            notes.insert(0, "optional, not scored: the spec allows this behaviour, it does not require it; it holds")
         summary = "; ".join(notes)
         if ctx.matched_variants:
             details = {"variants": sorted(ctx.matched_variants)}
     except CheckFailure as failure:
         status, summary, details = Status.FAILED, failure.summary, _failure_details(failure)
         counterexample = failure.inputs
-        if c.optional:  # allowed, not required: said, not scored as a failure
-            status, summary = Status.PASSED, f"optional, not held (the spec allows it, not requires it): {summary}"
+        if c.optional:  # allowed, not required: said, never scored
+            status, summary = Status.PASSED, f"optional, not scored: not held (the spec allows it, not requires " \
+                                             f"it): {summary}"
         elif isinstance(failure, Mismatch) and not profile.show_expected:
             summary = f"{failure.label or 'the result'} is wrong on this input"
             del details["expected"]
+    except Incomplete as incomplete:
+        status, summary = Status.INCOMPLETE, incomplete.summary
     except SandboxError as error:
         status = Status.of_sandbox_error(error.kind)
         summary = str(error)
@@ -252,7 +296,7 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
         status, summary = Status.ERROR, f"internal grader error ({type(exc).__name__}: {exc}); please report it"
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,
-                       seconds=time.perf_counter() - started, counterexample=counterexample)
+                       seconds=time.perf_counter() - started, counterexample=counterexample, computed=ctx.computed)
 
 
 def _failure_details(failure):

@@ -6,6 +6,7 @@ from dlgrade.sandbox.protocol import Word
 class Status(Word):
     PASSED = "passed"
     FAILED = "failed"                    # a wrong answer, a hang or a crash on some input
+    INCOMPLETE = "incomplete"            # too slow: fewer than the profile's minimum of examples ran in time
     NOT_IMPLEMENTED = "not_implemented"  # the function is a stub
     MISSING = "missing"                  # the submission has no such function
     ERROR = "error"                      # the grader itself failed (a bug to report)
@@ -18,7 +19,7 @@ class Status(Word):
 
     @property
     def counts_as_failure(self):
-        return self in (Status.FAILED, Status.ERROR, Status.POLICY)
+        return self in (Status.FAILED, Status.INCOMPLETE, Status.ERROR, Status.POLICY)
 
     @classmethod
     def of_sandbox_error(cls, kind):

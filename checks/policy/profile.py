@@ -40,6 +40,8 @@ class Profile:
     import_timeout: float      # seconds importing one module may take
     dtype: str                 # the tolerance column (checks/policy/tolerances.py)
     check_budget: float        # seconds one check may search
+    min_examples: int          # seed-dependent examples a check must run to pass (the budget never cuts them…)
+    slow_call: float           # …unless the calls take longer than this many seconds each: then it is incomplete
     show_expected: bool        # false: a wrong value is reported without the oracle's value
     points: dict = field(default_factory=dict)        # function -> points
     accept: dict = field(default_factory=dict)        # function -> variant names
@@ -52,6 +54,10 @@ class Profile:
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
+
+    def min_examples_for(self, check):
+        """Seed-dependent examples the check's search must run to pass: the profile's minimum, at most its count."""
+        return min(self.min_examples, self.max_examples_for(check))
 
     def max_examples_for(self, check):
         """A count the profile gives the check by id; else its function's (or the default) times the check's share.
