@@ -14,7 +14,7 @@ import numpy as np
 
 from dlgrade.checks.engine.status import Status
 
-from .formats import _STATUS_WORDS, _provenance, explain, shown_status, symbol
+from .formats import _STATUS_WORDS, _provenance, explain, symbol
 from .plots import png
 
 TRAJECTORY_STEPS = 20
@@ -115,9 +115,9 @@ def page(report):
         parts.append(f"<h2>{e(module)} — {sum(r.score for r in results):.4g} / "
                      f"{sum(r.max_score for r in results):.4g}</h2><table>")
         for r in results:
-            color = _COLOR.get(shown_status(r), "#888")
+            color = _COLOR.get(r.status, "#888")
             words = f" — {_STATUS_WORDS[r.status]}" if r.status.absent else \
-                " — optional, not held" if shown_status(r) is not r.status else ""
+                " — optional, not held" if r.optional and r.status is Status.FAILED else ""
             parts.append(f'<tr><td style="color:{color}">{symbol(r)}</td><td>{e(r.id)}{e(words)}')
             lines = explain(r) if r.status is not Status.PASSED or r.summary else []
             if lines:

@@ -32,8 +32,8 @@ def test_every_check_has_a_known_wrong_implementation():
 def test_known_wrong_implementation_is_caught(check_id, tmp_path):
     submission = reference_with(tmp_path, CHECKS[check_id].function, KNOWN_WRONG[check_id])
     [result] = grade(submission, only=[check_id], **STRICT).results
-    if CHECKS[check_id].optional:  # allowed, not required: the report says so, and it is never scored
-        assert result.status == "passed" and result.score == result.max_score == 0
+    if CHECKS[check_id].optional:  # allowed, not required: failed as the report says, and never scored
+        assert result.status == "failed" and result.optional and result.score == result.max_score == 0
         assert result.summary.startswith("optional, not scored: not held"), f"{check_id} did not report it"
         return
     assert result.status == "failed", f"{check_id} passed a known-wrong implementation"

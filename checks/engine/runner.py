@@ -44,6 +44,7 @@ class CheckResult:
     seconds: float = 0.0
     counterexample: object = field(default=None, repr=False, compare=False)  # the failing input's values (not saved)
     computed: bool = False  # agreed with the oracle's informative values on a seed-dependent example (the gate)
+    optional: bool = False  # behaviour the spec allows, not requires: never scored, failed when not held
 
     @property
     def module(self):
@@ -253,7 +254,8 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
                   profile.accepted(c.function), profile.check_budget, profile.min_examples_for(c), profile.slow_call,
                   profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values")
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
-    base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, replay=replay,
+    base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, optional=c.optional,
+                replay=replay,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
     status, summary, details, counterexample = Status.PASSED, "", {}, None
@@ -279,9 +281,8 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     except CheckFailure as failure:
         status, summary, details = Status.FAILED, failure.summary, _failure_details(failure)
         counterexample = failure.inputs
-        if c.optional:  # allowed, not required: said, never scored
-            status, summary = Status.PASSED, f"optional, not scored: not held (the spec allows it, not requires " \
-                                             f"it): {summary}"
+        if c.optional:  # allowed, not required: said, never scored, and failed (no report calls it passed)
+            summary = f"optional, not scored: not held (the spec allows it, not requires it): {summary}"
         elif isinstance(failure, Mismatch) and not profile.show_expected:
             summary = f"{failure.label or 'the result'} is wrong on this input"
             del details["expected"]
