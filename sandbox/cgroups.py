@@ -390,7 +390,7 @@ def remove_stale(folder):
         return
     for name in names:
         found = re.fullmatch(re.escape(PREFIX) + r"(\d+)-(\d+)-(\d+|grader)", name)
-        if found and found.group(1) == _pid_namespace() and not _alive(int(found.group(2))):
+        if found and found.group(1) == _pid_namespace() and not alive(int(found.group(2))):
             _remove([os.path.join(folder, name)])
 
 
@@ -405,7 +405,8 @@ def remove_mine():
         _remove([os.path.join(hierarchy.folder, n) for n in names if n.startswith(f"{_owner()}-")])
 
 
-def _alive(pid):
+def alive(pid):
+    """Whether a process of this pid exists (perhaps another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

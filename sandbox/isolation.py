@@ -193,7 +193,7 @@ class Start:
         self.seccomp = os.memfd_create("dlgrade-seccomp", 0)
         os.write(self.seccomp, seccomp_program())
         os.lseek(self.seccomp, 0, os.SEEK_SET)
-        self.staging, self._staging_lock = staging_folder() if box.launched else (None, None)
+        self.staging, self._staging_lock = staging_folder(*box.host_id) if box.launched else (None, None)
         self.fds = (self.info_write, self.seccomp)
 
     def close_child_ends(self):
@@ -223,14 +223,16 @@ class Start:
 STAGING_PREFIX = "dlgrade-view-"
 
 
-def staging_folder():
-    """(path, lock) of a new, empty staging folder under the temporary folder, flock'ed through the descriptor
-    `lock` for as long as its grader lives: a grader SIGKILLed before Start.close leaves an empty folder that no
-    process locks, and remove_stale_staging (run first) removes it. flock, not a pid in the name: the lock ends
-    with the process whatever its pid namespace, and a reused pid cannot keep it."""
-    remove_stale_staging()
+def staging_folder(uid, gid):
+    """(path, lock) of a new, empty staging folder under a temporary folder the worker's uid:gid can walk to
+    (staging_base), flock'ed through the descriptor `lock` for as long as its grader lives: a grader SIGKILLed
+    before Start.close leaves an empty folder that no process locks, and remove_stale_staging (run first) removes
+    it. flock, not a pid in the name: the lock ends with the process whatever its pid namespace, and a reused pid
+    cannot keep it."""
+    base = staging_base(uid, gid)
+    remove_stale_staging(base)
     while True:
-        path = tempfile.mkdtemp(prefix=STAGING_PREFIX)
+        path = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=base)
         lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fcntl.flock(lock, fcntl.LOCK_EX)
         if os.fstat(lock).st_nlink > 0:
@@ -238,10 +240,20 @@ def staging_folder():
         os.close(lock)  # another grader's sweep removed it between mkdtemp and flock: make another
 
 
-def remove_stale_staging():
-    """Remove the empty staging folders of this user that no live grader holds locked (see staging_folder)."""
+def staging_base(uid, gid):
+    """The temporary folder (TMPDIR's, else /tmp or /dev/shm) whose path the worker's uid:gid can walk: bwrap binds
+    from the staging folder as that uid, so a private TMPDIR (mode 700, say) would make the sandbox fail to start."""
+    from .confine import reachable
+    for base in dict.fromkeys((tempfile.gettempdir(), "/tmp", "/dev/shm")):
+        if os.path.isdir(base) and reachable(base, uid, gid):
+            return base
+    raise IsolationUnavailable(f"no temporary folder the worker's uid {uid} can reach (TMPDIR, /tmp, /dev/shm)")
+
+
+def remove_stale_staging(base):
+    """Remove the empty staging folders in `base` of this user that no live grader holds locked (staging_folder)."""
     try:
-        entries = list(os.scandir(tempfile.gettempdir()))
+        entries = list(os.scandir(base))
     except OSError:
         return
     for entry in entries:

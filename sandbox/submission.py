@@ -22,6 +22,8 @@ from pathlib import Path
 
 import nbformat
 
+from .cgroups import alive
+
 MAX_BYTES = 50 * 2**20
 MAX_FILES = 2000
 MAX_DEPTH = 32           # folders nested deeper than this are refused
@@ -77,7 +79,7 @@ def remove_leftovers(pid=None):
         return 0
     for name in names:
         found = _SCRATCH.match(name)
-        if not found or (int(found.group(2)) != pid if pid is not None else _alive(int(found.group(2)))):
+        if not found or (int(found.group(2)) != pid if pid is not None else alive(int(found.group(2)))):
             continue
         path = os.path.join(base, name)
         try:
@@ -87,16 +89,6 @@ def remove_leftovers(pid=None):
             continue
         removed += not remove_folder(path)
     return removed
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
 
 
 _STALE_REMOVED = []

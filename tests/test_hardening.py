@@ -9,15 +9,17 @@ the kernel refuses the sandbox.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.status import Status
-from dlgrade.sandbox import isolation, seccomp
+from dlgrade.sandbox import confine, isolation, seccomp
 from tests import accounts, test_security
 from tests.grading import ROOT, quick_profile
 from tests.test_security import hostile, needs_sandbox, summaries, verdicts
@@ -163,9 +165,11 @@ def test_python_m_dlgrade_sandbox_refuses_when_a_protection_is_missing(monkeypat
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="staging folders are made only when the grader runs as root")
-def test_a_killed_graders_staging_folder_is_removed_by_the_next_start(tmp_path, monkeypatch):
+def test_a_killed_graders_staging_folder_is_removed_by_the_next_start(monkeypatch):
     """A grader SIGKILLed mid-grade leaves its empty /tmp/dlgrade-view-*; the next start removes it, and only it:
     a live grader's folder (locked) and another name stay."""
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp", prefix="dlgrade-test-staging-"))  # one the worker's uid can walk
+    os.chmod(tmp_path, 0o755)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     box = isolation.Bubblewrap("bwrap", "0.11")
     killed = ("import os, signal; from dlgrade.sandbox import isolation; "
@@ -183,3 +187,20 @@ def test_a_killed_graders_staging_folder_is_removed_by_the_next_start(tmp_path, 
             assert not os.path.exists(stale)
             assert os.path.isdir(live.staging) and os.path.isdir(next_start.staging) and other.is_dir()
     assert sorted(os.listdir(tmp_path)) == [other.name]
+    shutil.rmtree(tmp_path)
+
+
+@needs_sandbox
+@pytest.mark.skipif(os.geteuid() != 0, reason="staging folders are made only when the grader runs as root")
+def test_a_private_tmpdir_does_not_cost_the_namespace_sandbox(tmp_path, monkeypatch):
+    # Before: with TMPDIR a folder the worker's uid cannot walk (pytest's, mode 700), bwrap could not bind the
+    # launcher's staging folder, and the grader fell back to the Landlock tier without a word.
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    box = isolation.bubblewrap()
+    with isolation.Start(box) as start:
+        assert os.path.dirname(start.staging) != str(private)
+        assert confine.reachable(os.path.dirname(start.staging), isolation.WORKER_ID, isolation.WORKER_ID)
+    run = box.run([sys.executable, "-I", "-S", "-c", "print('inside')"])
+    assert run.returncode == 0 and run.stdout == "inside\n", run.stderr

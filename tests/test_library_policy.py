@@ -20,8 +20,9 @@ from dlgrade.checks.engine.status import Status
 from dlgrade.checks.policy import profile
 from dlgrade.checks.policy.libraries import LibraryPolicy
 from dlgrade.reporting import classreport, gradescope, render
-from dlgrade.sandbox import IsolationUnavailable, bubblewrap, isolation, resolve
+from dlgrade.sandbox import isolation, resolve
 from tests.grading import ALTERNATIVE, REFERENCE, ROOT, quick_profile
+from tests.test_security import needs_sandbox
 
 POLICY = ROOT / "tests" / "submissions" / "policy"
 ATTACKS = ("torch_import.py", "torch_dunder_import.py", "torch_importlib.py", "torch_exec.py", "torch_unhooked.py",
@@ -29,15 +30,6 @@ ATTACKS = ("torch_import.py", "torch_dunder_import.py", "torch_importlib.py", "t
 ONLY = ("optim.adam", "optim.sgd")
 
 
-def _sandbox_refused():
-    try:
-        bubblewrap()
-        return ""
-    except IsolationUnavailable as exc:
-        return str(exc)
-
-
-needs_sandbox = pytest.mark.skipif(bool(_sandbox_refused()), reason=f"needs the OS sandbox: {_sandbox_refused()}")
 
 
 def _with_adam(tmp_path, attack):
