@@ -233,11 +233,14 @@ def staging_folder(uid, gid):
     remove_stale_staging(base)
     while True:
         path = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=base)
-        lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError:  # another grader's sweep removed it before it was opened: make another
+            continue
         fcntl.flock(lock, fcntl.LOCK_EX)
         if os.fstat(lock).st_nlink > 0:
             return path, lock
-        os.close(lock)  # another grader's sweep removed it between mkdtemp and flock: make another
+        os.close(lock)  # another grader's sweep removed it between opening and flock: make another
 
 
 def staging_base(uid, gid):
