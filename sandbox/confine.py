@@ -73,7 +73,7 @@ class Workspace:
     def __init__(self, box, submission_root=None):
         from .isolation import WORKER_FILES, site_folders, worker_view
         self.box, self.scratch, self.starts = box, None, 0
-        self.base = tempfile.mkdtemp(prefix="dlgrade-confined-")
+        self.base = tempfile.mkdtemp(prefix=f"dlgrade-confined-{os.getpid()}-")  # see submission.scratch_folder
         os.chmod(self.base, 0o711)  # the worker's account enters it, lists nothing
         self.worker_dir = os.path.join(self.base, "worker")
         os.mkdir(self.worker_dir, 0o755)

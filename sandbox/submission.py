@@ -34,7 +34,7 @@ MAX_ZIP_BYTES, MAX_ZIP_FILES = MAX_BYTES, MAX_FILES
 _MAGIC = re.compile(r"^(\s*)(%|!|get_ipython\(\)).*$")
 _IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 _CLASH = (errno.EEXIST, errno.ENOTDIR, errno.EISDIR)
-_SCRATCH = re.compile(r"dlgrade-(submission|zip|shipped|worker)-(\d+)-")
+_SCRATCH = re.compile(r"dlgrade-(submission|zip|shipped|worker|confined)-(\d+)-")
 
 
 class SubmissionError(Exception):
