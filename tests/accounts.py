@@ -15,22 +15,27 @@ lie in a folder only root can enter. So, as root, a command runs
   account cannot change it): an editable install's finder that points at the checkout resolves, and so does the
   usual `import dlgrade` from the working directory, which is the checkout.
 
-The host's permissions and mount table are untouched: the namespace ends with the command. When the tests run as a
-normal user already, a command simply runs (as_root=True is then refused).
+With cgroup=True the command also starts in a cgroup delegated to the account, as `systemd-run --scope -p
+Delegate=yes` gives a user (the README's advice to a normal user): a folder of its own below this process's cgroup in
+each hierarchy sandbox/cgroups.py uses, it and the files to join and move processes owned by the account; the
+command joins it before it drops root, and it is removed afterwards. The host's permissions and mount table are
+untouched: the namespace ends with the command. When the tests run as a normal user already, a command simply runs
+(as_root=True is then refused; cgroup=True gives whatever cgroup the tests already have).
 
 API (tests/conftest.py wires it into pytest):
     NORMAL_ID                 the uid and gid a command gets when the tests run as root
     normal_id()               (uid, gid) a command runs as: NORMAL_ID as root, the caller's own otherwise
     unavailable()             '' or why commands cannot run as a normal user here (skip with it)
-    run(argv, as_root=False, cwd=ROOT, env=None, timeout=600, **subprocess_run_keywords)
+    run(argv, as_root=False, cgroup=False, cwd=ROOT, env=None, timeout=600, **subprocess_run_keywords)
                               subprocess.CompletedProcess of argv run as the normal user (as_root: as root, in the same
                               namespace, for a test whose grader is root but whose worker account must reach the
-                              interpreter, e.g. --worker-user nobody)
-    rerun(nodeid, as_root=False, timeout=900)
+                              interpreter, e.g. --worker-user nobody; cgroup: in a delegated cgroup, see above)
+    rerun(nodeid, as_root=False, cgroup=False, timeout=900)
                               runs one pytest node that way (a fresh pytest, -p no:cacheprovider) and raises
                               AssertionError with its output unless it passed (skipped counts as not passed)
     In conftest.py: the fixture `account` ("root" / "normal-user") parametrizes a test over both; the marker
-    `open_interpreter` runs a root test inside the namespace. INSIDE (an environment variable) is set in every
+    `open_interpreter` runs a root test inside the namespace; the marker `delegated_cgroup` gives a test's
+    normal-user case a delegated cgroup. INSIDE (an environment variable) is set in every
     command, so a rerun test runs its body instead of delegating again.
 """
 import atexit
@@ -49,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NORMAL_ID = 65532  # below isolation.WORKER_ID (65533, the worker's own id as root): the two must differ
 INSIDE = "DLGRADE_TESTS_ACCOUNT_VIEW"
 _COPY_IGNORED = shutil.ignore_patterns(".git", ".pytest_cache", ".hypothesis", ".ruff_cache")
+_TMP = tempfile.gettempdir()  # the copy of the checkout and HOME live here, whatever temporary folder a test sets
 
 
 def normal_id():
@@ -69,7 +75,7 @@ def unavailable():
     return ""
 
 
-def run(argv, *, as_root=False, cwd=None, env=None, timeout=600, **keywords):
+def run(argv, *, as_root=False, cgroup=False, cwd=None, env=None, timeout=600, **keywords):
     """argv run as the normal user (see the module's docstring); keywords go to subprocess.run (text output by
     default). Raises subprocess.TimeoutExpired like subprocess.run."""
     keywords.setdefault("capture_output", True)
@@ -79,26 +85,31 @@ def run(argv, *, as_root=False, cwd=None, env=None, timeout=600, **keywords):
         if as_root:
             raise PermissionError("as_root needs the tests to run as root")
         return subprocess.run(argv, cwd=cwd or ROOT, env=environment, timeout=timeout, **keywords)
-    home = tempfile.mkdtemp(prefix="dlgrade-tests-home-")
+    home = tempfile.mkdtemp(prefix="dlgrade-tests-home-", dir=_TMP)  # short: AF_UNIX paths below it must fit
+    delegated = _delegate_cgroup() if cgroup and not as_root else []
     try:
         if not as_root:  # as root, HOME and TMPDIR stay: another account (a worker's) may have to reach /tmp
             os.chown(home, NORMAL_ID, NORMAL_ID)
             environment.update(HOME=home, TMPDIR=home, USER="dlgrade-tests", LOGNAME="dlgrade-tests")
         spec = {"binds": _binds(), "covers": _covers(), "cwd": str(cwd or ROOT), "argv": [str(a) for a in argv],
-                "id": None if as_root else NORMAL_ID}
+                "id": None if as_root else NORMAL_ID,
+                "join": [os.path.join(folder, "cgroup.procs") for folder in delegated]}
         return subprocess.run([sys.executable, "-I", "-S", __file__, json.dumps(spec)], env=environment,
                               timeout=timeout, **keywords)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+        if delegated:
+            from dlgrade.sandbox import cgroups
+            assert not cgroups._remove(delegated), f"the delegated cgroups {delegated} could not be removed"
 
 
-def rerun(nodeid, *, as_root=False, timeout=900):
+def rerun(nodeid, *, as_root=False, cgroup=False, timeout=900):
     """Run the pytest node `nodeid` in a fresh pytest as run() runs a command; AssertionError unless it passed."""
     with tempfile.TemporaryDirectory(prefix="dlgrade-tests-result-") as place:
         os.chmod(place, 0o777)  # the account writes its JUnit report here
         report = os.path.join(place, "junit.xml")
         done = run([sys.executable, "-m", "pytest", nodeid, "-q", "-p", "no:cacheprovider", "--junitxml", report],
-                   as_root=as_root, timeout=timeout)
+                   as_root=as_root, cgroup=cgroup, timeout=timeout)
         said = f"{nodeid} as {'root' if as_root else 'uid %d' % normal_id()[0]}:\n{done.stdout[-6000:]}{done.stderr}"
         assert os.path.exists(report), said
         cases = list(ET.parse(report).getroot().iter("testcase"))
@@ -140,6 +151,22 @@ def _binds():
     return sorted(binds, key=lambda pair: pair[1]) + [(_readable_copy(), str(ROOT))]
 
 
+def _delegate_cgroup():
+    """Folders of a new cgroup, one per hierarchy sandbox/cgroups.py uses, delegated to NORMAL_ID as systemd's
+    Delegate=yes does (the folder and the files that move processes and enable controllers are the account's; the
+    bounds set on it stay root's); [] where this process can make none (the test then says why it skips)."""
+    from dlgrade.sandbox import cgroups
+    controllers, _ = cgroups.find_or_reason()
+    folders = []
+    for hierarchy in controllers.hierarchies if controllers else ():
+        folder = tempfile.mkdtemp(prefix="dlgrade-tests-delegated-", dir=hierarchy.folder)
+        folders.append(folder)
+        for name in ("", "cgroup.procs", "tasks", "cgroup.threads", "cgroup.subtree_control"):
+            if os.path.exists(os.path.join(folder, name)):
+                os.chown(os.path.join(folder, name), NORMAL_ID, NORMAL_ID)
+    return folders
+
+
 _copy = None
 
 
@@ -147,7 +174,7 @@ def _readable_copy():
     """A root-owned, world-readable copy of the checkout (once per process, removed at its exit)."""
     global _copy
     if _copy is None:
-        place = tempfile.mkdtemp(prefix="dlgrade-tests-tree-")
+        place = tempfile.mkdtemp(prefix="dlgrade-tests-tree-", dir=_TMP)
         atexit.register(shutil.rmtree, place, True)
         os.chmod(place, 0o755)
         tree = os.path.join(place, "tree")
@@ -183,6 +210,9 @@ def _enter(spec):
         os.makedirs(target, exist_ok=True)
         _mount(libc, f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
         os.close(fd)
+    for procs in spec["join"]:  # the delegated cgroup, before anything runs as the account
+        with open(procs, "w") as file:
+            file.write(str(os.getpid()))
     if spec["id"] is not None:
         os.setgroups([])
         os.setresgid(spec["id"], spec["id"], spec["id"])

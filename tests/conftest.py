@@ -33,6 +33,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_configure(config):
     config.addinivalue_line("markers", "open_interpreter: as root, run the test where any account can start the "
                                        "interpreter (tests/accounts.py), e.g. for a worker run as nobody")
+    config.addinivalue_line("markers", "delegated_cgroup: the normal-user case runs in a cgroup delegated to the "
+                                       "account, as systemd's Delegate=yes gives one (tests/accounts.py)")
 
 
 @pytest.fixture(params=["root", "normal-user"])
@@ -55,7 +57,7 @@ def pytest_pyfunc_call(pyfuncitem):
         return None
     params = getattr(pyfuncitem, "callspec", None) and pyfuncitem.callspec.params
     if params and params.get("account") == "normal-user":
-        accounts.rerun(pyfuncitem.nodeid)
+        accounts.rerun(pyfuncitem.nodeid, cgroup=pyfuncitem.get_closest_marker("delegated_cgroup") is not None)
         return True
     if pyfuncitem.get_closest_marker("open_interpreter"):
         if accounts.unavailable():

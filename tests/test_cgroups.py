@@ -3,17 +3,21 @@ CPU weight however many processes it starts, a call judged hung by the worker's 
 
 The memory routes of tests/submissions/hostile/memory_routes.py each try to hold 4 times a worker's bound (128 MiB
 here, so the tests hold little of the machine); the kernel must count each of them and stop it at the bound,
-and the grader must say the submission failed (not fail itself). They need a cgroup and skip, saying why, where
-none can be had (a normal user without a delegated cgroup): tests/test_cgroups.py::test_without_a_cgroup_*
-check what the grader says there, run as an unprivileged account when the tests run as root.
+and the grader must say the submission failed (not fail itself). They run as root and as a normal user given a
+delegated cgroup (the `account` fixture and the `delegated_cgroup` marker: as root, tests/accounts.py reruns the
+test as one, in a cgroup delegated to it as systemd's Delegate=yes does), and skip, saying why, where no cgroup can
+be had: test_without_a_cgroup_* check what the grader says there, one of them as a normal user. Nothing a test
+makes is left in the temporary folder (each test gets a private one: `private_tmp`).
 """
 import csv
 import io
+import multiprocessing.util
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +26,7 @@ import pytest
 from dlgrade import cli
 from dlgrade.checks.engine.status import Status
 from dlgrade.sandbox import IsolationUnavailable, Sandbox, SandboxError, bubblewrap, cgroups, client, isolation, resolve
+from tests import accounts
 from tests.grading import REFERENCE, ROOT, grade
 
 HOSTILE = ROOT / "tests" / "submissions" / "hostile"
@@ -43,6 +48,22 @@ def _refusal():
 needs_cgroup = pytest.mark.skipif(bool(_refusal()), reason=_refusal())
 
 
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path_factory, monkeypatch):
+    """A temporary folder of the test's own (mode 755: the worker's uid walks to its staging folder there) that
+    must be empty when the test ends: no scratch copy, staging folder or worker folder outlives a grade."""
+    tmp_path_factory.getbasetemp()  # pytest's own folder, and multiprocessing's (removed at exit), stay where they are
+    multiprocessing.util.get_temp_dir()
+    folder = tempfile.mkdtemp(prefix="dlgrade-tests-cgroups-")
+    os.chmod(folder, 0o755)
+    monkeypatch.setattr(tempfile, "tempdir", folder)
+    monkeypatch.setenv("TMPDIR", folder)
+    yield folder
+    left = sorted(os.listdir(folder))
+    shutil.rmtree(folder, ignore_errors=True)
+    assert left == [], "left in the temporary folder"
+
+
 def with_routes(tmp_path, appended=""):
     """A copy of the reference with memory_routes.py as its module attack.py (and `appended` to optim.py)."""
     target = tmp_path / "submission"
@@ -53,9 +74,10 @@ def with_routes(tmp_path, appended=""):
     return resolve(target)
 
 
+@pytest.mark.delegated_cgroup
 @needs_cgroup
 @pytest.mark.parametrize("route", ROUTES)
-def test_every_memory_route_stops_at_the_bound(tmp_path, route):
+def test_every_memory_route_stops_at_the_bound(account, tmp_path, route):
     submission = with_routes(tmp_path)
     with Sandbox(submission, memory_bound_bytes=BOUND, **LIMITS) as box:
         try:
@@ -74,8 +96,9 @@ def test_every_memory_route_stops_at_the_bound(tmp_path, route):
     assert 0.9 * BOUND <= box.memory_peak <= BOUND  # the kernel counted the route, and stopped it at the bound
 
 
+@pytest.mark.delegated_cgroup
 @needs_cgroup
-def test_the_report_says_the_submission_held_too_much(tmp_path, monkeypatch):
+def test_the_report_says_the_submission_held_too_much(account, tmp_path, monkeypatch):
     limits = isolation.Limits
     monkeypatch.setattr(client.isolation, "Limits", lambda **given: limits(**{"memory_bound_bytes": BOUND, **given}))
     appended = ("\n\nfrom attack import hold as _hold\n_sgd = sgd\n\n\ndef sgd(w, dw, config=None):\n"
@@ -90,8 +113,9 @@ def test_the_report_says_the_submission_held_too_much(tmp_path, monkeypatch):
     assert f"memory bound {BOUND >> 20} MiB" in report.isolation
 
 
+@pytest.mark.delegated_cgroup
 @needs_cgroup
-def test_the_worker_is_in_its_cgroup_before_it_runs_and_nothing_is_left(tmp_path):
+def test_the_worker_is_in_its_cgroup_before_it_runs_and_nothing_is_left(account, tmp_path):
     submission = resolve(REFERENCE)
     with Sandbox(submission, **LIMITS) as box:
         box.functions("optim")
@@ -99,12 +123,14 @@ def test_the_worker_is_in_its_cgroup_before_it_runs_and_nothing_is_left(tmp_path
         for folder in folders:  # bwrap itself joined (in the child, before it executed): all it starts is inside
             assert box._process.pid in map(int, Path(folder, "cgroup.procs").read_text().split())
         box.call("optim", "sgd", (np.ones(3), np.ones(3), {}))
+    submission.cleanup()
     assert not any(os.path.exists(f) for f in folders)
     assert box.memory_peak > 0
 
 
+@pytest.mark.delegated_cgroup
 @needs_cgroup
-def test_cgroups_of_a_grader_that_died_are_removed():
+def test_cgroups_of_a_grader_that_died_are_removed(account):
     controllers = cgroups.find()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     stale = [os.path.join(h.folder, f"{cgroups.PREFIX}{cgroups._pid_namespace()}-{dead.stdout.strip()}-0")
@@ -151,9 +177,10 @@ def test_a_call_is_hung_by_its_own_cpu_time_not_by_a_busy_neighbour(monkeypatch)
         plain.remaining()
 
 
+@pytest.mark.delegated_cgroup
 @needs_cgroup
 @pytest.mark.slow
-def test_the_reference_keeps_full_marks_beside_a_cpu_hog(tmp_path):
+def test_the_reference_keeps_full_marks_beside_a_cpu_hog(account, tmp_path):
     root = tmp_path / "class"
     shutil.copytree(REFERENCE, root / "a_reference", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REFERENCE, root / "b_hog", ignore=shutil.ignore_patterns("__pycache__"))
@@ -179,6 +206,7 @@ def test_without_a_cgroup_the_sandbox_says_so_and_still_grades(monkeypatch):
     with Sandbox(submission, **LIMITS) as box:
         assert "no cgroup here (the grader's cgroup is not writable by it)" in box.description
         assert box.call("optim", "sgd", (np.ones(3), np.ones(3), {})).value[0].tolist() == [0.99] * 3
+    submission.cleanup()
     assert box.memory_peak is None
 
 
@@ -191,12 +219,12 @@ print(cgroups.describe_bounds(2 * 2**30, 128))
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/python3"),
-                    reason="runs cgroups.py as an unprivileged account: needs root and a system python3")
 def test_without_a_cgroup_a_normal_user_is_told_why():
-    """As nobody, cgroups.py (the standard library only) finds a delegated cgroup or says why there is none."""
-    run = subprocess.run(["/usr/bin/python3", "-I", "-c", NORMAL_USER, str(Path(cgroups.__file__))], user=65534,
-                         group=65534, extra_groups=[], cwd="/", capture_output=True, text=True, timeout=60)
+    """As a normal user with no delegated cgroup (as root: tests/accounts.py's account), cgroups.py (the standard
+    library only) finds a delegated cgroup or says why there is none."""
+    if accounts.unavailable():
+        pytest.skip(f"cannot run as a normal user here: {accounts.unavailable()}")
+    run = accounts.run([sys.executable, "-I", "-c", NORMAL_USER, str(Path(cgroups.__file__))], cwd="/", timeout=60)
     assert run.returncode == 0 and not run.stderr, run.stderr
     said = run.stdout.strip()
     assert said.startswith("memory bound 2048 MiB") or re.match(r"no cgroup here \(.+\): memory bounded only", said)

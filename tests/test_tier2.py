@@ -1,10 +1,11 @@
 """The Landlock tier, where a container refuses user namespaces: the grader run under a seccomp filter shaped
 like Docker's default (tests/container_seccomp.py) must choose it by itself, name it, and contain every
 attack of tests/submissions/hostile/confined_escape.py, as root (the worker under isolation.WORKER_ID) and as a
-normal user, with dlgrade installed editable (this checkout) and from a wheel.
+normal user (the `account` fixture: as root, tests/accounts.py reruns the test as one; the worker is then that
+user), with dlgrade installed editable (this checkout) and from a wheel.
 
 Each test runs `grader.py` in a process of its own, since a seccomp filter cannot be taken off again. They
-skip, saying why, where the kernel has no Landlock or an account cannot run this interpreter.
+skip, saying why, where the kernel has no Landlock.
 """
 import json
 import os
@@ -13,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -27,7 +29,7 @@ from tests.test_security import HEADER, HOSTILE, survivors
 CONTAINER = [sys.executable, str(ROOT / "tests" / "container_seccomp.py")]
 ATTACKED = ("optim.sgd", "optim.sgd_momentum", "optim.rmsprop", "optim.adam", "optim.adagrad", "optim.adamax",
             "optim.nadam")
-NORMAL_USER = "nobody"
+NORMAL_USER = "nobody"  # --worker-user's account
 
 
 def _landlock_refused():
@@ -44,49 +46,17 @@ def _landlock_refused():
 pytestmark = pytest.mark.skipif(bool(_landlock_refused()), reason=_landlock_refused() or "")
 
 
-def _normal_user_refused():
-    """Why the grader cannot run as NORMAL_USER here ('' if it can): the account must reach this interpreter
-    and its packages (a pyenv under a 0700 /root cannot be reached) and this checkout."""
-    if os.geteuid() != 0:
-        return ""
-    try:
-        account = pwd.getpwnam(NORMAL_USER)
-    except KeyError:
-        return f"no account {NORMAL_USER!r}"
-    try:
-        probe = subprocess.run([sys.executable, "-c", "import numpy, hypothesis, landlockpy, pyseccomp, dlgrade.cli"],
-                               user=account.pw_uid, group=account.pw_gid, extra_groups=[], cwd=ROOT,
-                               capture_output=True, text=True)
-        refused = probe.returncode != 0
-    except OSError:
-        refused = True
-    if refused:
-        return f"the account {NORMAL_USER!r} cannot run {sys.executable} with the grader's packages from {ROOT}"
-    return ""
-
-
-@pytest.fixture(params=["root", "normal user"])
-def account(request):
-    """Who runs the grader: root (the worker then runs as isolation.WORKER_ID), or a normal user (the worker as it)."""
-    if request.param == "root":
-        if os.geteuid() != 0:
-            pytest.skip("needs root")
-        return None
-    reason = _normal_user_refused()
-    if reason:
-        pytest.skip(reason)
-    return pwd.getpwnam(NORMAL_USER) if os.geteuid() == 0 else None
-
-
 @pytest.fixture
-def workdir(account):
-    """A folder the grader's account can use (pytest's tmp_path is private to root)."""
-    folder = Path(f"/tmp/dlgrade-tier2-test-{uuid.uuid4().hex[:8]}")
-    folder.mkdir(mode=0o755)
-    if account is not None:
-        os.chown(folder, account.pw_uid, account.pw_gid)
+def workdir():
+    """A folder other accounts may enter (mode 755: DAC hides nothing there, Landlock must), with `tmp`, the grader's
+    private TMPDIR, which must be empty once the grade is over: nothing the grader made outlives it."""
+    folder = Path(tempfile.mkdtemp(prefix="dlgrade-tier2-test-"))
+    folder.chmod(0o755)
+    (folder / "tmp").mkdir(mode=0o755)
     yield folder
+    left = sorted(p.name for p in (folder / "tmp").iterdir())
     shutil.rmtree(folder, ignore_errors=True)
+    assert left == [], "the grader left these in its TMPDIR"
 
 
 class Listener:
@@ -132,13 +102,11 @@ def listener():
     server.close()
 
 
-def grader(args, *, account=None, cwd=ROOT, env=(), program=(sys.executable, str(ROOT / "grader.py")),
-           container=CONTAINER):
-    """grader.py ARGS under the container's filter, as `account` (None: this process's), with DLGRADE_SECRET
-    and the like in env; the CompletedProcess."""
-    who = {} if account is None else {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+def grader(args, *, cwd=ROOT, env=(), program=(sys.executable, str(ROOT / "grader.py")), container=CONTAINER):
+    """grader.py ARGS under the container's filter, as this process's account, with DLGRADE_SECRET, TMPDIR and
+    the like in env; the CompletedProcess."""
     return subprocess.run([*container, *program, *args], cwd=cwd, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **dict(env)}, **who)
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **dict(env)})
 
 
 def grader_files(package_folder):
@@ -178,7 +146,7 @@ def achieved(report, function):
     raise AssertionError(f"{function} reported nothing: {[c['summary'] for c in report['checks']]}")
 
 
-def attack(account, workdir, listener, *, program=(sys.executable, str(ROOT / "grader.py")), cwd=ROOT, env=(),
+def attack(workdir, listener, *, program=(sys.executable, str(ROOT / "grader.py")), cwd=ROOT, env=(),
            package=ROOT):
     """Grade confined_escape under the container's filter; (report, host, secret, results path, process)."""
     token = "dlg" + uuid.uuid4().hex[:8]
@@ -190,22 +158,16 @@ def attack(account, workdir, listener, *, program=(sys.executable, str(ROOT / "g
     other.chmod(0o644)
     results = workdir / "results" / "results.json"
     results.parent.mkdir(mode=0o755)
-    if account is not None:
-        for path in (workdir / "secret", other, results.parent):
-            os.chown(path, account.pw_uid, account.pw_gid)
     host = {"token": token, "grader_pid": os.getpid(), "daemon_seconds": 3, "port": listener.port,
             "canaries": [str(workdir / "planted.txt"), str(ROOT / f"planted-{token}.txt")],
             "results": str(results), "secret": secret,
             "reads": [*grader_files(Path(package)), *installed_dlgrade(), str(workdir / "secret"), str(other),
                       "/etc/passwd", "/etc/hostname", str(Path.home() / ".bashrc")]}
     submission = hostile_submission(workdir, host)
-    if account is not None:
-        for path in (submission, *submission.rglob("*")):
-            os.chown(path, account.pw_uid, account.pw_gid)
     only = [word for function in ATTACKED for word in ("--only", function)]
     done = grader([str(submission), *only, "--max-examples", "2", "--jobs", "1", "--format", "json",
-                   "--results", str(results)], account=account, env={"DLGRADE_SECRET": secret, **dict(env)},
-                  program=program, cwd=cwd)
+                   "--results", str(results)], program=program, cwd=cwd,
+                  env={"DLGRADE_SECRET": secret, "TMPDIR": str(workdir / "tmp"), **dict(env)})
     assert done.returncode == 0, done.stderr
     time.sleep(host["daemon_seconds"])
     return json.loads(done.stdout), host, secret, results, done
@@ -219,10 +181,11 @@ def assert_contained(report, host, secret, results, done, listener, account):
     assert seen["read"] == [] and seen["secret"] == [], seen
     assert seen["listed"] == [], seen
     uid, gid, groups = seen["uid"]
-    if account is None and os.geteuid() == 0:
+    assert (os.geteuid() == 0) == (account == "root")  # the normal-user case runs as one (tests/accounts.py)
+    if account == "root":
         assert (uid, gid, groups) == (isolation.WORKER_ID, isolation.WORKER_ID, [])
-    else:
-        assert uid != 0 and groups in ([], [gid])
+    else:  # the grader's own account, as the issue asks of a normal user
+        assert (uid, gid) == (os.geteuid(), os.getegid()) != (0, 0) and groups in ([], [gid])
     assert achieved(report, "optim.rmsprop") == {"written": [], "scratch": [True]}
     assert achieved(report, "optim.adam") == {"signalled": []}
     forks = achieved(report, "optim.adagrad")["forks"][0]
@@ -249,7 +212,7 @@ def test_the_check_names_the_landlock_tier_in_a_container():
 def test_the_readme_gradescope_command_grades_in_the_landlock_tier(account, workdir):
     results = workdir / "results.json"
     done = grader(["examples/submission", "--only", "optim.sgd", "--max-examples", "2", "--results", str(results)],
-                  account=account, env={"DLGRADE_SECRET": "s3cret"})
+                  env={"DLGRADE_SECRET": "s3cret", "TMPDIR": str(workdir / "tmp")})
     assert done.returncode == 0, done.stderr
     assert "isolation: Landlock tier" in done.stdout
     assert "isolation: Landlock tier" in json.loads(results.read_text())["output"]
@@ -257,7 +220,8 @@ def test_the_readme_gradescope_command_grades_in_the_landlock_tier(account, work
 
 
 def test_a_secret_on_the_command_line_is_warned_of(workdir):
-    done = grader(["examples/submission", "--only", "optim.sgd", "--max-examples", "1", "--secret", "s3cret"])
+    done = grader(["examples/submission", "--only", "optim.sgd", "--max-examples", "1", "--secret", "s3cret"],
+                  env={"TMPDIR": str(workdir / "tmp")})
     assert done.returncode == 0, done.stderr
     assert "the course secret is on the command line" in done.stderr and "DLGRADE_SECRET" in done.stderr
 
@@ -283,7 +247,7 @@ def test_the_advice_fits_the_place(monkeypatch):
 
 @pytest.mark.slow
 def test_attacks_are_contained_installed_editable(account, workdir, listener):
-    contained = attack(account, workdir, listener)
+    contained = attack(workdir, listener)
     assert_contained(*contained, listener, account)
 
 
@@ -299,12 +263,9 @@ def test_attacks_are_contained_installed_from_a_wheel(account, workdir, listener
                     *map(str, wheels.glob("*.whl"))], check=True, capture_output=True, timeout=600)
     shutil.rmtree(wheels)
     shutil.rmtree(source)
-    if account is not None:
-        for path in (workdir / "lib", *(workdir / "lib").rglob("*")):
-            os.chown(path, account.pw_uid, account.pw_gid)
     assert (site / "dlgrade" / "reference" / "optim.py").stat().st_mode & 0o004  # world-readable, as pip leaves it
     program = (sys.executable, "-c", "import sys; from dlgrade.cli import entry_point; sys.exit(entry_point())")
-    contained = attack(account, workdir, listener, program=program, cwd=workdir, package=site / "dlgrade",
+    contained = attack(workdir, listener, program=program, cwd=workdir, package=site / "dlgrade",
                        env={"PYTHONPATH": str(site)})
     assert_contained(*contained, listener, account)
 
