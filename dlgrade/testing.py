@@ -20,12 +20,11 @@ from pathlib import Path
 
 import pytest
 
-import dlgrade.checks  # noqa: F401  (fills the registry)
 from dlgrade.adapters import Target, TargetError, read_departures, resolve_target
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.status import Status
-from dlgrade.checks.policy import profile as profiles
-from dlgrade.reporting.formats import explain
+from dlgrade.grading import grade, load_profile
+from dlgrade.reporting.feedback import explain
 from dlgrade.sandbox import resolve
 
 
@@ -54,13 +53,11 @@ def _grade(target, only, max_examples, jobs, sandbox):
 
 
 def _grade_now(target, only, max_examples, jobs, sandbox):
-    profile = profiles.load()
+    profile = load_profile(max_examples=max_examples or None)
     target.widen(profile)
-    if max_examples:
-        profile.max_examples, profile.examples = max_examples, {}
     submission = resolve(target.path)
     try:
-        report = runner.grade(submission, profile, only=only, jobs=jobs, trusted=not sandbox,
+        report = grade(submission, profile, only=only, jobs=jobs, trusted=not sandbox,
                               replay_prefix=f"python grader.py --target {target.name}")
     finally:
         submission.cleanup()

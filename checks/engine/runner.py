@@ -289,7 +289,7 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     except Incomplete as incomplete:
         status, summary = Status.INCOMPLETE, incomplete.summary
     except SandboxError as error:
-        status = Status.of_sandbox_error(error.kind)
+        status = _status_of(error.kind)
         summary = str(error)
         if error.kind is ErrorKind.POLICY and not refused:
             summary += f", which this course does not allow (profile: {profile.source})"
@@ -298,6 +298,13 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,
                        seconds=time.perf_counter() - started, counterexample=counterexample, computed=ctx.computed)
+
+
+def _status_of(kind):
+    """The status of a check ended by a SandboxError of `kind`: absent when the function is, refused by the library
+    policy, else failed."""
+    return {ErrorKind.NOT_IMPLEMENTED: Status.NOT_IMPLEMENTED, ErrorKind.MISSING: Status.MISSING,
+            ErrorKind.POLICY: Status.POLICY}.get(kind, Status.FAILED)
 
 
 def _failure_details(failure):
