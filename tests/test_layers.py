@@ -154,3 +154,16 @@ def test_a_front_end_grades_through_the_grading_layer(front_end):
     else:
         assert "dlgrade.grading" in edges
     assert "dlgrade.reference" not in {layer_of(m) for m in edges}
+
+
+def test_the_engine_names_nothing_of_the_spec():
+    """The module order and the call conventions are the areas' declarations (engine.spec), not the engine's."""
+    import dlgrade.checks  # noqa: F401  (the areas declare)
+    from dlgrade.checks.engine import spec
+
+    names = {*spec.MODULES, *spec.MODE_PARAMS, *spec.DROP_PROBABILITY, *spec.PER_CHANNEL}
+    assert {"optim", "net", "layers.dropout_forward", "layers.groupnorm_forward"} <= names
+    for module in (m for m in MODULES if layer_of(m) == "dlgrade.checks.engine"):
+        strings = {node.value for node in ast.walk(ast.parse(MODULES[module][0].read_text()))
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+        assert not strings & names, module

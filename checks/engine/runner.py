@@ -20,10 +20,8 @@ from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Incomplete, Mismatch
 from .registry import REGISTRY
+from .spec import module_rank
 from .status import Status
-
-MODULE_ORDER = ("optim", "schedules", "layers", "losses", "init", "gradient_check",
-                "sgd_exercise", "training", "net")
 
 
 @dataclass
@@ -77,15 +75,15 @@ class Report:
 
 
 def select(only=()):
-    """Checks in spec order, kept if any selector (module, module.function or a check id) names them."""
+    """Checks in spec order (the areas' declared module order, then registration), kept if any selector (module,
+    module.function or a check id) names them."""
     def wanted(c):
         return not only or any(s in (c.module, c.function, c.id) for s in only)
     first_seen = {}
     for index, c in enumerate(REGISTRY):
         first_seen.setdefault(c.function, index)
     checks = [c for c in REGISTRY if wanted(c)]
-    return sorted(checks, key=lambda c: (MODULE_ORDER.index(c.module) if c.module in MODULE_ORDER else 99,
-                                         first_seen[c.function]))
+    return sorted(checks, key=lambda c: (module_rank(c.module), first_seen[c.function]))
 
 
 def unknown_selectors(only):
