@@ -7,7 +7,8 @@ A refactoring that claims "behaviour unchanged" runs this before and after and c
     python bench/verdicts.py --compare /tmp/before.json /tmp/after.json
 
 Each submission is graded through the command line (`grader.py --format json`), as a student's would be, with a
-fixed seed and few examples; timings (`seconds`) are dropped, everything else is kept.
+fixed seed and few examples; timings (`seconds`) are dropped, and the graded bytes' `sha256` (the known-wrong
+submissions are copies of reference/, whose files a refactoring may touch), everything else is kept.
 """
 import argparse
 import importlib
@@ -32,6 +33,7 @@ def grade(path, only=(), max_examples=4):
     output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800).stdout
     report = json.loads(output)
     report.pop("seconds", None)
+    report.pop("sha256", None)
     report["submission"] = "<submission>"
     for result in report["checks"]:
         for key in TIMINGS:
@@ -65,12 +67,12 @@ def collect(every):
 
 
 def compare(before, after):
-    """The submissions whose verdicts differ, each with the first differing check."""
-    differences = []
-    for name in sorted(set(before) | set(after)):
-        if before.get(name) != after.get(name):
-            differences.append(name)
-    return differences
+    """(submissions whose reports differ, those whose verdicts differ: a check's id, status or score)."""
+    def verdicts(report):
+        return report and [(c["id"], c["status"], c["score"]) for c in report["checks"]]
+    names = sorted(set(before) | set(after))
+    return ([n for n in names if before.get(n) != after.get(n)],
+            [n for n in names if verdicts(before.get(n)) != verdicts(after.get(n))])
 
 
 def main():
@@ -81,11 +83,12 @@ def main():
     arguments = parser.parse_args()
     if arguments.compare:
         before, after = (json.loads(Path(name).read_text()) for name in arguments.compare)
-        differences = compare(before, after)
-        print(f"{len(before)} submissions before, {len(after)} after; {len(differences)} differ")
-        for name in differences:
-            print("  differs:", name)
-        sys.exit(1 if differences or set(before) != set(after) else 0)
+        reports, verdicts = compare(before, after)
+        print(f"{len(before)} submissions before, {len(after)} after; reports differ: {len(reports)}, "
+              f"verdicts (check id, status, score) differ: {len(verdicts)}")
+        for name in reports:
+            print("  verdicts differ:" if name in verdicts else "  report differs (details only):", name)
+        sys.exit(1 if verdicts or set(before) != set(after) else 0)
     verdicts = collect(arguments.every)
     Path(arguments.output).write_text(json.dumps(verdicts, indent=1, sort_keys=True))
     print(f"{len(verdicts)} submissions graded -> {arguments.output}")

@@ -99,7 +99,7 @@ def _alive(pid):
     return True
 
 
-_STALE_REMOVED = []
+_STALE_REMOVED: list[object] = []
 
 
 def resolve(path, *, package=""):
