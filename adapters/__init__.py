@@ -8,11 +8,14 @@ departures.json lists the departures that are declared and explained (check id -
     python grader.py --target mylib.adapter    # an importable package (or module) of spec modules
     python -m dlgrade.adapters.matrix          # regenerate docs/conformance/ for every bundled adapter
 """
+if __name__ != "dlgrade.adapters":  # one import path per module: a second name would load it twice
+    raise ImportError(f"import dlgrade.adapters, not {__name__}: this folder is the subpackage dlgrade.adapters")
 import importlib.machinery
 import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEPARTURES = "departures.json"
@@ -22,13 +25,13 @@ DEPARTURES = "departures.json"
 class Adapter:
     name: str
     library: str            # what the matrix calls it
-    requires: tuple         # import names that must be installed
+    requires: tuple[str, ...]  # import names that must be installed
     extra: str              # `pip install "dlgrade[extra]"`
     import_timeout: float = 0.0  # seconds the library's import needs, when more than the profile's
     call_timeout: float = 0.0    # seconds one call needs (a first call compiles or imports lazily)
 
     @property
-    def path(self):
+    def path(self) -> Path:
         return HERE / self.name
 
 
@@ -56,10 +59,10 @@ class Target:
     library: str
     path: Path
     import_timeout: float = 0.0
-    declared: dict = None   # check id -> reason of a declared departure
+    declared: dict[str, str] | None = None  # check id -> reason of a declared departure
     call_timeout: float = 0.0
 
-    def widen(self, profile):
+    def widen(self, profile: Any) -> Any:
         """Raise the profile's import and call timeouts to what this library needs, and lift its library policy:
         a library graded through an adapter sees every package it needs (the policy is for students)."""
         from dlgrade.checks.policy.libraries import LibraryPolicy
@@ -70,13 +73,13 @@ class Target:
         return profile
 
 
-def declared_departures(folder):
+def declared_departures(folder: str | Path) -> dict[str, str]:
     """The folder's departures.json ({check id: reason}), or {} when it has none."""
     path = Path(folder) / DEPARTURES
     return read_departures(path) if path.is_file() else {}
 
 
-def read_departures(path):
+def read_departures(path: str | Path) -> dict[str, str]:
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
@@ -86,7 +89,7 @@ def read_departures(path):
     return data
 
 
-def _locate(name):
+def _locate(name: str) -> "importlib.machinery.ModuleSpec | None":
     """The module's spec, found without importing it (or its parents) where the path finder can:
     the library's code then runs only in the sandbox's worker. Other finders (an editable install's)
     are asked through importlib, which imports the parent packages."""
@@ -99,7 +102,7 @@ def _locate(name):
     return spec
 
 
-def resolve_target(name):
+def resolve_target(name: str) -> Target:
     """The Target for a bundled adapter name or an importable module path (its folder, or its file)."""
     if name in BUNDLED:
         adapter = BUNDLED[name]

@@ -9,13 +9,10 @@ One import namespace for the whole suite:
     dlgrade.adapters    third-party libraries presented as the spec's functions
     dlgrade.cli         the command line (`grader.py`, the `dlgrade` console script)
 
-In a source checkout these packages are the repository's top-level folders; an install maps
-them under this package (pyproject.toml), so no generic top-level name is put on a user's path.
+Each subpackage is a top-level folder of the repository (the design card's layout), linked here by a
+symbolic link (dlgrade/checks -> ../checks): one import path, `dlgrade.checks`, that static tools
+(type checkers, IDEs) resolve from a checkout as from an install, where the wheel holds real files.
+Importing a folder under its bare name (`import checks`) fails (dlgrade._one_name).
 """
-import os
 
 __version__ = "0.2.0"
-
-_here = os.path.dirname(os.path.abspath(__file__))
-if not os.path.isdir(os.path.join(_here, "checks")):
-    __path__.append(os.path.dirname(_here))  # a source checkout: the subpackages are the folders beside this one

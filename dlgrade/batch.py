@@ -36,8 +36,20 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from dlgrade import __version__, cli
+from dlgrade import __version__
 from dlgrade.checks.engine import runner
+from dlgrade.grading import (
+    UsageError,
+    build_profile,
+    check_isolation,
+    check_worker_user,
+    course_secret,
+    default_jobs,
+    grade_submission,
+    stopped_by_signal,
+    write_atomically,
+)
+from dlgrade.grading import parse_args as grading_options
 from dlgrade.reporting import gradescope, render
 from dlgrade.sandbox import SubmissionError, resolve
 from dlgrade.sandbox.submission import MAX_ZIP_BYTES, MAX_ZIP_FILES, remove_leftovers, scratch_folder
@@ -77,7 +89,7 @@ def discover(root):
     """The entries of SUBMISSIONS in name order; a Gradescope export's metadata names the students."""
     root = Path(root)
     if not root.is_dir():
-        raise cli.UsageError(f"{root}: SUBMISSIONS must be a folder with one entry per student")
+        raise UsageError(f"{root}: SUBMISSIONS must be a folder with one entry per student")
     metadata = root / METADATA
     if metadata.is_file():
         return _from_gradescope(root, metadata)
@@ -97,9 +109,9 @@ def _from_gradescope(root, metadata):
     try:
         data = yaml.load(metadata.read_text(errors="replace"), Loader=_ruby_tolerant_loader()) or {}
     except yaml.YAMLError as exc:
-        raise cli.UsageError(f"{metadata}: not readable YAML ({exc})") from None
+        raise UsageError(f"{metadata}: not readable YAML ({exc})") from None
     if not isinstance(data, dict):
-        raise cli.UsageError(f"{metadata}: expected a map of submission folders to their submitters")
+        raise UsageError(f"{metadata}: expected a map of submission folders to their submitters")
     entries = []
     for key in sorted(data, key=str):
         path = root / str(key)
@@ -157,7 +169,7 @@ def _files(path):
 def grade_one(task):
     """The outcome of one submission, as plain data: {status, message, report, gradescope, seconds}.
 
-    The same path as `grader.py PATH` (cli.grade_submission: its sandbox, its per-submission search from
+    The same path as `grader.py PATH` (grade_submission: its sandbox, its per-submission search from
     a course secret), with jobs=1. A submission that cannot be read is UNGRADABLE (with the loader's
     message); anything else that escapes, a machine that cannot start the sandbox included, is a
     GRADER_ERROR, and the batch goes on."""
@@ -168,9 +180,9 @@ def grade_one(task):
                 submission = resolve(path, package=getattr(task.profile, "package", ""))  # as grader.py PATH
                 try:
                     submission.display = task.path
-                    cli.check_worker_user(args.worker_user, submission, args.trust_submission)
-                    cli.check_isolation(args)
-                    report = cli.grade_submission(args, task.profile, submission, jobs=1, hidden=task.hidden)
+                    check_worker_user(args.worker_user, submission, args.trust_submission)
+                    check_isolation(args)
+                    report = grade_submission(args, task.profile, submission, jobs=1, hidden=task.hidden)
                 finally:
                     submission.cleanup()
         except SubmissionError as exc:  # said of the path the class was handed in at
@@ -227,7 +239,7 @@ def _child(connection, task):
     """A pool process: dies with the batch, leaves Ctrl-C to it, cleans its sandbox up on SIGTERM."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, cli.stopped_by_signal)  # its scratch folders and workers removed, then gone
+    signal.signal(signal.SIGTERM, stopped_by_signal)  # its scratch folders and workers removed, then gone
     outcome = grade_one(task)
     try:
         connection.send(outcome)
@@ -252,9 +264,9 @@ def _die_with_parent():
 # --- the results folder --------------------------------------------------------------------------
 
 def write_atomic(path, text):
-    """cli.write_atomically (a temporary file, synced, then renamed), its folder made first."""
+    """write_atomically (a temporary file, synced, then renamed), its folder made first."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    cli.write_atomically(path, text)
+    write_atomically(path, text)
 
 
 class Store:
@@ -393,7 +405,7 @@ def parse_args(argv):
     parser.add_argument("submissions", metavar="SUBMISSIONS",
                         help="a folder with one entry per student, or a Gradescope export folder")
     parser.add_argument("--out", required=True, metavar="DIR", help="results, gradebook.csv and the class report")
-    parser.add_argument("--jobs", type=int, default=cli.default_jobs(), metavar="N",
+    parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                         help="submissions graded at once, each in its own process (default: CPUs, at most 4)")
     parser.add_argument("--regrade", action="store_true", help="grade every submission again, even finished ones")
     parser.add_argument("--report-only", action="store_true",
@@ -403,10 +415,10 @@ def parse_args(argv):
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"stop one submission's grade after this long (default {DEFAULT_TIMEOUT:g}; local runs)")
     args, rest = parser.parse_known_args(argv)
-    grading = cli.parse_args([args.submissions, *rest])
+    grading = grading_options([args.submissions, *rest])
     given = [name for name in NOT_IN_BATCH if getattr(grading, name, None)]
     if given or grading.format != "text":
-        raise cli.UsageError(f"--{(given or ['format'])[0].replace('_', '-')} is an option of grader.py PATH, "
+        raise UsageError(f"--{(given or ['format'])[0].replace('_', '-')} is an option of grader.py PATH, "
                              "not of batch (batch writes every submission's reports under --out)")
     return args, grading
 
@@ -414,7 +426,7 @@ def parse_args(argv):
 def settings_of(grading, profile):
     """What decides a verdict; stored in the manifest, so a resumed batch grades the rest the same way. The
     course secret appears as a digest: each report's seed and hash already tie it down as much."""
-    secret = cli.course_secret(grading)
+    secret = course_secret(grading)
     settings = {"profile": dataclasses.asdict(profile), "only": sorted(grading.only),
                 "secret": hashlib.sha256(b"dlgrade-batch\0" + secret.encode()).hexdigest()[:16] if secret else None,
                 "trust_submission": grading.trust_submission}
@@ -428,29 +440,29 @@ def _plain(value):
 def main(argv):
     try:
         args, grading = parse_args(argv)
-        profile = cli.build_profile(grading)
+        profile = build_profile(grading)
         if args.jobs < 1:
-            raise cli.UsageError("--jobs must be at least 1")
+            raise UsageError("--jobs must be at least 1")
         if args.timeout <= 0:
-            raise cli.UsageError("--timeout must be positive")
+            raise UsageError("--timeout must be positive")
         unknown = runner.unknown_selectors(grading.only)
         if unknown:
-            raise cli.UsageError(f"--only {unknown[0]!r} names no module, function or check (see grader.py --list)")
+            raise UsageError(f"--only {unknown[0]!r} names no module, function or check (see grader.py --list)")
         entries = discover(args.submissions)
         store = Store(args.out)
         out = Path(args.out).resolve()
         entries = [e for e in entries if not out.is_relative_to(Path(e.path).resolve())
                    and Path(e.path).resolve() != out]
         if not entries:
-            raise cli.UsageError(f"{args.submissions}: no submissions found (folders, .py, .ipynb or .zip)")
+            raise UsageError(f"{args.submissions}: no submissions found (folders, .py, .ipynb or .zip)")
         settings = settings_of(grading, profile)
         stored = store.settings()
         if not args.report_only and not args.regrade and stored is not None and stored != settings:
-            raise cli.UsageError(f"{args.out} holds results graded with other settings; give --regrade to grade "
+            raise UsageError(f"{args.out} holds results graded with other settings; give --regrade to grade "
                                  "everything again with these, or another --out")
         if not args.report_only and not args.dask:
-            cli.check_isolation(grading)  # here, once: each pool process would say the same
-    except cli.UsageError as exc:
+            check_isolation(grading)  # here, once: each pool process would say the same
+    except UsageError as exc:
         print(f"grader.py batch: error: {exc}", file=sys.stderr)
         return 2
     store.out.mkdir(parents=True, exist_ok=True)
@@ -599,7 +611,7 @@ def _run_dask(address, tasks, done):
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
-        raise cli.UsageError("--dask needs dask.distributed: pip install 'dlgrade[dask]'") from None
+        raise UsageError("--dask needs dask.distributed: pip install 'dlgrade[dask]'") from None
     with Client(address) as client:
         keys = {}
         for task in tasks:
@@ -623,11 +635,20 @@ def _run_dask(address, tasks, done):
 
 
 def write_reports(entries, store):
-    """gradebook.csv, class.md and class.html, from the stored records (nothing is graded here)."""
+    """gradebook.csv, class.md (its plots in class_files/) and the self-contained class.html, from the stored
+    records (nothing is graded here)."""
     write_atomic(store.out / "gradebook.csv", gradebook(entries, store))
     try:
         from dlgrade.reporting import classreport
     except ImportError as exc:  # matplotlib is the optional extra `batch`
         print(f"grader.py batch: no class report ({exc}): pip install 'dlgrade[batch]'", file=sys.stderr)
         return
-    classreport.write(store.out, classreport.records_of(entries, store))
+    summary = classreport.summarize(classreport.records_of(entries, store))
+    images = classreport.plots(summary) if summary.students else {}
+    folder = store.out / "class_files"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, image in images.items():
+        (folder / f"{name}.png").write_bytes(image)
+    write_atomic(store.out / "class.md", classreport.markdown(summary, {name: f"class_files/{name}.png"
+                                                                        for name in images}))
+    write_atomic(store.out / "class.html", classreport.html_page(summary, images))

@@ -8,181 +8,26 @@ Exit status: 0 when grading completed and the report was written (whatever the s
 error (a bad path, or no OS sandbox here without --trust-submission); with --fail-under P, 1 when the
 score is below P percent of the maximum; 3 when the grader itself failed (with a message, no traceback).
 """
-import argparse
 import json
-import os
-import shlex
 import sys
-import tempfile
-from pathlib import Path
 
-import dlgrade.checks  # noqa: F401  (fills the registry)
 from dlgrade import catalog
-from dlgrade.adapters import TargetError, resolve_target
 from dlgrade.checks.engine import runner
-from dlgrade.checks.policy.profile import ProfileError, load
-from dlgrade.reporting import FORMATS, conformance, gradescope, render
-from dlgrade.reporting.html import attach_trajectories
-from dlgrade.sandbox import IsolationUnavailable, SubmissionError, check_account, isolation, pwd_entry, resolve
-
-SECRET_VARIABLE = "DLGRADE_SECRET"
-
-
-class UsageError(Exception):
-    pass
-
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        prog="grader.py", description="Grade a submission of the deep-learning formulas assignment.")
-    parser.add_argument("path", nargs="?", help="folder of modules, a .py, a .ipynb or a .zip")
-    parser.add_argument("--results", metavar="FILE", help="also write Gradescope's results.json to FILE")
-    parser.add_argument("--only", action="append", default=[], metavar="SELECTOR",
-                        help="grade only a module (optim), a function (optim.adam) or one check id; repeatable")
-    parser.add_argument("--max-examples", type=int, metavar="N", help="Hypothesis examples per property check")
-    parser.add_argument("--seed", type=int, metavar="S", help="the grading seed (default: the profile's, 0)")
-    parser.add_argument("--profile", metavar="FILE", help="a grading profile (a TOML file, or a bundled one by name: "
-                                                          "cs231n, lecture-notes) overlaid on the default")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout")
-    parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
-                        help="grader processes, each with its own worker (default: CPUs, at most 4)")
-    parser.add_argument("--worker-user", metavar="USER",
-                        help="start the sandbox (or, with --trust-submission, the worker) as this unprivileged "
-                             "account; the grader runs as root")
-    parser.add_argument("--trust-submission", action="store_true",
-                        help="run the submission without the OS sandbox (bubblewrap), as a separate process only: "
-                             "for code you trust, where the kernel has no user namespaces")
-    parser.add_argument("--secret", metavar="SECRET",
-                        help=f"the course secret: each submission meets its own examples, drawn from a seed derived "
-                             f"from it and the submission (default: ${SECRET_VARIABLE}; ignored with --seed)")
-    parser.add_argument("--fail-under", type=float, metavar="PERCENT",
-                        help="exit 1 when the score is below PERCENT of the maximum (for a library's CI)")
-    parser.add_argument("--list", action="store_true",
-                        help="list the checks (with --only: those selected): points, examples, tolerance, mistake "
-                             "rows, file:line of the definition")
-    parser.add_argument("--explain", metavar="ID", help="print one check (or a function's or module's checks) whole: "
-                                                        "doc, oracle formula, tolerance and why, mistakes, variants")
-    parser.add_argument("--target", metavar="NAME",
-                        help="grade a library through an adapter instead of PATH: a bundled adapter (torch, optax, "
-                             "numpy_ml, keras) or an importable module path; writes its conformance matrix")
-    parser.add_argument("--matrix", metavar="STEM",
-                        help="with --target: write the matrix to STEM.md and STEM.json (default: conformance-NAME)")
-    return parser.parse_args(argv)
-
-
-def default_jobs():
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-
-
-def check_worker_user(user, submission, trusted=True):
-    """Refuse up front (UsageError) a --worker-user that cannot run the worker (trusted) or the sandbox."""
-    if user is None:
-        return
-    try:
-        if trusted:
-            check_account(user, [submission.root] if submission.layout == "package" else [])
-        else:
-            account = pwd_entry(user)
-            isolation.choose(account.pw_uid, account.pw_gid)
-    except PermissionError as exc:
-        raise UsageError(f"--worker-user: {exc}") from None
-    except IsolationUnavailable as exc:
-        raise UsageError(f"--worker-user: the account {user!r} cannot start the sandbox: {exc}") from None
-
-
-def check_isolation(args, argv=()):
-    """An OS sandbox must run here (bubblewrap, else the Landlock tier) unless the user trusts the submission;
-    UsageError saying why none can and what would change that. In the Landlock tier, a warning when the
-    secret is on the command line (no PID namespace there: other processes of the host can read it)."""
-    if args.trust_submission:
-        return
-    try:
-        box = isolation.choose(*_account_ids(args.worker_user))
-    except IsolationUnavailable as exc:
-        raise UsageError(f"no sandbox can run here: {exc}. Untrusted code is graded only inside a sandbox; "
-                         f"--trust-submission is for code you trust") from None
-    if not isinstance(box, isolation.Bubblewrap) and any(a == "--secret" or a.startswith("--secret=") for a in argv):
-        print(f"grader.py: warning: the course secret is on the command line, which every process of this machine "
-              f"can read (the Landlock tier has no PID namespace); pass it in ${SECRET_VARIABLE} instead",
-              file=sys.stderr)
-
-
-def _account_ids(user):
-    if user is None:
-        return None, None
-    account = pwd_entry(user)
-    return account.pw_uid, account.pw_gid
-
-
-def hidden_paths(args):
-    """The grader's own inputs and outputs, which the worker must not see."""
-    return tuple(p for p in (args.profile, args.results, args.matrix) if p)
-
-
-def course_secret(args):
-    """The secret of a per-submission search, unless --seed asks for one seed (a replay)."""
-    if args.seed is not None:
-        return None
-    return args.secret or os.environ.get(SECRET_VARIABLE) or None
-
-
-def grade_submission(args, profile, submission, *, jobs, hidden=()):
-    """The runner's report on one submission, with the command line's isolation and search: the one path
-    by which `grader.py PATH` and each submission of `grader.py batch` are graded."""
-    return runner.grade(submission, profile, only=args.only, replay_prefix=replay_prefix(args), jobs=jobs,
-                        worker_user=args.worker_user, trusted=args.trust_submission,
-                        hidden=(*hidden_paths(args), *hidden), secret=course_secret(args))
-
-
-def write_atomically(path, text):
-    """Write text to path through a temporary file beside it, so a reader sees the old file or the new one
-    (synced before the rename: after a power cut too)."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
-def build_profile(args):
-    try:
-        profile = load(args.profile)
-    except ProfileError as exc:
-        raise UsageError(str(exc)) from None
-    if args.seed is not None:
-        profile.seed = args.seed
-    if args.max_examples is not None:
-        if args.max_examples < 1:
-            raise UsageError("--max-examples must be at least 1")
-        profile.max_examples, profile.examples = args.max_examples, {}
-    return profile
-
-
-def replay_prefix(args):
-    words = ["python", "grader.py"] + (["--target", args.target] if args.target else [args.path])
-    if args.profile:
-        words += ["--profile", args.profile]
-    if args.max_examples is not None:
-        words += ["--max-examples", str(args.max_examples)]
-    return " ".join(shlex.quote(w) for w in words)
-
-
-def find_target(name, profile):
-    """The adapter --target names; the profile's import timeout raised to what the library needs."""
-    try:
-        target = resolve_target(name)
-    except TargetError as exc:
-        raise UsageError(str(exc)) from None
-    target.widen(profile)
-    return target
+from dlgrade.grading import (
+    UsageError,
+    attach_trajectories,
+    build_profile,
+    check_isolation,
+    check_worker_user,
+    find_target,
+    grade_submission,
+    hidden_paths,
+    parse_args,
+    stopped_by_signal,
+    write_atomically,
+)
+from dlgrade.reporting import conformance, gradescope, render
+from dlgrade.sandbox import SubmissionError, resolve
 
 
 def main(argv=None):
@@ -248,24 +93,6 @@ def entry_point():
         return main()
     except BrokenPipeError:  # the reader went away
         return 0
-
-
-def stopped_by_signal(received, _frame):
-    """A signal: stop this process's grader processes (--jobs; each runs this too), remove its scratch folders and
-    its workers' cgroups (whatever is in them is killed), then exit at once with no report. (An exception raised
-    here could land in code that ignores it.)"""
-    import multiprocessing
-
-    from dlgrade.sandbox import cgroups, submission
-    children = multiprocessing.active_children()
-    for child in children:
-        child.terminate()
-    for child in children:
-        child.join(5)
-        submission.remove_leftovers(child.pid)
-    submission.remove_leftovers(os.getpid())
-    cgroups.remove_mine()
-    os._exit(128 + received)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ function the library does not provide is skipped. The adapter's own departures.j
 one, is read too. The library is the maintainer's own code: it runs in a separate worker process, and
 inside the OS sandbox only with --dlgrade-sandbox.
 """
+from typing import Any
+
 import pytest
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dlgrade", "dlgrade: the formulas of deep learning, checked against a library")
     group.addoption("--dlgrade-target", metavar="NAME", help="a bundled adapter (torch, optax, numpy_ml, keras) "
                     "or an importable module path of spec modules")
@@ -28,7 +30,8 @@ def pytest_addoption(parser):
                          "in a separate worker process only")
 
 
-def pytest_collection_modifyitems(session, config, items):
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
     name = config.getoption("--dlgrade-target")
     if not name:
         return
@@ -61,20 +64,21 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 class DlgradeCheck(pytest.Item):
-    def __init__(self, *, target, check_id, only, max_examples, sandbox, **kwargs):
+    def __init__(self, *, target: Any, check_id: str, only: tuple[str, ...], max_examples: int | None, sandbox: bool,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.target, self.check_id, self.only, self.max_examples = target, check_id, only, max_examples
         self.sandbox = sandbox
 
-    def runtest(self):
+    def runtest(self) -> None:
         from dlgrade import testing
         testing.run_check(self.target, self.check_id, self.only, self.max_examples, sandbox=self.sandbox)
 
-    def repr_failure(self, excinfo):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         from dlgrade.testing import CheckFailed
         if isinstance(excinfo.value, CheckFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Any, None, str]:
         return self.target.path, None, f"dlgrade::{self.check_id}"

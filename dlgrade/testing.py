@@ -17,15 +17,15 @@ without a test file.
 """
 import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-import dlgrade.checks  # noqa: F401  (fills the registry)
 from dlgrade.adapters import Target, TargetError, read_departures, resolve_target
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.status import Status
-from dlgrade.checks.policy import profile as profiles
-from dlgrade.reporting.formats import explain
+from dlgrade.grading import grade, load_profile
+from dlgrade.reporting.feedback import explain
 from dlgrade.sandbox import resolve
 
 
@@ -33,7 +33,7 @@ class CheckFailed(AssertionError):
     """A check failed; its message is the report's feedback (input, diagnosis, replay)."""
 
 
-def target_of(adapter):
+def target_of(adapter: "Target | str | Path") -> Target:
     """The Target of a bundled adapter name, an importable module path, or a folder of spec modules."""
     if isinstance(adapter, Target):
         return adapter
@@ -43,35 +43,37 @@ def target_of(adapter):
     return resolve_target(str(adapter))
 
 
-_GRADED = {}  # (adapter folder, selection, examples) -> {check id: result}: one grading per selection
+# (adapter folder, selection, examples) -> {check id: result}: one grading per selection
+_GRADED: dict[tuple, dict[str, Any]] = {}
 
 
-def _grade(target, only, max_examples, jobs, sandbox):
+def _grade(target: Target, only: tuple[str, ...], max_examples: int | None, jobs: int,
+           sandbox: bool) -> dict[str, Any]:
     key = (str(target.path), only, max_examples, sandbox)
     if key not in _GRADED:
         _GRADED[key] = _grade_now(target, only, max_examples, jobs, sandbox)
     return _GRADED[key]
 
 
-def _grade_now(target, only, max_examples, jobs, sandbox):
-    profile = profiles.load()
+def _grade_now(target: Target, only: tuple[str, ...], max_examples: int | None, jobs: int,
+               sandbox: bool) -> dict[str, Any]:
+    profile = load_profile(max_examples=max_examples or None)
     target.widen(profile)
-    if max_examples:
-        profile.max_examples, profile.examples = max_examples, {}
     submission = resolve(target.path)
     try:
-        report = runner.grade(submission, profile, only=only, jobs=jobs, trusted=not sandbox,
+        report = grade(submission, profile, only=only, jobs=jobs, trusted=not sandbox,
                               replay_prefix=f"python grader.py --target {target.name}")
     finally:
         submission.cleanup()
     return {r.id: r for r in report.results}
 
 
-def check_ids(only=()):
+def check_ids(only: tuple[str, ...] | list[str] = ()) -> list[str]:
     return [c.id for c in runner.select(only)]
 
 
-def run_check(target, check_id, only=(), max_examples=None, jobs=1, sandbox=False):
+def run_check(target: Target, check_id: str, only: tuple[str, ...] = (), max_examples: int | None = None, jobs: int = 1,
+              sandbox: bool = False) -> None:
     """Grade the target (once per selection) and report one check as a pytest outcome. sandbox: run the
     library inside the OS sandbox (bubblewrap) as untrusted code; by default it is the maintainer's own code,
     run in a separate worker process only (a CI container or a venv may not allow the sandbox)."""
@@ -82,7 +84,10 @@ def run_check(target, check_id, only=(), max_examples=None, jobs=1, sandbox=Fals
         raise CheckFailed("\n".join([f"{result.id} ({result.status})", *explain(result)]))
 
 
-def parametrize_with_checks(adapter, *, expected_departures=None, only=(), max_examples=None, jobs=1, sandbox=False):
+def parametrize_with_checks(adapter: "Target | str | Path", *,
+                            expected_departures: dict[str, str] | str | Path | None = None,
+                            only: tuple[str, ...] = (), max_examples: int | None = None, jobs: int = 1,
+                            sandbox: bool = False) -> pytest.MarkDecorator:
     """A pytest.mark.parametrize over the checks (selected by `only`: modules, functions or check ids),
     passing `check`, a callable that runs one; expected_departures: {check id: reason} or a JSON file."""
     if isinstance(expected_departures, (str, Path)):

@@ -9,7 +9,9 @@ created as zeros on the first call and stored back into `config`, the step count
 int. The caller's arrays are never modified. Documented variants and named mistakes are the
 keyword-only parameters of each wrapper.
 """
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ._core import array_namespace
 from ._core import optim as core
@@ -26,19 +28,19 @@ class Rule:
     tell where ε sits.
     """
     name: str
-    core: object
-    defaults: dict
-    state: tuple
-    ranges: dict
+    core: Callable[..., Any]
+    defaults: dict[str, float]
+    state: tuple[str, ...]
+    ranges: dict[str, Sequence[float]]
     adaptive: bool = False
 
     @property
-    def arrays(self):
+    def arrays(self) -> tuple[str, ...]:
         """The state keys that hold arrays (all but the step count t)."""
         return tuple(key for key in self.state if key != "t")
 
     @property
-    def counts_steps(self):
+    def counts_steps(self) -> bool:
         return "t" in self.state
 
 

@@ -4,6 +4,8 @@ results.json; the class report of a batch (classreport.py).
 Every writer takes the runner's Report (results with status, score, summary, details, replay)
 and knows nothing of how checks are computed.
 """
+if __name__ != "dlgrade.reporting":  # one import path per module: a second name would load it twice
+    raise ImportError(f"import dlgrade.reporting, not {__name__}: this folder is the subpackage dlgrade.reporting")
 from .formats import FORMATS, gradescope, render
 
 __all__ = ["FORMATS", "gradescope", "render"]

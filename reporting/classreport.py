@@ -1,6 +1,7 @@
 """The class report: what a whole class got right and wrong, from the stored results of a batch.
 
-    write(out, records)   -> out/class.md (+ out/class_files/*.png) and out/class.html (one file, plots inline)
+    summarize(records) -> markdown(summary, image paths), html_page(summary, images), plots(summary)
+    (batch.write_reports writes out/class.md, out/class_files/*.png and the self-contained out/class.html)
 
 Sections: the summary, the score distribution, the named mistakes and variants ranked by how many
 students made them, each check's failure rate, the groups of students whose failures share one
@@ -16,15 +17,13 @@ import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the headless backend is chosen)
 
-import dlgrade.checks  # noqa: E402,F401  (fills the mistake rows)
-from dlgrade.checks.engine import mistakes  # noqa: E402
+from dlgrade.checks.engine import mistakes  # noqa: E402  (the rows the checks registered: the caller loads them)
 from dlgrade.checks.engine.status import Status  # noqa: E402
 
 from .plots import png  # noqa: E402
@@ -318,19 +317,3 @@ def html_page(summary, images):
                  if summary.not_graded else "<p>Every submission was graded.</p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
-
-
-def write(out, records):
-    """out/class.md with its plots in out/class_files/, and the self-contained out/class.html; the summary."""
-    from dlgrade.batch import write_atomic
-
-    out = Path(out)
-    summary = summarize(records)
-    images = plots(summary) if summary.students else {}
-    folder = out / "class_files"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, image in images.items():
-        (folder / f"{name}.png").write_bytes(image)
-    write_atomic(out / "class.md", markdown(summary, {name: f"class_files/{name}.png" for name in images}))
-    write_atomic(out / "class.html", html_page(summary, images))
-    return summary

@@ -10,13 +10,11 @@ from rich.table import Table
 
 from dlgrade.checks.engine.status import Status
 
+from .feedback import STATUS_WORDS, SYMBOL, explain, provenance, symbol
+from .html import page
 from .quoting import code_span, fenced, quoted
 
 FORMATS = ("text", "md", "json", "junit", "html")
-_SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.INCOMPLETE: "…", Status.NOT_IMPLEMENTED: "·",
-           Status.MISSING: "·", Status.ERROR: "!", Status.POLICY: "⊘"}
-_STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error",
-                 Status.POLICY: "refused by the library policy"}
 _STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.INCOMPLETE: "yellow", Status.ERROR: "magenta",
           Status.POLICY: "red"}
 
@@ -25,47 +23,11 @@ def render(report, fmt, *, color=False, width=100):
     report = quoted(report)  # the submission's text, inert and bounded, in every format
     return {"text": lambda: _text(report, color, width), "md": lambda: _markdown(report),
             "json": lambda: json.dumps(_as_dict(report), indent=2),
-            "junit": lambda: _junit(report), "html": lambda: _html(report)}[fmt]()
-
-
-def _html(report):
-    from .html import page  # one page, plots inline (reporting/html.py)
-    return page(report)
-
-
-def symbol(result):
-    """✓ only for a check that held; ✗ for a failure, an optional check's too."""
-    return _SYMBOL[result.status]
+            "junit": lambda: _junit(report), "html": lambda: page(report)}[fmt]()
 
 
 def _points(x):
     return f"{x:.4g}"
-
-
-def explain(result):
-    """The feedback for one result, as plain lines: what differs, on which input, why, how to replay."""
-    if result.status is Status.PASSED:
-        return [result.summary] if result.summary else []
-    lines = [result.summary]
-    details = result.details
-    if "input" in details:
-        shown = details["input"]
-        lines.append("input: " + (", ".join(f"{k} = {v}" for k, v in shown.items())
-                                  if isinstance(shown, dict) else str(shown)))
-    for key in ("expected", "got"):
-        if key in details:
-            lines.append(f"{key}: {details[key]}")
-    if "diagnosis" in details:
-        lines.append(f"diagnosis: {details['diagnosis']}")
-    if any(words in result.summary for words in NUMPY2_ONLY):
-        lines.append("note: only NumPy 2 raises this: int() or float() of an array with one element (NumPy 1 "
-                     "allowed it with a warning); take the element with .item() or x[0]")
-    if result.status is Status.FAILED:
-        lines.append(f"replay: {result.replay}")
-    return lines
-
-
-NUMPY2_ONLY = ("only 0-dimensional arrays can be converted", "only length-1 arrays can be converted")
 
 
 def _absent_lines(results):
@@ -77,7 +39,7 @@ def _absent_lines(results):
         names = ", ".join(f.partition(".")[2] for f, _ in groups)
         reason = f" — {next(iter(reasons))}" if len(reasons) == 1 else ""
         points = sum(r.max_score for _, g in groups for r in g)
-        yield status, f"{_STATUS_WORDS[status]} ({len(groups)}): {names}{reason}  (0 / {_points(points)})"
+        yield status, f"{STATUS_WORDS[status]} ({len(groups)}): {names}{reason}  (0 / {_points(points)})"
 
 
 def _by_function(results):
@@ -94,14 +56,14 @@ def _text(report, color, width):
                       soft_wrap=True)
     console.print(f"[bold]dlgrade[/bold] — {escape(report.submission)}   "
                   f"(profile {escape(report.profile)}, seed {report.seed})")
-    for line in _provenance(report):
+    for line in provenance(report):
         console.print(escape(line), style="dim")
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         score, top = sum(r.score for r in results), sum(r.max_score for r in results)
         console.print(f"\n[bold]{module}[/bold]  {_points(score)} / {_points(top)}")
         for status, line in _absent_lines(results):
-            console.print(f"  {_SYMBOL[status]} {escape(line)}", style="dim")
+            console.print(f"  {SYMBOL[status]} {escape(line)}", style="dim")
         for _function, group, collapsed in _by_function(results):
             if collapsed:
                 continue
@@ -135,7 +97,7 @@ def _markdown(report):
     lines = ["# dlgrade report", "",
              f"**Score: {_points(report.score)} / {_points(report.max_score)}** "
              f"(profile {code_span(report.profile)}, seed {report.seed})", "",
-             *fenced([f"submission: {report.submission}", *_provenance(report)]), ""]
+             *fenced([f"submission: {report.submission}", *provenance(report)]), ""]
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         lines += [f"## {module} — {_points(sum(r.score for r in results))} / "
@@ -185,22 +147,11 @@ def _junit(report):
                 ET.SubElement(case, "error" if r.status is Status.ERROR else "failure",
                               message=r.summary).text = "\n".join(explain(r))
             elif r.status is not Status.PASSED:
-                ET.SubElement(case, "skipped", message=_STATUS_WORDS[r.status] + ": " + r.summary)
+                ET.SubElement(case, "skipped", message=STATUS_WORDS[r.status] + ": " + r.summary)
             elif r.summary:  # a variant matched, optional behaviour, a search cut short
                 ET.SubElement(case, "system-out").text = r.summary
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
-
-
-def _provenance(report):
-    """What was graded and how: the submission's hash, the isolation the worker had, the search's seed, and
-    the Python and NumPy the submission ran under."""
-    ran_under = ", ".join(f"{name} {report.environment[key]}" for key, name in (("python", "Python"),
-                                                                               ("numpy", "NumPy"))
-                          if key in report.environment)
-    return [f"{label}: {value}" for label, value in (("sha256", report.sha256), ("isolation", report.isolation),
-                                                     ("search", report.search), ("ran under", ran_under),
-                                                     ("library policy", report.policy)) if value]
 
 
 def gradescope(report):
@@ -213,12 +164,12 @@ def gradescope(report):
         "execution_time": round(report.seconds, 3),
         "output": f"dlgrade: {_points(report.score)} / {_points(report.max_score)} "
                   f"(seed {report.seed}, profile {report.profile})"
-                  + "".join(f"\n{line}" for line in _provenance(report))
+                  + "".join(f"\n{line}" for line in provenance(report))
                   + "".join(f"\nnote: {n}" for n in report.notes),
         "tests": [{
             "name": r.id, "score": round(r.score, 6), "max_score": round(r.max_score, 6),
             "status": "passed" if r.status is Status.PASSED else "failed",
-            "output": "\n".join([_STATUS_WORDS[r.status] + ": " + r.summary] if r.status in _STATUS_WORDS
+            "output": "\n".join([STATUS_WORDS[r.status] + ": " + r.summary] if r.status in STATUS_WORDS
                                 and r.status is not Status.ERROR else explain(r)) or r.doc,
             "extra_data": {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay,
                            "kind": r.kind, "status": r.status},

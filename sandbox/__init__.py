@@ -2,6 +2,8 @@
 
 Knows how to import and call a submission safely; knows nothing of formulas or grading.
 """
+if __name__ != "dlgrade.sandbox":  # one import path per module: a second name would load it twice
+    raise ImportError(f"import dlgrade.sandbox, not {__name__}: this folder is the subpackage dlgrade.sandbox")
 from .client import Handle, Reply, RngSeed, Sandbox, SandboxError, check_account, prove_sandbox, pwd_entry
 from .isolation import IsolationUnavailable, bubblewrap
 from .protocol import ErrorKind

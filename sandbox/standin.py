@@ -91,7 +91,7 @@ class _Submodules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__path__ = []
 
 
-__path__ = []  # a package, whether the view holds it as name/__init__.py or over a module file name.py
+__path__: list[str] = []  # a package, whether the view holds it as name/__init__.py or over a module file name.py
 __getattr__ = _module_getattr(__name__)
 if not any(isinstance(f, _Submodules) and f.top == __name__ for f in sys.meta_path):
     sys.meta_path.append(_Submodules(__name__))

@@ -91,7 +91,7 @@ def remove_leftovers(pid=None):
     return removed
 
 
-_STALE_REMOVED = []
+_STALE_REMOVED: list[object] = []
 
 
 def resolve(path, *, package=""):

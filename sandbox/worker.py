@@ -14,6 +14,7 @@ import types
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("_dlgrade_protocol", os.path.join(_HERE, "protocol.py"))
+assert _spec is not None and _spec.loader is not None  # a file beside this one, always found
 protocol = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = protocol
 if os.environ.get("DLGRADE_WORKER_PATH"):  # in the sandbox (python -S): the site-packages it imports from

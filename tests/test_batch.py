@@ -19,7 +19,7 @@ import zipfile
 
 import pytest
 
-from dlgrade import batch, cli
+from dlgrade import batch, cli, grading
 from dlgrade.checks.engine.mistakes import BY_ID
 from tests.grading import ALTERNATIVE, BROKEN, REFERENCE, ROOT, mistake_source, quick_profile
 
@@ -245,7 +245,7 @@ class _DiesWhenUnpickled:
 
 
 def test_a_submission_that_breaks_the_grader_is_recorded_and_the_rest_goes_on():
-    profile, args = quick_profile(max_examples=2), cli.parse_args([str(REFERENCE), "--only", "optim.sgd"])
+    profile, args = quick_profile(max_examples=2), grading.parse_args([str(REFERENCE), "--only", "optim.sgd"])
     good = [batch.Task(f"good_{i}", str(REFERENCE), profile, args) for i in range(2)]
     crashing = batch.Task("crashing", str(REFERENCE), _DiesWhenUnpickled(), args)
     raising = batch.Task("raising", str(REFERENCE), None, args)  # the grader fails on it

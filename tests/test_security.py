@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 import dlgrade
-from dlgrade import cli
+from dlgrade import cli, grading
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.status import Status
 from dlgrade.reporting import gradescope, render
@@ -158,7 +158,7 @@ def test_the_oracle_is_not_in_the_workers_view(host):
 @needs_sandbox
 def test_nothing_of_the_grader_leaves_through_messages(host, monkeypatch):
     secret = "course-secret-" + uuid.uuid4().hex
-    monkeypatch.setenv(cli.SECRET_VARIABLE, secret)
+    monkeypatch.setenv(grading.SECRET_VARIABLE, secret)
     report = grade(hostile(host, "exfiltration"), ("optim.sgd", "optim.adagrad"), secret=secret)
     assert verdicts(report, "optim.sgd") == {Status.FAILED}
     assert verdicts(report, "optim.adagrad") == {Status.PASSED}
@@ -382,7 +382,7 @@ def test_every_worker_grades_the_snapshot_and_the_report_names_its_hash(tmp_path
 def test_without_user_namespaces_untrusted_code_is_refused(monkeypatch, capsys, tmp_path):
     def refused(*_args, **_kwargs):
         raise IsolationUnavailable("the sandbox cannot start here (no user namespaces)")
-    monkeypatch.setattr(cli.isolation, "choose", refused)
+    monkeypatch.setattr(isolation, "choose", refused)
     single = tmp_path / "homework.py"
     single.write_text((ALTERNATIVE / "optim.py").read_text())
     assert cli.main([str(single), "--only", "optim.sgd", "--max-examples", "2", "--jobs", "1"]) == 2

@@ -20,12 +20,17 @@ from dlgrade.sandbox import ErrorKind, SandboxError
 
 from ..engine.compare import difference
 from ..engine.context import Mismatch
-from ..engine.conventions import SPEC_MODE
 from ..engine.differences import expect_gradient
 from ..engine.mistakes import rows
 from ..engine.registry import check
+from ..engine.spec import ModeParam, declare_call
 from ..engine.strategies import arrays, floats, seeds, shapes
 from ..policy.tolerances import FALSE_ALARM_RATE, STATISTICS_SEED
+
+# --- how the spec's layers take what a course may convey differently (engine.conventions translates) ----------
+
+SPEC_MODE = "train"  # the spec's mode of a param dict that has none
+declare_call("layers.dropout_forward", mode_param=ModeParam(1, SPEC_MODE), drop_probability=(1, "p"))
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 

@@ -23,7 +23,15 @@ from ..engine.context import CheckFailure, Mismatch
 from ..engine.differences import expect_gradient
 from ..engine.mistakes import rows
 from ..engine.registry import check
+from ..engine.spec import ModeParam, declare_call
 from ..engine.strategies import arrays, floats
+
+# --- how the spec's normalizations take what a course may convey differently (engine.conventions translates) ---
+
+for _forward in ("layers.batchnorm_forward", "layers.spatial_batchnorm_forward"):
+    declare_call(_forward, mode_param=ModeParam(3, "train"))  # the spec's mode of a bn_param that has none
+for _forward in ("layers.instancenorm_forward", "layers.groupnorm_forward"):
+    declare_call(_forward, per_channel=True)  # gamma and beta: one entry per channel
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 

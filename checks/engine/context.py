@@ -6,7 +6,9 @@ keeps the minimal counterexample; `ctx.expect` compares with the oracle and, on 
 lets the report name the mistake from checks.mistakes.
 """
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
@@ -22,7 +24,8 @@ from .conventions import Conventions
 class CheckFailure(Exception):
     """The submission is wrong. inputs: the (minimal) input that shows it, by name."""
 
-    def __init__(self, summary, *, inputs=None, got=None, expected=None, mistake=None):
+    def __init__(self, summary: str, *, inputs: Any = None, got: Any = None, expected: Any = None,
+                 mistake: "mistakes.Mistake | None" = None) -> None:
         super().__init__(summary)
         self.summary, self.inputs = summary, inputs
         self.got, self.expected, self.mistake = got, expected, mistake
@@ -32,7 +35,7 @@ class Incomplete(Exception):
     """The check ran fewer seed-dependent examples than the profile's minimum before its budget ran out: it
     earns nothing, and the summary says how far it got and how slow the calls were."""
 
-    def __init__(self, summary):
+    def __init__(self, summary: str) -> None:
         super().__init__(summary)
         self.summary = summary
 
@@ -40,14 +43,16 @@ class Incomplete(Exception):
 class Mismatch(CheckFailure):
     """A value differs from what the oracle (or a relation) expects."""
 
-    def __init__(self, summary, *, inputs, got, expected, oracle=None, function=None, tol=None, label=None):
+    def __init__(self, summary: str, *, inputs: Any, got: Any, expected: Any,
+                 oracle: "Callable[..., Any] | None" = None, function: str | None = None, tol: Any = None,
+                 label: str | None = None) -> None:
         super().__init__(summary, inputs=inputs, got=got, expected=expected)
         self.oracle, self.function, self.tol, self.label = oracle, function, tol, label
 
-    def name_mistake(self):
+    def name_mistake(self) -> "mistakes.Mistake | None":
         """The first mistake row of the function whose form reproduces what the submission returned; else
         the first pair of its rows (their keywords merged) that does, as one combined row."""
-        if self.oracle is None:
+        if self.oracle is None or self.function is None:
             return None
         for row in mistakes.of(self.function):
             if self._reproduces(row.kwargs):
@@ -57,7 +62,9 @@ class Mismatch(CheckFailure):
                 return pair
         return None
 
-    def _reproduces(self, kwargs):
+    def _reproduces(self, kwargs: dict[str, Any]) -> bool:
+        if self.oracle is None:
+            return False
         try:
             candidate = self.oracle(**kwargs)
         except Exception:  # a mistake's form may be undefined on this input (e.g. overflow)
@@ -67,19 +74,19 @@ class Mismatch(CheckFailure):
 
 @dataclass
 class Context:
-    sandbox: object
+    sandbox: Any                     # the Sandbox the submission runs in (dlgrade.sandbox)
     function: str
-    tol: object
+    tol: Any                         # a row of policy.tolerances
     max_examples: int
     seed: int
-    accepted: frozenset = frozenset()
+    accepted: frozenset[str] = frozenset()
     budget: float = float("inf")     # seconds one check may search (a slow submission still finishes)
     min_examples: int = 0            # seed-dependent examples a passing search must have run (falsify)
     slow_call: float = float("inf")  # seconds per call up to which the minimum runs on past the budget
     dtype: str = "float64"           # the profile's precision column; float32: drawn inputs are float32-exact
     conventions: Conventions = field(default_factory=Conventions)  # the course's layout and arguments (conventions.py)
-    matched_variants: set = field(default_factory=set)
-    notes: list = field(default_factory=list)  # sentences for the report that do not fail the check
+    matched_variants: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # sentences for the report that do not fail the check
     examples_run: int = 0
     out_of_time: bool = False
     call_seconds: float = 0.0        # time spent in calls into the submission, and their number
@@ -89,7 +96,8 @@ class Context:
     _agreed: bool = False            # …on the example running now (expect sets it, falsify reads it)
 
     # --- calling the submission ----------------------------------------------------------------
-    def call(self, function, *args, returns=None, keep=(), return_args=False, **kwargs):
+    def call(self, function: str, *args: Any, returns: int | None = None, keep: Iterable[int] = (),
+             return_args: bool = False, **kwargs: Any) -> Any:
         """function(*args, **kwargs) in the submission ("layers.relu_forward"), written in the spec's
         conventions and translated to the course's (engine.conventions) on the way in and out.
 
@@ -111,7 +119,7 @@ class Context:
         value = self._returned(function, args, reply.value, returns)
         return (value, reply.args_after) if return_args else value
 
-    def call_many(self, function, calls, *, returns=None):
+    def call_many(self, function: str, calls: Iterable[tuple], *, returns: int | None = None) -> Iterator[Any]:
         """What ctx.call(function, *args) returns for each args of calls, in order, the calls sent in one round
         trip (for calls that wait on no answer of the submission's). A generator: a call that failed raises
         its SandboxError where its value would come, after the values before it were used."""
@@ -127,15 +135,15 @@ class Context:
                 raise reply
             yield self._returned(function, args, reply.value, returns)
 
-    def _timed(self, started, calls):
+    def _timed(self, started: float, calls: int) -> None:
         self.call_seconds += time.monotonic() - started
         self.calls += calls
 
     @property
-    def seconds_per_call(self):
+    def seconds_per_call(self) -> float:
         return self.call_seconds / self.calls if self.calls else 0.0
 
-    def _returned(self, function, args, value, returns):
+    def _returned(self, function: str, args: Any, value: Any, returns: int | None) -> Any:
         value = self.conventions.result(function, args, value)
         if returns is not None:
             if type(value) not in (tuple, list) or len(value) != returns:
@@ -145,7 +153,8 @@ class Context:
         return value
 
     # --- comparing ------------------------------------------------------------------------------
-    def expect(self, got, expected, *, inputs, label="result", tol=None, of=None):
+    def expect(self, got: Any, expected: Any, *, inputs: Any, label: str = "result", tol: Any = None,
+               of: str | None = None) -> None:
         """Fail unless got matches expected.
 
         expected is a value, or an oracle as a callable: oracle(**mistake_kwargs) -> value. With the
@@ -172,19 +181,20 @@ class Context:
         raise Mismatch(found, inputs=inputs, got=got, expected=want, oracle=oracle if of in (None, self.function)
                        else None, function=self.function, tol=tol, label=label)
 
-    def require_shape(self, function, out, shape, *, inputs):
+    def require_shape(self, function: str, out: Any, shape: tuple[int, ...], *, inputs: Any) -> Any:
         """out itself, failing clearly unless it is an array of `shape` (a relation computes with it)."""
         if not isinstance(out, np.ndarray) or out.shape != tuple(shape):
             what = f"an array of shape {out.shape}" if isinstance(out, np.ndarray) else f"a {type(out).__name__}"
             self.fail(f"{function} should return out of shape {tuple(shape)}; it returned {what}", inputs=inputs)
         return out
 
-    def fail(self, summary, *, inputs=None, mistake=None):
+    def fail(self, summary: str, *, inputs: Any = None, mistake: str | None = None) -> NoReturn:
         """Fail with a sentence; mistake: an id of checks.mistakes ("layers.dropout_forward:p_is_keep")."""
         raise CheckFailure(summary, inputs=inputs, mistake=mistakes.BY_ID[mistake] if mistake else None)
 
     # --- searching ------------------------------------------------------------------------------
-    def falsify(self, strategy, body, *, examples=(), max_examples=None):
+    def falsify(self, strategy: Any, body: Callable[[Any], None], *, examples: Iterable[Any] = (),
+                max_examples: int | None = None) -> None:
         """Run body(case) on cases drawn from strategy; raise the minimal failure found.
 
         The search is seeded with the grading seed, so a verdict replays exactly. `examples` (the textbook
@@ -196,7 +206,8 @@ class Context:
         input that caused it; other failures on Hypothesis's shrunk input. After a failure a values check
         looks on for right values elsewhere (seek_agreement).
         """
-        failures, hard = [], []
+        failures: list[Any] = []
+        hard: list[Any] = []
         deadline = time.monotonic() + self.budget
         count = max_examples or self.max_examples
         needed = min(self.min_examples, count)
@@ -212,7 +223,7 @@ class Context:
                 raise
         drawn, cut = 0, []  # the search's cases run (the first is its simplest, the same for every seed); cut short
 
-        def property_(case):
+        def property_(case: Any) -> None:
             nonlocal drawn
             if time.monotonic() > deadline and (failures or drawn - 1 >= needed
                                                 or self.seconds_per_call > self.slow_call):
@@ -260,12 +271,12 @@ class Context:
             self._seek_agreement(strategy, body, count, deadline)
         raise _as_failure(failure, case)
 
-    def _seek_agreement(self, strategy, body, count, deadline):
+    def _seek_agreement(self, strategy: Any, body: Callable[[Any], None], count: int, deadline: float) -> None:
         """After a failure, the rest of the seed's examples, failures ignored, until one shows right values
         (computed): a near-miss wrong on some inputs keeps the relation checks it holds (runner.apply_gates)."""
         drawn = 0
 
-        def probe(case):
+        def probe(case: Any) -> None:
             nonlocal drawn
             drawn += 1
             if drawn == 1 or self.computed or time.monotonic() > deadline:
@@ -282,7 +293,7 @@ class Context:
             seed(self.seed)(given(strategy)(probe)))()
 
 
-def _fixed_case(body, case):
+def _fixed_case(body: Callable[[Any], None], case: Any) -> None:
     """body(case) on a fixed case (a textbook example), its failure reported like the search's."""
     try:
         body(case)
@@ -290,7 +301,7 @@ def _fixed_case(body, case):
         raise _as_failure(failure, case) from None
 
 
-def _as_failure(failure, case):
+def _as_failure(failure: CheckFailure | SandboxError, case: Any) -> CheckFailure | SandboxError:
     """The exception a failed case ends the check with: a CheckFailure on its input, or an absent function's
     SandboxError as it is."""
     if isinstance(failure, SandboxError):
@@ -306,10 +317,10 @@ class Forms:
     """An oracle whose forms (oracle(**mistake_kwargs)) are each computed once for its input: the accepted
     variants, and then the naming of a mistake, ask for the same ones."""
 
-    def __init__(self, oracle):
-        self.oracle, self.values = oracle, {}
+    def __init__(self, oracle: Callable[..., Any]) -> None:
+        self.oracle, self.values = oracle, dict[str, Any]()
 
-    def __call__(self, **kwargs):
+    def __call__(self, **kwargs: Any) -> Any:
         key = repr(sorted(kwargs.items()))
         if key not in self.values:
             with np.errstate(all="ignore"):  # a mistake's form may divide by 0: its NaN is compared, not warned of
@@ -317,7 +328,7 @@ class Forms:
         return self.values[key]
 
 
-def same_case(a, b):
+def same_case(a: Any, b: Any) -> bool:
     """a and b hold the same values (arrays: dtype, shape and entries)."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype \
@@ -331,7 +342,7 @@ def same_case(a, b):
     return a == b
 
 
-def float32_exact(value):
+def float32_exact(value: Any) -> Any:
     """value with every float (and float array) rounded to float32 and held as float64: inputs a careful
     float32 implementation receives exactly, so its only error is its own rounding."""
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
@@ -349,14 +360,14 @@ class _OutOfTime(Exception):
     """The check's time budget ran out: the search stops with the examples run so far."""
 
 
-def _sandbox_summary(error):
+def _sandbox_summary(error: SandboxError) -> str:
     what = {ErrorKind.TIMEOUT: "it hung", ErrorKind.CRASH: "it crashed",
             ErrorKind.BAD_RETURN: "it returned the wrong type",
             ErrorKind.EXCEPTION: "it raised an exception"}.get(error.kind, error.kind)
     return f"{what}: {error}"
 
 
-def _kind(value):
+def _kind(value: Any) -> str:
     if type(value) in (tuple, list):
         return f"a {type(value).__name__} of {len(value)} values"
     return f"a {type(value).__name__}"

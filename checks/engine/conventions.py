@@ -6,12 +6,15 @@ translates each call on its way in and its result on its way out, so every check
 function stays written against the spec alone. Where a convention is not set, the spec's own holds.
 
     functions      {spec function or module: the submission's}  "losses.softmax_loss" = "layers.softmax_loss"
-    dropout_p      "drop" (the spec) or "keep": what dropout_param["p"] is the probability of
-    mode           "optional" (the spec: a param dict without a mode means SPEC_MODE) or "required"
+    dropout_p      "drop" (the spec) or "keep": what a drop probability (dropout_param["p"]) is the probability of
+    mode           "optional" (the spec: a param dict without a mode means its default) or "required"
                    (the submission reads param["mode"], so every call carries it)
     channel_shape  {spec forward: "(1, C, 1, 1)"}: gamma and beta go in with that shape, and the
                    backward's dgamma and dbeta come back in the shape the grader gave gamma
     keywords       {spec function: {name: value}}: keyword arguments added to every call
+
+Which functions have a drop probability, a param dict with a mode or per-channel parameters, and where in their
+arguments, is the areas' to say (engine.spec); this module holds no name of the spec.
 """
 import dataclasses
 from dataclasses import dataclass, field
@@ -20,14 +23,10 @@ import numpy as np
 
 from dlgrade.sandbox import Handle
 
-DROPOUT = "layers.dropout_forward"
+from .spec import DROP_PROBABILITY, MODE_PARAMS
+
 DROPOUT_P = ("drop", "keep")
 MODES = ("optional", "required")
-SPEC_MODE = "train"  # the spec's mode of a param dict that has none
-# The spec functions whose param dict (at this argument position) has a mode.
-MODE_PARAMS = {"layers.dropout_forward": 1, "layers.batchnorm_forward": 3, "layers.spatial_batchnorm_forward": 3}
-# The spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel.
-PER_CHANNEL = ("layers.instancenorm_forward", "layers.groupnorm_forward")
 CHANNEL_SHAPES = {"(C,)": lambda c: (c,), "(1, C, 1, 1)": lambda c: (1, c, 1, 1)}
 
 
@@ -59,12 +58,14 @@ class Conventions:
     def arguments(self, function, args, kwargs):
         """The (args, kwargs) to send for a call the grader writes in the spec's conventions."""
         args = list(args)
-        if function == DROPOUT and self.dropout_p == "keep" and _has(args, 1, "p"):
-            args[1] = dict(args[1], p=1 - args[1]["p"])
+        if function in DROP_PROBABILITY and self.dropout_p == "keep":
+            position, key = DROP_PROBABILITY[function]
+            if _has(args, position, key):
+                args[position] = {**args[position], key: 1 - args[position][key]}
         if self.mode == "required" and function in MODE_PARAMS:
-            position = MODE_PARAMS[function]
+            position, default = MODE_PARAMS[function].position, MODE_PARAMS[function].default
             if position < len(args) and type(args[position]) is dict and "mode" not in args[position]:
-                args[position] = dict(args[position], mode=SPEC_MODE)
+                args[position] = dict(args[position], mode=default)
         shape = self.channel_shape.get(function)
         if shape is not None and len(args) > 2:
             for position in (1, 2):
@@ -83,7 +84,6 @@ class Conventions:
             shape = self._gamma_shapes[args[1].id]
             value = type(value)(_reshaped(v, shape) if i else v for i, v in enumerate(value))
         return value
-
 
 
 def _has(args, position, key):

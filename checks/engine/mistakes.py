@@ -18,26 +18,26 @@ class Mistake:
     function: str
     name: str
     says: str
-    kwargs: dict = field(default_factory=dict)
+    kwargs: dict[str, object] = field(default_factory=dict)
     documented: bool = False
     parts: int = 1  # 2: a pair of rows found together (pairs())
 
     @property
-    def id(self):
+    def id(self) -> str:
         return f"{self.function}:{self.name}"
 
     @property
-    def kind(self):
+    def kind(self) -> str:
         """How a report introduces it: "mistake", "documented variant", or their plurals for a pair."""
         word = "documented variant" if self.documented else "mistake"
         return word + "s" * (self.parts > 1)
 
 
-MISTAKES: list = []  # every row, in the areas' order (checks/areas/*.py declare them beside their checks)
-BY_ID: dict = {}
+MISTAKES: list[Mistake] = []  # every row, in the areas' order (checks/areas/*.py declare them beside their checks)
+BY_ID: dict[str, Mistake] = {}
 
 
-def rows(function, *rows):
+def rows(function: str, *rows: tuple) -> list[Mistake]:
     """Register the rows (name, says, kwargs[, documented]) of one spec function; returns them."""
     made = [Mistake(function, *row) for row in rows]
     for mistake in made:
@@ -48,12 +48,12 @@ def rows(function, *rows):
     return made
 
 
-def of(function):
+def of(function: str) -> list[Mistake]:
     """The rows for one spec function, in table order."""
     return [m for m in MISTAKES if m.function == function]
 
 
-def pairs(function):
+def pairs(function: str) -> list[Mistake]:
     """Every two rows of `function` that set different keywords, as one row: both names, both sentences."""
     return [Mistake(function, f"{a.name}' and '{b.name}", f"{a.says}; and it {b.says}", {**a.kwargs, **b.kwargs},
                     a.documented and b.documented, parts=2)

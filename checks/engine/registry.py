@@ -8,10 +8,15 @@ Like scikit-learn's check_estimator, the table is the public list: `grader.py --
 prints it, and a third-party library is run through the same rows by an adapter.
 """
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..policy.tolerances import TOLERANCES
+
+if TYPE_CHECKING:
+    from .context import Context
 
 _ROOT = Path(__file__).resolve().parents[2]  # the folder holding checks/ (the repository, or the installed dlgrade)
 
@@ -29,7 +34,7 @@ ROLES = ("values", "textbook", "relation")
 class Check:
     function: str          # "module.function" of the spec
     what: str              # a few words: what it checks
-    run: object            # run(ctx) -> None; raises CheckFailure
+    run: "Callable[[Context], None]"  # run(ctx); raises CheckFailure
     points: float          # weight within the function (the profile scales functions)
     tol: str               # a row of checks.tolerances.TOLERANCES
     kind: str
@@ -41,15 +46,15 @@ class Check:
                            # cases, statistics excepted), relation (the rest)
 
     @property
-    def id(self):
+    def id(self) -> str:
         return f"{self.function}: {self.what}"
 
     @property
-    def module(self):
+    def module(self) -> str:
         return self.function.partition(".")[0]
 
     @property
-    def pays(self):
+    def pays(self) -> str:
         """The check's role (ROLES): set, or the default of its kind and cases."""
         if self.role:
             return self.role
@@ -58,17 +63,17 @@ class Check:
         return "values" if self.kind == "oracle" and self.searches else "relation"
 
     @property
-    def gated(self):
+    def gated(self) -> bool:
         """It pays only when its function computes its values right somewhere (runner.apply_gates)."""
         return self.pays == "relation" and not self.optional
 
     @property
-    def searches(self):
+    def searches(self) -> bool:
         """False for a check of fixed cases (textbook values, seeded statistics): examples=0, no search."""
         return self.examples > 0
 
     @property
-    def location(self):
+    def location(self) -> str:
         """path:line of the check's registration (its @check line), for a reader looking for its definition."""
         code = inspect.unwrap(self.run).__code__
         path = Path(code.co_filename).resolve()
@@ -78,8 +83,9 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses=(), examples=1.0, optional=False,
-          role=""):
+def check(function: str, what: str, *, points: float = 1.0, tol: str = "float64", kind: str = "oracle", doc: str,
+          uses: tuple[str, ...] = (), examples: float = 1.0, optional: bool = False,
+          role: str = "") -> "Callable[[Callable[[Context], None]], Callable[[Context], None]]":
     """Register the decorated function as a check of `function` (see the module docstring)."""
     if tol not in TOLERANCES:
         raise KeyError(f"unknown tolerance row {tol!r}")
@@ -88,7 +94,7 @@ def check(function, what, *, points=1.0, tol="float64", kind="oracle", doc, uses
     if role and role not in ROLES:
         raise KeyError(f"unknown check role {role!r}")
 
-    def register(run):
+    def register(run: "Callable[[Context], None]") -> "Callable[[Context], None]":
         entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses), float(examples), optional,
                       role)
         if any(c.id == entry.id for c in REGISTRY):

@@ -20,10 +20,8 @@ from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Incomplete, Mismatch
 from .registry import REGISTRY
+from .spec import module_rank
 from .status import Status
-
-MODULE_ORDER = ("optim", "schedules", "layers", "losses", "init", "gradient_check",
-                "sgd_exercise", "training", "net")
 
 
 @dataclass
@@ -77,15 +75,15 @@ class Report:
 
 
 def select(only=()):
-    """Checks in spec order, kept if any selector (module, module.function or a check id) names them."""
+    """Checks in spec order (the areas' declared module order, then registration), kept if any selector (module,
+    module.function or a check id) names them."""
     def wanted(c):
         return not only or any(s in (c.module, c.function, c.id) for s in only)
     first_seen = {}
     for index, c in enumerate(REGISTRY):
         first_seen.setdefault(c.function, index)
     checks = [c for c in REGISTRY if wanted(c)]
-    return sorted(checks, key=lambda c: (MODULE_ORDER.index(c.module) if c.module in MODULE_ORDER else 99,
-                                         first_seen[c.function]))
+    return sorted(checks, key=lambda c: (module_rank(c.module), first_seen[c.function]))
 
 
 def unknown_selectors(only):
@@ -289,7 +287,7 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     except Incomplete as incomplete:
         status, summary = Status.INCOMPLETE, incomplete.summary
     except SandboxError as error:
-        status = Status.of_sandbox_error(error.kind)
+        status = _status_of(error.kind)
         summary = str(error)
         if error.kind is ErrorKind.POLICY and not refused:
             summary += f", which this course does not allow (profile: {profile.source})"
@@ -298,6 +296,13 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,
                        seconds=time.perf_counter() - started, counterexample=counterexample, computed=ctx.computed)
+
+
+def _status_of(kind):
+    """The status of a check ended by a SandboxError of `kind`: absent when the function is, refused by the library
+    policy, else failed."""
+    return {ErrorKind.NOT_IMPLEMENTED: Status.NOT_IMPLEMENTED, ErrorKind.MISSING: Status.MISSING,
+            ErrorKind.POLICY: Status.POLICY}.get(kind, Status.FAILED)
 
 
 def _failure_details(failure):

@@ -1,9 +1,11 @@
-"""The one vocabulary of a check's outcome, used by the runner and every report."""
-from dlgrade.sandbox import ErrorKind
-from dlgrade.sandbox.protocol import Word
+"""The one vocabulary of a check's outcome, used by the runner and every report; it imports nothing of dlgrade's,
+so a report reads it without loading the sandbox."""
+import enum
 
 
-class Status(Word):
+class Status(str, enum.Enum):
+    """A check's outcome; it reads as its word: str(), f-strings and JSON give the value."""
+
     PASSED = "passed"
     FAILED = "failed"                    # a wrong answer, a hang or a crash on some input
     INCOMPLETE = "incomplete"            # too slow: fewer than the profile's minimum of examples ran in time
@@ -21,9 +23,8 @@ class Status(Word):
     def counts_as_failure(self):
         return self in (Status.FAILED, Status.INCOMPLETE, Status.ERROR, Status.POLICY)
 
-    @classmethod
-    def of_sandbox_error(cls, kind):
-        """A check ended by a SandboxError of `kind`: absent when the function is, refused by the library
-        policy, else failed."""
-        return {ErrorKind.NOT_IMPLEMENTED: cls.NOT_IMPLEMENTED, ErrorKind.MISSING: cls.MISSING,
-                ErrorKind.POLICY: cls.POLICY}.get(kind, cls.FAILED)
+    def __str__(self):
+        return self.value
+
+    def __format__(self, spec):
+        return format(self.value, spec)

@@ -18,6 +18,7 @@ else:  # pragma: no cover
 from ..engine import conventions as course
 from ..engine import mistakes
 from ..engine.registry import REGISTRY
+from ..engine.spec import PER_CHANNEL
 from . import libraries as library_policy
 from .tolerances import DTYPES
 
@@ -184,8 +185,8 @@ def _conventions(table, aliases, functions, source):
             raise ProfileError(f"profile {source}: convention {key} must be one of {list(allowed)}, "
                                f"not {table[key]!r}")
     for name, shape in table.get("channel_shape", {}).items():
-        if name not in course.PER_CHANNEL or shape not in course.CHANNEL_SHAPES:
-            raise ProfileError(f"profile {source}: [conventions.channel_shape] maps one of {list(course.PER_CHANNEL)} "
+        if name not in PER_CHANNEL or shape not in course.CHANNEL_SHAPES:
+            raise ProfileError(f"profile {source}: [conventions.channel_shape] maps one of {list(PER_CHANNEL)} "
                                f"to one of {list(course.CHANNEL_SHAPES)}, not {name!r} = {shape!r}")
     for name, keywords in table.get("keywords", {}).items():
         _known_function(name, functions, source, "conventions.keywords")
