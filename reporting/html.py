@@ -14,7 +14,7 @@ import numpy as np
 
 from dlgrade.checks.engine.status import Status
 
-from .formats import _STATUS_WORDS, _provenance, explain, symbol
+from .formats import _STATUS_WORDS, _provenance, feedback, label, symbol
 from .plots import png
 
 TRAJECTORY_STEPS = 20
@@ -118,8 +118,8 @@ def page(report):
             color = _COLOR.get(r.status, "#888")
             words = f" — {_STATUS_WORDS[r.status]}" if r.status.absent else \
                 " — optional, not held" if r.optional and r.status is Status.FAILED else ""
-            parts.append(f'<tr><td style="color:{color}">{symbol(r)}</td><td>{e(r.id)}{e(words)}')
-            lines = explain(r) if r.status is not Status.PASSED or r.summary else []
+            parts.append(f'<tr><td style="color:{color}">{symbol(r)}</td><td>{e(label(r))}{e(words)}')
+            lines = feedback(r) if r.status is not Status.PASSED or r.summary else []
             if lines:
                 parts.append(f"<pre>{e(chr(10).join(lines))}</pre>")
             trajectory = r.details.get("trajectory")

@@ -248,7 +248,7 @@ def test_the_reference_uses_no_forbidden_function_of_a_strict_course(tmp_path):
 # --- shown where people look -------------------------------------------------------------------------
 
 def _refused_report():
-    result = runner.CheckResult("optim.adam: first step", "optim.adam", "value", "doc", Status.POLICY, 0.0, 1.0,
+    result = runner.CheckResult("optim.adam/first_step", "optim.adam", "value", "doc", Status.POLICY, 0.0, 1.0,
                                 summary="optim.adam used torch (torch.tensor at optim.py:3), which this course "
                                         "does not allow (profile: default)")
     return runner.Report("hw", "default", 0, [result], [], 1.0, 1, 0, policy=profile.load().libraries.describe())
@@ -267,7 +267,7 @@ def test_the_students_report_and_gradescope_carry_the_policy_and_the_refusal():
 
 
 def test_the_class_report_counts_refusals_per_function():
-    check = {"id": "optim.adam: first step", "function": "optim.adam", "status": "policy", "details": {},
+    check = {"id": "optim.adam/first_step", "function": "optim.adam", "status": "policy", "details": {},
              "summary": "optim.adam used torch (torch.tensor at optim.py:3), which this course does not allow"}
     records = [(types.SimpleNamespace(key=k, students=[]), {"status": "graded"},
                 {"score": 0, "max_score": 1, "checks": [check]}) for k in ("ann", "bob")]
