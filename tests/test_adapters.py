@@ -82,10 +82,10 @@ def test_an_absent_library_is_a_clear_target_error(monkeypatch):
 
 
 def result(check_id, status, summary="", **details):
-    function = check_id.partition(":")[0]
+    function = check_id.partition("/")[0]
     return runner.CheckResult(id=check_id, function=function, kind="oracle", doc="", status=status, score=0.0,
                               max_score=1.0, summary=summary, details=details,
-                              replay=f"python grader.py --target lib --only '{check_id}' --seed 0")
+                              replay=f"python grader.py --target lib --only {check_id} --seed 0")
 
 
 FIXTURE = runner.Report("lib", "default", 0, [
@@ -117,7 +117,7 @@ def test_matrix_from_a_fixture():
     assert (data["checks_graded"], data["checks_passed"]) == (7, 4)
     text = conformance.markdown(data)
     assert "| `optim.adam` | ✗ departs | 1 / 2 | mistake 'eps_hat' |" in text
-    assert "input: w = [1.]" in text and "replay: python grader.py --target lib --only 'optim.adam: a' --seed 0" in text
+    assert "input: w = [1.]" in text and "replay: python grader.py --target lib --only optim.adam/a --seed 0" in text
     assert "declared: sums over the batch, documented" in text
     assert "Not provided (1): `losses.l1_regularization`." in text
     assert json.loads(json.dumps(data)) == data

@@ -250,18 +250,19 @@ def test_the_reference_uses_no_forbidden_function_of_a_strict_course(tmp_path):
 def _refused_report():
     result = runner.CheckResult("optim.adam/first_step", "optim.adam", "value", "doc", Status.POLICY, 0.0, 1.0,
                                 summary="optim.adam used torch (torch.tensor at optim.py:3), which this course "
-                                        "does not allow (profile: default)")
+                                        "does not allow (profile: default)", title="first step from an empty config")
     return runner.Report("hw", "default", 0, [result], [], 1.0, 1, 0, policy=profile.load().libraries.describe())
 
 
 def test_the_students_report_and_gradescope_carry_the_policy_and_the_refusal():
     report = _refused_report()
     text = render(report, "text")
-    assert "library policy: not torch," in text and "⊘ optim.adam: first step" in text
+    assert "library policy: not torch," in text and "⊘ optim.adam/first_step — first step from an empty config" in text
     assert "used torch (torch.tensor at optim.py:3)" in render(report, "md")
     assert "library policy: not torch," in render(report, "html")
     results = gradescope(report)
     assert "library policy: not torch," in results["output"]
+    assert results["tests"][0]["name"] == "optim.adam/first_step — first step from an empty config"
     assert results["tests"][0]["output"].startswith("refused by the library policy: optim.adam used torch")
     assert "<failure" in render(report, "junit")
 
