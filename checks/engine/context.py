@@ -3,7 +3,7 @@
 A check receives a Context and raises CheckFailure (or lets a SandboxError through) when
 the submission is wrong. `ctx.falsify` runs a Hypothesis search with the grading seed and
 keeps the minimal counterexample; `ctx.expect` compares with the oracle and, on a mismatch,
-lets the report name the mistake from checks.mistakes.
+lets the report name the mistake from checks.engine.mistakes.
 """
 import time
 from dataclasses import dataclass, field
@@ -180,7 +180,7 @@ class Context:
         return out
 
     def fail(self, summary, *, inputs=None, mistake=None):
-        """Fail with a sentence; mistake: an id of checks.mistakes ("layers.dropout_forward:p_is_keep")."""
+        """Fail with a sentence; mistake: an id of checks.engine.mistakes ("layers.dropout_forward:p_is_keep")."""
         raise CheckFailure(summary, inputs=inputs, mistake=mistakes.BY_ID[mistake] if mistake else None)
 
     # --- searching ------------------------------------------------------------------------------

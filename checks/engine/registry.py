@@ -39,7 +39,7 @@ class Check:
     title: str             # a few words: what it checks (shown beside the id)
     run: object            # run(ctx) -> None; raises CheckFailure
     points: float          # weight within the function (the profile scales functions)
-    tol: str               # a row of checks.tolerances.TOLERANCES
+    tol: str               # a row of checks.policy.tolerances.TOLERANCES
     kind: str
     doc: str               # one line, shown to students
     uses: tuple = ()       # other spec functions the check calls (a forward, a related rule)

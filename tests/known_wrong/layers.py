@@ -1,4 +1,4 @@
-"""Plausible wrong implementations of the non-normalization layers, one per check of checks/layers.py.
+"""Plausible wrong implementations of the non-normalization layers, one per check of checks/areas/layers.py.
 
 Each source is appended to a copy of reference/layers.py (replacing the functions it defines);
 the check named by its key must fail on it.

@@ -1,4 +1,4 @@
-"""Known-wrong normalization layers: every check of checks/norms.py must catch the one written for it.
+"""Known-wrong normalization layers: every check of checks/areas/layers_norms.py must catch the one written for it.
 
 Each is a realistic bug, appended to the reference layers module it replaces a function of:
 a wrong default, a forgotten square root or transpose, the variance used where the standard

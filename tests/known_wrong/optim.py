@@ -1,4 +1,4 @@
-"""Known-wrong optimizers: every check of checks/optim.py must catch the one written for it.
+"""Known-wrong optimizers: every check of checks/areas/optim.py must catch the one written for it.
 
 Each is a realistic bug, written as a wrapper of the reference rule it is appended to:
 - a falsy default (`config.get(key) or default`), which turns a deliberate 0 into the default;
