@@ -156,7 +156,7 @@ class Context:
         and no mistake is named (the partner's forms say nothing of the function under test).
         """
         tol = tol or self.tol
-        oracle = Forms(expected) if callable(expected) else None
+        oracle = MemoisedOracle(expected) if callable(expected) else None
         want = oracle() if oracle else expected
         found = difference(got, want, tol, label)
         if found is None:
@@ -302,7 +302,7 @@ def _as_failure(failure, case):
     return failure
 
 
-class Forms:
+class MemoisedOracle:
     """An oracle whose forms (oracle(**mistake_kwargs)) are each computed once for its input: the accepted
     variants, and then the naming of a mistake, ask for the same ones."""
 

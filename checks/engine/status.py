@@ -1,9 +1,9 @@
 """The one vocabulary of a check's outcome, used by the runner and every report."""
 from dlgrade.sandbox import ErrorKind
-from dlgrade.sandbox.protocol import Word
+from dlgrade.sandbox.protocol import StrEnum
 
 
-class Status(Word):
+class Status(StrEnum):
     PASSED = "passed"
     FAILED = "failed"                    # a wrong answer, a hang or a crash on some input
     INCOMPLETE = "incomplete"            # too slow: fewer than the profile's minimum of examples ran in time
