@@ -204,7 +204,7 @@ def test_optional_checks_carry_no_points_and_say_so_in_every_format(tmp_path):
     rendered["gradescope"] = str(formats.gradescope(report))
     assert [fmt for fmt, text in rendered.items() if "optional, not scored" not in text] == []
     tests = {t["name"]: t for t in formats.gradescope(report)["tests"]}
-    assert all(tests[r.id]["max_score"] == 0 for r in optional)
+    assert all(tests[formats.label(r)]["max_score"] == 0 for r in optional)
 
 
 # --- 4. a relation pays only beside right values; near-misses keep what they get right -----------
