@@ -39,7 +39,7 @@ def list_checks(profile, only=()):
             total = sum(shares[d.id] for d in checks if d.function == function)
             lines.append(f"{function}  ({total:.3g} pts; mistakes and variants: {_rows(function, profile)})")
         tol = tolerance(c.tol, profile.dtype)
-        lines.append(f"  {c.id}\t{shares[c.id]:.3g} pts\t{c.kind}\t{_examples(c, profile)}\t"
+        lines.append(f"  {c.id} — {c.title}\t{shares[c.id]:.3g} pts\t{c.kind}\t{_examples(c, profile)}\t"
                      f"tol {c.tol} ({tol.describe()})\t{c.location}")
         lines.append(f"      {c.doc}")
     return lines + [policy_line(profile)]
@@ -72,7 +72,7 @@ def explain(profile, only):
     lines = []
     for c in checks:
         row, tol = TOLERANCES[c.tol], tolerance(c.tol, profile.dtype)
-        lines += [c.id, f"  defined at {c.location}; kind {c.kind}; {shares[c.id]:.3g} points; "
+        lines += [f"{c.id} — {c.title}", f"  defined at {c.location}; kind {c.kind}; {shares[c.id]:.3g} points; "
                         f"{_examples(c, profile)}",
                   f"  checks: {c.doc}"]
         oracle = oracle_of(c.function)

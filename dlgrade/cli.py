@@ -38,9 +38,12 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         profile = build_profile(args)
-        unknown = runner.unknown_selectors(args.only + ([args.explain] if args.explain else []))
+        selectors = args.only + ([args.explain] if args.explain else [])
+        unknown = runner.unknown_selectors(selectors)
         if unknown:
             raise UsageError(f"{unknown[0]!r} names no module, function or check (see grader.py --list)")
+        for old, now in runner.renamed_selectors(selectors):
+            print(f"grader.py: note: {old!r} is the old id of check {now}; use {now}", file=sys.stderr)
         if args.list or args.explain:
             print("\n".join(catalog.explain(profile, [args.explain]) if args.explain
                             else catalog.list_checks(profile, args.only)))

@@ -3,7 +3,7 @@
     from dlgrade.testing import parametrize_with_checks
 
     @parametrize_with_checks("mylib.dlgrade_adapter", expected_departures={
-        "optim.adagrad: teacher-forced trajectory": "initial accumulator 0.1, documented"})
+        "optim.adagrad/trajectory": "initial accumulator 0.1, documented"})
     def test_dlgrade(check):
         check()
 
@@ -25,7 +25,7 @@ from dlgrade.adapters import Target, TargetError, read_departures, resolve_targe
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.status import Status
 from dlgrade.grading import grade, load_profile
-from dlgrade.reporting.feedback import explain
+from dlgrade.reporting.feedback import feedback
 from dlgrade.sandbox import resolve
 
 
@@ -81,7 +81,7 @@ def run_check(target: Target, check_id: str, only: tuple[str, ...] = (), max_exa
     if result.status.absent:
         pytest.skip(f"not provided: {result.summary}")
     if result.status is not Status.PASSED:
-        raise CheckFailed("\n".join([f"{result.id} ({result.status})", *explain(result)]))
+        raise CheckFailed("\n".join([f"{result.id} ({result.status})", *feedback(result)]))
 
 
 def parametrize_with_checks(adapter: "Target | str | Path", *,

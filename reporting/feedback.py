@@ -10,12 +10,17 @@ STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "miss
                 Status.POLICY: "refused by the library policy"}
 
 
+def label(result):
+    """How a report names a check: its id and, beside it, its title."""
+    return f"{result.id} — {result.title}" if result.title else result.id
+
+
 def symbol(result):
     """✓ only for a check that held; ✗ for a failure, an optional check's too."""
     return SYMBOL[result.status]
 
 
-def explain(result):
+def feedback(result):
     """The feedback for one result, as plain lines: what differs, on which input, why, how to replay."""
     if result.status is Status.PASSED:
         return [result.summary] if result.summary else []

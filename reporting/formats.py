@@ -10,7 +10,7 @@ from rich.table import Table
 
 from dlgrade.checks.engine.status import Status
 
-from .feedback import STATUS_WORDS, SYMBOL, explain, provenance, symbol
+from .feedback import STATUS_WORDS, SYMBOL, feedback, label, provenance, symbol
 from .html import page
 from .quoting import code_span, fenced, quoted
 
@@ -69,9 +69,9 @@ def _text(report, color, width):
                 continue
             for r in group:
                 style = _STYLE.get(r.status, "dim")
-                console.print(f"  [{style}]{symbol(r)}[/{style}] {escape(r.id)}  "
+                console.print(f"  [{style}]{symbol(r)}[/{style}] {escape(label(r))}  "
                               f"({_points(r.score)} / {_points(r.max_score)})")
-                for line in explain(r):
+                for line in feedback(r):
                     console.print(f"      {escape(line)}")
     table = Table(show_header=True, header_style="bold", box=None)
     for column in ("module", "score", "max", "passed", "failed", "not implemented / missing"):
@@ -103,14 +103,14 @@ def _markdown(report):
         lines += [f"## {module} — {_points(sum(r.score for r in results))} / "
                   f"{_points(sum(r.max_score for r in results))}", "",
                   "| | check | points |", "|---|---|---|"]
-        lines += [f"| {symbol(r)} | {r.id} | {_points(r.score)} / {_points(r.max_score)} |" for r in results]
+        lines += [f"| {symbol(r)} | {label(r)} | {_points(r.score)} / {_points(r.max_score)} |" for r in results]
         for r in results:
             if r.status.counts_as_failure:
                 said = "optional, not held" if r.optional else "failed"
-                lines += ["", f"**{r.id}** — {said}", "", *fenced(explain(r))]
+                lines += ["", f"**{label(r)}** — {said}", "", *fenced(feedback(r))]
         noted = [r for r in results if r.status is Status.PASSED and r.summary]
         for r in noted:  # variants matched, searches cut short
-            lines += ["", f"**{r.id}** — passed, with a note", "", *fenced(explain(r))]
+            lines += ["", f"**{label(r)}** — passed, with a note", "", *fenced(feedback(r))]
         lines.append("")
     if report.notes:
         lines += ["## Notes", "", *fenced(report.notes), ""]
@@ -123,7 +123,7 @@ def _as_dict(report):
         "sha256": report.sha256, "isolation": report.isolation, "search": report.search, "policy": report.policy,
         "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 3),
         "calls": report.calls, "worker_restarts": report.restarts, "notes": report.notes,
-        "checks": [{"id": r.id, "function": r.function, "kind": r.kind, "status": r.status,
+        "checks": [{"id": r.id, "title": r.title, "function": r.function, "kind": r.kind, "status": r.status,
                     "score": r.score, "max_score": r.max_score, "summary": r.summary, "details": r.details,
                     "doc": r.doc, "replay": r.replay, "seed": r.seed, "max_examples": r.max_examples,
                     "examples_run": r.examples_run, "seconds": round(r.seconds, 4)} for r in report.results],
@@ -140,12 +140,12 @@ def _junit(report):
                               errors=str(sum(r.status is Status.ERROR for r in results)),
                               skipped=str(sum(r.status.absent for r in results)))
         for r in results:
-            case = ET.SubElement(suite, "testcase", classname=r.function, name=r.id, time=f"{r.seconds:.4f}")
+            case = ET.SubElement(suite, "testcase", classname=r.function, name=label(r), time=f"{r.seconds:.4f}")
             if r.optional and r.status is Status.FAILED:  # not scored, not passed: a library's CI is not failed
                 ET.SubElement(case, "skipped", message=r.summary)
             elif r.status.counts_as_failure:
                 ET.SubElement(case, "error" if r.status is Status.ERROR else "failure",
-                              message=r.summary).text = "\n".join(explain(r))
+                              message=r.summary).text = "\n".join(feedback(r))
             elif r.status is not Status.PASSED:
                 ET.SubElement(case, "skipped", message=STATUS_WORDS[r.status] + ": " + r.summary)
             elif r.summary:  # a variant matched, optional behaviour, a search cut short
@@ -155,7 +155,8 @@ def _junit(report):
 
 
 def gradescope(report):
-    """Gradescope's results.json: one test per check, its name beginning with module.function. Its
+    """Gradescope's results.json: one test per check, named by its id (which begins with
+    module.function) and title. Its
     outputs are plain text (output_format), so no markup in them is rendered."""
     report = quoted(report)
     return {
@@ -167,10 +168,10 @@ def gradescope(report):
                   + "".join(f"\n{line}" for line in provenance(report))
                   + "".join(f"\nnote: {n}" for n in report.notes),
         "tests": [{
-            "name": r.id, "score": round(r.score, 6), "max_score": round(r.max_score, 6),
+            "name": label(r), "score": round(r.score, 6), "max_score": round(r.max_score, 6),
             "status": "passed" if r.status is Status.PASSED else "failed",
             "output": "\n".join([STATUS_WORDS[r.status] + ": " + r.summary] if r.status in STATUS_WORDS
-                                and r.status is not Status.ERROR else explain(r)) or r.doc,
+                                and r.status is not Status.ERROR else feedback(r)) or r.doc,
             "extra_data": {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay,
                            "kind": r.kind, "status": r.status},
         } for r in report.results],

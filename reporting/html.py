@@ -10,7 +10,7 @@ from itertools import groupby
 
 from dlgrade.checks.engine.status import Status
 
-from .feedback import STATUS_WORDS, explain, provenance, symbol
+from .feedback import STATUS_WORDS, feedback, label, provenance, symbol
 from .plots import png
 
 _COLOR = {Status.PASSED: "#2e7d32", Status.FAILED: "#c62828", Status.ERROR: "#8e24aa", Status.POLICY: "#c62828"}
@@ -61,8 +61,8 @@ def page(report):
             color = _COLOR.get(r.status, "#888")
             words = f" — {STATUS_WORDS[r.status]}" if r.status.absent else \
                 " — optional, not held" if r.optional and r.status is Status.FAILED else ""
-            parts.append(f'<tr><td style="color:{color}">{symbol(r)}</td><td>{e(r.id)}{e(words)}')
-            lines = explain(r) if r.status is not Status.PASSED or r.summary else []
+            parts.append(f'<tr><td style="color:{color}">{symbol(r)}</td><td>{e(label(r))}{e(words)}')
+            lines = feedback(r) if r.status is not Status.PASSED or r.summary else []
             if lines:
                 parts.append(f"<pre>{e(chr(10).join(lines))}</pre>")
             trajectory = r.details.get("trajectory")

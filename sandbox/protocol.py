@@ -34,8 +34,9 @@ DECODED_PER_HEADER_BYTE = 64  # the grader's bytes per byte of JSON header, pars
 _ARRAY_KINDS = frozenset("biufc")
 
 
-class Word(str, enum.Enum):
-    """An enum whose members read as their word: str(), f-strings and JSON give the value."""
+class StrEnum(str, enum.Enum):
+    """An enum of strings whose members read as their value in str(), f-strings and JSON: Python 3.11's
+    enum.StrEnum, which 3.10 lacks."""
 
     def __str__(self):
         return self.value
@@ -44,7 +45,7 @@ class Word(str, enum.Enum):
         return format(self.value, spec)
 
 
-class ErrorKind(Word):
+class ErrorKind(StrEnum):
     """What went wrong with a call into the submission: the one vocabulary of sandbox errors.
 
     A worker's reply names the first three as keys ({"missing": why}, …), a use of a forbidden package

@@ -82,28 +82,28 @@ def test_an_absent_library_is_a_clear_target_error(monkeypatch):
 
 
 def result(check_id, status, summary="", **details):
-    function = check_id.partition(":")[0]
+    function = check_id.partition("/")[0]
     return runner.CheckResult(id=check_id, function=function, kind="oracle", doc="", status=status, score=0.0,
                               max_score=1.0, summary=summary, details=details,
-                              replay=f"python grader.py --target lib --only '{check_id}' --seed 0")
+                              replay=f"python grader.py --target lib --only {check_id} --seed 0")
 
 
 FIXTURE = runner.Report("lib", "default", 0, [
-    result("optim.sgd: a", Status.PASSED), result("optim.sgd: b", Status.PASSED),
-    result("optim.rmsprop: a", Status.PASSED, "matches the documented variant eps_inside, which this profile accepts"),
-    result("optim.adam: a", Status.FAILED, "next_w[0]: expected 1, got 2", input={"w": "[1.]"},
+    result("optim.sgd/a", Status.PASSED), result("optim.sgd/b", Status.PASSED),
+    result("optim.rmsprop/a", Status.PASSED, "matches the documented variant eps_inside, which this profile accepts"),
+    result("optim.adam/a", Status.FAILED, "next_w[0]: expected 1, got 2", input={"w": "[1.]"},
            diagnosis="mistake 'eps_hat': this implementation moves ε"),
-    result("optim.adam: b", Status.PASSED),
-    result("layers.affine_forward: float64 in, float64 out", Status.FAILED,
+    result("optim.adam/b", Status.PASSED),
+    result("layers.affine_forward/float64", Status.FAILED,
            f"{COMPUTES_IN_FLOAT32}: given float64 inputs, out is float32", input={"x": "[1.]"}),
-    result("losses.mse_loss: a", Status.FAILED, "loss: expected 1, got 2", input={"pred": "[1.]"}),
-    result("losses.l1_regularization: a", Status.MISSING, "the submission has no function l1_regularization"),
+    result("losses.mse_loss/a", Status.FAILED, "loss: expected 1, got 2", input={"pred": "[1.]"}),
+    result("losses.l1_regularization/a", Status.MISSING, "the submission has no function l1_regularization"),
 ], [], 1.5, 10, 0)
 
 
 def test_matrix_from_a_fixture():
     data = conformance.matrix(FIXTURE, target="lib", library="Lib 1.0",
-                              declared={"losses.mse_loss: a": "sums over the batch, documented"})
+                              declared={"losses.mse_loss/a": "sums over the batch, documented"})
     verdicts = {row["function"]: row["verdict"] for row in data["functions"]}
     assert verdicts == {"optim.sgd": "conforms", "optim.rmsprop": "variant", "optim.adam": "departs",
                         "layers.affine_forward": "departs", "losses.mse_loss": "departs",
@@ -117,7 +117,7 @@ def test_matrix_from_a_fixture():
     assert (data["checks_graded"], data["checks_passed"]) == (7, 4)
     text = conformance.markdown(data)
     assert "| `optim.adam` | ✗ departs | 1 / 2 | mistake 'eps_hat' |" in text
-    assert "input: w = [1.]" in text and "replay: python grader.py --target lib --only 'optim.adam: a' --seed 0" in text
+    assert "input: w = [1.]" in text and "replay: python grader.py --target lib --only optim.adam/a --seed 0" in text
     assert "declared: sums over the batch, documented" in text
     assert "Not provided (1): `losses.l1_regularization`." in text
     assert json.loads(json.dumps(data)) == data
@@ -157,7 +157,7 @@ def test_computes_in_float32_is_reported_under_any_profile(tmp_path):
     profile) the check passes and the finding is still said."""
     from tests.grading import grade, reference_with
     from tests.known_wrong.losses import KNOWN_WRONG
-    check_id = "losses.softmax_loss: float64 in, float64 out"
+    check_id = "losses.softmax_loss/float64"
     submission = reference_with(tmp_path, "losses.softmax_loss", KNOWN_WRONG[check_id])
     [strict] = grade(submission, only=[check_id]).results
     [loose] = grade(submission, only=[check_id], dtype="float32").results

@@ -159,7 +159,7 @@ def test_the_class_report_names_the_planted_mistakes_with_their_counts(graded):
     assert sorted(f"optim_sgd_momentum_ema_{i}" for i in range(2)) in groups
     assert not any("correct_1" in g for g in groups)  # no failures, no signature
     assert [k for k, _, _ in summary.not_graded] == ["not_a_zip.zip"]
-    momentum = next(c for c in summary.checks if c.id == "optim.sgd_momentum: teacher-forced trajectory")
+    momentum = next(c for c in summary.checks if c.id == "optim.sgd_momentum/trajectory")
     assert momentum.failed >= PLANTED["optim.sgd_momentum:ema"]
     markdown = (out / "class.md").read_text()
     n = summary.students

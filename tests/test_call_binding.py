@@ -79,7 +79,7 @@ def score(submission):
 @pytest.mark.parametrize("notebook", [False, True], ids=["folder", "notebook"])
 def test_changing_the_batch_earns_nothing(tmp_path, notebook):
     honest, honest_verdicts = score(tampering(tmp_path / "none", "none", notebook))
-    trajectory = "optim.adam: teacher-forced trajectory"
+    trajectory = "optim.adam/trajectory"
     assert honest_verdicts[trajectory] is Status.FAILED  # the attacker is wrong: there is something to gain
     for trick in TRICKS:
         tricked, verdicts = score(tampering(tmp_path / trick, trick, notebook))

@@ -240,26 +240,27 @@ def test_the_reference_uses_no_forbidden_function_of_a_strict_course(tmp_path):
 # --- shown where people look -------------------------------------------------------------------------
 
 def _refused_report():
-    result = runner.CheckResult("optim.adam: first step", "optim.adam", "value", "doc", Status.POLICY, 0.0, 1.0,
+    result = runner.CheckResult("optim.adam/first_step", "optim.adam", "value", "doc", Status.POLICY, 0.0, 1.0,
                                 summary="optim.adam used torch (torch.tensor at optim.py:3), which this course "
-                                        "does not allow (profile: default)")
+                                        "does not allow (profile: default)", title="first step from an empty config")
     return runner.Report("hw", "default", 0, [result], [], 1.0, 1, 0, policy=profile.load().libraries.describe())
 
 
 def test_the_students_report_and_gradescope_carry_the_policy_and_the_refusal():
     report = _refused_report()
     text = render(report, "text")
-    assert "library policy: not torch," in text and "⊘ optim.adam: first step" in text
+    assert "library policy: not torch," in text and "⊘ optim.adam/first_step — first step from an empty config" in text
     assert "used torch (torch.tensor at optim.py:3)" in render(report, "md")
     assert "library policy: not torch," in render(report, "html")
     results = gradescope(report)
     assert "library policy: not torch," in results["output"]
+    assert results["tests"][0]["name"] == "optim.adam/first_step — first step from an empty config"
     assert results["tests"][0]["output"].startswith("refused by the library policy: optim.adam used torch")
     assert "<failure" in render(report, "junit")
 
 
 def test_the_class_report_counts_refusals_per_function():
-    check = {"id": "optim.adam: first step", "function": "optim.adam", "status": "policy", "details": {},
+    check = {"id": "optim.adam/first_step", "function": "optim.adam", "status": "policy", "details": {},
              "summary": "optim.adam used torch (torch.tensor at optim.py:3), which this course does not allow"}
     records = [(types.SimpleNamespace(key=k, students=[]), {"status": "graded"},
                 {"score": 0, "max_score": 1, "checks": [check]}) for k in ("ann", "bob")]

@@ -50,7 +50,7 @@ RUNS = ("<img src=x onerror=\"document.body.setAttribute('data-ran','1');console
 
 
 def result(status, summary="", details=None, **changes):
-    fields = dict(id="optim.sgd: first step", function="optim.sgd", kind="oracle", doc="the doc", status=status,
+    fields = dict(id="optim.sgd/first_step", function="optim.sgd", kind="oracle", doc="the doc", status=status,
                   score=0.0, max_score=1.0, summary=summary, details=details or {}, replay="python grader.py X")
     return CheckResult(**{**fields, **changes})
 
@@ -63,11 +63,11 @@ def hostile_report(text=HOSTILE):
                   search="public seeded search", results=[
                       result(Status.FAILED, text, details),
                       result(Status.FAILED, f"optional, not scored: not held (the spec allows it, not requires it): "
-                             f"{text}", details, id="optim.sgd: optional shape", optional=True),
-                      result(Status.PASSED, f"matches the documented variant {text}", id="optim.sgd: variant",
+                             f"{text}", details, id="optim.sgd/optional_shape", optional=True),
+                      result(Status.PASSED, f"matches the documented variant {text}", id="optim.sgd/variant",
                              score=1.0),
-                      result(Status.ERROR, text, id="optim.adam: first step", function="optim.adam"),
-                      result(Status.NOT_IMPLEMENTED, text, id="optim.rmsprop: first step", function="optim.rmsprop"),
+                      result(Status.ERROR, text, id="optim.adam/first_step", function="optim.adam"),
+                      result(Status.NOT_IMPLEMENTED, text, id="optim.rmsprop/first_step", function="optim.rmsprop"),
                   ])
 
 
@@ -140,7 +140,7 @@ def test_a_fence_grows_past_the_backticks_it_holds():
 def test_the_class_markdown_renders_nothing_submitted():
     summary = classreport.ClassSummary(
         students=2, submissions=1, scores=[(HOSTILE, 1.0, 2.0), ("b", 2.0, 2.0)], rows=[], checks=[],
-        groups=[classreport.Group((("optim.sgd: first step", ""),), [HOSTILE, f"{MARK} | `x` |"])],
+        groups=[classreport.Group((("optim.sgd/first_step", ""),), [HOSTILE, f"{MARK} | `x` |"])],
         not_graded=[(HOSTILE, "ungradable", HOSTILE), (f"``{MARK}|", "ungradable", "|" + HOSTILE)])
     markdown = classreport.markdown(summary, {})
     assert_inert_markdown(markdown)
@@ -157,7 +157,7 @@ def _cells(row):
 
 def test_an_optional_check_that_failed_is_never_reported_as_passed():
     report = hostile_report("not equal")
-    optional = "optim.sgd: optional shape"
+    optional = "optim.sgd/optional_shape"
     markdown = render(report, "md")
     row = next(line for line in markdown.splitlines() if line.startswith("|") and optional in line)
     assert "✓" not in row and "✗" in row
@@ -166,7 +166,7 @@ def test_an_optional_check_that_failed_is_never_reported_as_passed():
     assert not [line for line in text.splitlines() if "✓" in line and optional in line]
     assert next(t for t in gradescope(report)["tests"] if t["name"] == optional)["status"] == "failed"
     assert f'name="{optional}"' in render(report, "junit") and "<skipped" in render(report, "junit")
-    variant = next(line for line in markdown.splitlines() if line.startswith("|") and "optim.sgd: variant" in line)
+    variant = next(line for line in markdown.splitlines() if line.startswith("|") and "optim.sgd/variant" in line)
     assert "✓" in variant  # a documented variant the profile accepts did pass
 
 
@@ -188,7 +188,7 @@ def html_pages(text):
     summary = classreport.ClassSummary(
         students=1, submissions=1, scores=[(text, 1.0, 2.0)], rows=[classreport.Row(
             "optim.sgd:x", "optim.sgd", "x", "mistake", "says", [text])], checks=[],
-        groups=[classreport.Group((("optim.sgd: first step", ""),), [text, text])],
+        groups=[classreport.Group((("optim.sgd/first_step", ""),), [text, text])],
         not_graded=[(text, "ungradable", text)])
     return {"student": render(hostile_report(text), "html"), "class": classreport.html_page(summary, {})}
 

@@ -27,6 +27,7 @@ def test_the_default_profile_gives_points_to_every_checked_function():
     ('[points]\n"optim.adamm" = 3\n', "not a graded function"),
     ('[accept]\n"optim.adam" = ["bias_correction"]\n', "no documented variant"),
     ('[max_examples]\n"optim.adam" = 0\n', "positive integer"),
+    ('[max_examples]\n"optim.adam/trajectry" = 5\n', "not a check"),
     ('points = [\n', "not valid TOML"),
 ])
 def test_a_broken_profile_is_refused(tmp_path, text, words):
@@ -42,3 +43,12 @@ def test_a_course_profile_overlays_the_default(tmp_path):
     course = profile.load(path)
     assert course.max_examples == 50 and course.points["optim.sgd"] == 7
     assert course.points["optim.adam"] == profile.load().points["optim.adam"] and course.seed == 0
+
+
+def test_max_examples_by_check_id_old_or_new(tmp_path):
+    path = tmp_path / "course.toml"
+    path.write_text('[max_examples]\n"optim.adam/trajectory" = 7\n"optim.sgd: teacher-forced trajectory" = 9\n')
+    course = profile.load(path)
+    by_id = {c.id: c for c in REGISTRY}
+    assert course.max_examples_for(by_id["optim.adam/trajectory"]) == 7
+    assert course.max_examples_for(by_id["optim.sgd/trajectory"]) == 9  # the old prose id, read as the id now

@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import dlgrade.checks  # noqa: F401  (fills the mistake rows)
+from dlgrade.checks.engine import mistakes
 from dlgrade.reference import optim
 
 torch = pytest.importorskip("torch")
@@ -17,21 +19,9 @@ torch = pytest.importorskip("torch")
 STEPS = 20
 TOL = {"rtol": 1e-7, "atol": 1e-7}
 NAMES = list(optim.RULES)
-MISTAKES = [
-    ("sgd_momentum", {"form": "ema"}), ("sgd_momentum", {"form": "torch_buffer"}),
-    ("sgd_momentum", {"form": "positive_velocity"}), ("sgd_momentum", {"form": "ascent"}),
-    ("sgd_nesterov", {"lookahead": False}),
-    ("adagrad", {"eps_inside": True}),
-    ("rmsprop", {"eps_inside": True}), ("rmsprop", {"swapped_decay": True}),
-    ("rmsprop_nesterov", {"eps_inside": True}), ("rmsprop_nesterov", {"lookahead": False}),
-    ("adam", {"eps_inside": True}), ("adam", {"bias_correction": False}), ("adam", {"eps_hat": True}),
-    ("adamw", {"decoupled": False}), ("adamw", {"decay_scaled_by_lr": False}),
-    ("amsgrad", {"max_of_corrected": True}),
-    ("adamax", {"eps_in_denominator": True}), ("adamax", {"bias_correction": False}),
-    ("adadelta", {"stale_cache": True}),
-    ("nadam", {"nesterov": False}), ("nadam", {"t_plus_one": False}),
-    ("lion", {"update_before_sign": True}), ("lion", {"decay_scaled_by_lr": False}),
-]
+# Every named mistake and documented variant of an update rule: the checks' rows (checks/areas/optim.py), read here.
+MISTAKES = [(row.function.partition(".")[2], row.kwargs) for row in mistakes.MISTAKES
+            if row.function.startswith("optim.")]
 
 
 def floats(lo, hi):
@@ -310,10 +300,16 @@ def revealing_run(fn, asarray=np.asarray, growth=0.1, **config):
 
 @pytest.mark.parametrize("name, mistake", MISTAKES, ids=[f"{n}-{m}" for n, m in MISTAKES])
 def test_each_named_mistake_differs_from_the_spec(name, mistake):
-    spec = revealing_run(getattr(optim, name), **REVEALING.get(name, {}))
-    wrong = revealing_run(functools.partial(getattr(optim, name), **mistake), **REVEALING.get(name, {}))
-    assert spec.keys() == wrong.keys()
-    assert any(not np.allclose(spec[k], wrong[k], rtol=1e-6, atol=1e-9) for k in spec)
+    # A step-count mistake shows from an empty config (t_starts_at_1) or from a count handed in, as the teacher-forced
+    # checks do (t_after_use counts right from an empty one): it must differ from one of them.
+    starts = [{}, {"t": 3}] if "t_counter" in mistake else [{}]
+    differs = []
+    for start in starts:
+        spec = revealing_run(getattr(optim, name), **REVEALING.get(name, {}), **start)
+        wrong = revealing_run(functools.partial(getattr(optim, name), **mistake), **REVEALING.get(name, {}), **start)
+        assert spec.keys() == wrong.keys()
+        differs.append(any(not np.allclose(spec[k], wrong[k], rtol=1e-6, atol=1e-9) for k in spec))
+    assert any(differs)
 
 
 def test_unknown_momentum_form_is_rejected():

@@ -86,7 +86,8 @@ def _expect_second_order(ctx, errors, what, mistake):
 
 # --- eval_numerical_gradient -------------------------------------------------------------------
 
-@check("gradient_check.eval_numerical_gradient", "exact on quadratics", points=2, tol="gradient_check",
+@check("gradient_check.eval_numerical_gradient", "quadratic", title="exact on quadratics", points=2,
+       tol="gradient_check",
        doc="on f(x) = ½Σa·x² + Σb·x + ½c(Σx)² a central difference is exact up to rounding, for the default "
            "h and given ones")
 def numerical_gradient_quadratic(ctx):
@@ -99,8 +100,8 @@ def numerical_gradient_quadratic(ctx):
     ctx.falsify(quadratics(), body)
 
 
-@check("gradient_check.eval_numerical_gradient", "error shrinks as O(h²)", points=1, tol="gradient_check",
-       kind="metamorphic",
+@check("gradient_check.eval_numerical_gradient", "order_h2", title="error shrinks as O(h²)", points=1,
+       tol="gradient_check", kind="metamorphic",
        doc=f"on f(x) = Σc·x³ + Σb·x the error is c·h²: from h = {COARSE:g} to {FINE:g} it falls by ~100 "
            "(a forward difference's by ~10)")
 def numerical_gradient_order(ctx):
@@ -115,7 +116,8 @@ def numerical_gradient_order(ctx):
     ctx.falsify(cubics(), body)
 
 
-@check("gradient_check.eval_numerical_gradient", "x holds its values on return", points=1, tol="float64",
+@check("gradient_check.eval_numerical_gradient", "restores_x", title="x holds its values on return", points=1,
+       tol="float64",
        kind="edge", doc="x may be perturbed in place during the call but must hold its original values after it")
 def numerical_gradient_restores_x(ctx):
     def body(case):
@@ -130,7 +132,7 @@ def numerical_gradient_restores_x(ctx):
 
 # --- eval_numerical_gradient_array -------------------------------------------------------------
 
-@check("gradient_check.eval_numerical_gradient_array", "exact on quadratic maps", points=2,
+@check("gradient_check.eval_numerical_gradient_array", "quadratic", title="exact on quadratic maps", points=2,
        tol="gradient_check",
        doc="on f(x) = (a·x²)W + xV (shape (n, m), unlike x's) it gives ∂(Σf·df)/∂x exactly up to rounding")
 def array_gradient_quadratic(ctx):
@@ -146,7 +148,7 @@ def array_gradient_quadratic(ctx):
     ctx.falsify(quadratic_maps(), body)
 
 
-@check("gradient_check.eval_numerical_gradient_array", "error shrinks as O(h²)", points=1,
+@check("gradient_check.eval_numerical_gradient_array", "order_h2", title="error shrinks as O(h²)", points=1,
        tol="gradient_check", kind="metamorphic",
        doc=f"on the elementwise f(x) = c·x³ the error is c·h²·df: from h = {COARSE:g} to {FINE:g} it falls by ~100")
 def array_gradient_order(ctx):
@@ -181,7 +183,7 @@ def _expect_rel_error(ctx, case):
     ctx.expect(got, lambda **m: oracle.rel_error(case["a"], case["b"], **m), inputs=case, label="rel_error")
 
 
-@check("gradient_check.rel_error", "agrees with the oracle", points=1, tol="float64",
+@check("gradient_check.rel_error", "oracle", title="agrees with the oracle", points=1, tol="float64",
        doc="max over entries of |a − b| / max(1e-8, |a| + |b|), on near and far pairs with zeros and tiny entries")
 def rel_error_oracle(ctx):
     ctx.falsify(error_pairs(), lambda case: _expect_rel_error(ctx, case))
@@ -195,8 +197,8 @@ REL_ERROR_EDGES = [
 ]
 
 
-@check("gradient_check.rel_error", "the 1e-8 floor and zeros", points=1, tol="float64", kind="edge", examples=0,
-       doc="rel_error(0, 0) = 0, |a| + |b| below 1e-8 is floored at 1e-8, the ratio is taken per entry")
+@check("gradient_check.rel_error", "floor", title="the 1e-8 floor and zeros", points=1, tol="float64", kind="edge",
+       examples=0, doc="rel_error(0, 0) = 0, |a| + |b| below 1e-8 is floored at 1e-8, the ratio is taken per entry")
 
 def rel_error_edges(ctx):
     for case in REL_ERROR_EDGES:

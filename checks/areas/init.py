@@ -94,13 +94,13 @@ def closest_mistake(function, fan_in, fan_out, std):
 def _register(name):
     function = f"init.{name}"
 
-    @check(function, "W has shape (fan_in, fan_out) and a float dtype", points=1, kind="edge",
+    @check(function, "shape", title="W has shape (fan_in, fan_out) and a float dtype", points=1, kind="edge",
            examples=0.5, doc="W is a float array of shape (fan_in, fan_out), for square and non-square fans")
     def shape(ctx):
         fans = st.tuples(st.integers(1, 6), st.integers(1, 6))
         ctx.falsify(fans, lambda f: draw_weights(ctx, name, f[0], f[1], 0), examples=[(2, 3), (3, 2)])
 
-    @check(function, "W depends on the rng only", points=1, tol="exact", kind="metamorphic",
+    @check(function, "same_seed", title="W depends on the rng only", points=1, tol="exact", kind="metamorphic",
            examples=0.25, doc="the same rng seed gives the same W, another seed another W (no global random state)")
     def same_seed(ctx):
         def body(case):
@@ -114,8 +114,8 @@ def _register(name):
                          inputs=inputs)
         ctx.falsify(st.tuples(st.integers(2, 6), st.integers(2, 6), seeds()), body)
 
-    @check(function, "W follows the stated distribution", points=2, tol="statistic", kind="statistical", examples=0,
-           role="values",
+    @check(function, "distribution", title="W follows the stated distribution", points=2, tol="statistic",
+           kind="statistical", examples=0, role="values",
            doc=f"zero mean (t-test) and {stated(name, *FANS)[0]} at fans {FANS} (Kolmogorov–Smirnov test), "
                f"each at α = {FALSE_ALARM_RATE:g} with a fixed rng seed")
     def distribution(ctx):

@@ -229,7 +229,7 @@ def pool_inputs(case):
 # --- affine -----------------------------------------------------------------------------------
 
 
-@check("layers.affine_forward", "agrees with the oracle", points=1,
+@check("layers.affine_forward", "oracle", title="agrees with the oracle", points=1,
        doc="out = x·w + b with x of shape (N, d1…dk) flattened to (N, D)")
 def affine_forward_oracle(ctx):
     ctx.falsify(affine_cases(), lambda case: forward_vs_oracle(
@@ -237,7 +237,7 @@ def affine_forward_oracle(ctx):
         examples=[AFFINE_TEXTBOOK])
 
 
-@check("layers.affine_backward", "agrees with the oracle", points=1, uses=("layers.affine_forward",),
+@check("layers.affine_backward", "oracle", title="agrees with the oracle", points=1, uses=("layers.affine_forward",),
        doc="dx (in x's shape), dw, db from your forward's cache agree with the oracle's")
 def affine_backward_oracle(ctx):
     ctx.falsify(affine_cases(), lambda case: backward_vs_oracle(
@@ -245,8 +245,8 @@ def affine_backward_oracle(ctx):
         ("dx", "dw", "db"), {k: case[k] for k in "xwb"}), examples=[AFFINE_TEXTBOOK])
 
 
-@check("layers.affine_backward", "matches finite differences of your forward", points=1, tol="finite_difference",
-       kind="gradient", uses=("layers.affine_forward",),
+@check("layers.affine_backward", "finite_differences", title="matches finite differences of your forward", points=1,
+       tol="finite_difference", kind="gradient", uses=("layers.affine_forward",),
        examples=0.5, doc="dx, dw, db agree with central differences of your own affine_forward")
 def affine_backward_differences(ctx):
     ctx.falsify(affine_cases(max_batch=2, max_dims=2, max_side=3, max_out=3), lambda case: backward_vs_differences(
@@ -259,20 +259,20 @@ def affine_backward_differences(ctx):
 
 
 def _activation_checks(name, formula, derivative, edge_doc):
-    @check(f"layers.{name}_forward", "agrees with the oracle", points=1,
+    @check(f"layers.{name}_forward", "oracle", title="agrees with the oracle", points=1,
            doc=f"out = {formula} elementwise")
     def forward_oracle(ctx):
         ctx.falsify(elementwise_cases(with_zeros() | floats(-10.0, 10.0)),
                     lambda case: forward_vs_oracle(ctx, f"{name}_forward", (case["x"],), {"x": case["x"]}))
 
-    @check(f"layers.{name}_backward", "agrees with the oracle", points=1, uses=(f"layers.{name}_forward",),
-           doc=f"dx = dout·{derivative} from your forward's cache")
+    @check(f"layers.{name}_backward", "oracle", title="agrees with the oracle", points=1,
+           uses=(f"layers.{name}_forward",), doc=f"dx = dout·{derivative} from your forward's cache")
     def backward_oracle(ctx):
         ctx.falsify(elementwise_cases(with_zeros() | floats(-10.0, 10.0)), lambda case: backward_vs_oracle(
             ctx, f"{name}_forward", f"{name}_backward", (case["x"],), case["dout"], ("dx",), {"x": case["x"]}))
 
-    @check(f"layers.{name}_backward", "matches finite differences of your forward", points=1,
-           tol="finite_difference", kind="gradient", uses=(f"layers.{name}_forward",),
+    @check(f"layers.{name}_backward", "finite_differences", title="matches finite differences of your forward",
+           points=1, tol="finite_difference", kind="gradient", uses=(f"layers.{name}_forward",),
            doc=f"dx agrees with central differences of your own {name}_forward (away from kinks)")
     def backward_differences(ctx):
         ctx.falsify(elementwise_cases(nonzero()),
@@ -281,14 +281,14 @@ def _activation_checks(name, formula, derivative, edge_doc):
     if name == "relu":
         return
 
-    @check(f"layers.{name}_forward", "saturating inputs |x| ≤ 50", points=0.5, kind="edge",
+    @check(f"layers.{name}_forward", "saturation", title="saturating inputs |x| ≤ 50", points=0.5, kind="edge",
            doc=f"{edge_doc}: finite, no overflow, agrees with the oracle")
     def forward_saturated(ctx):
         ctx.falsify(elementwise_cases(SATURATED),
                     lambda case: forward_vs_oracle(ctx, f"{name}_forward", (case["x"],), {"x": case["x"]}),
                     examples=[{"x": np.array([-50.0, -30.0, 30.0, 50.0]), "dout": np.ones(4)}])
 
-    @check(f"layers.{name}_backward", "saturating inputs |x| ≤ 50", points=0.5, kind="edge",
+    @check(f"layers.{name}_backward", "saturation", title="saturating inputs |x| ≤ 50", points=0.5, kind="edge",
            uses=(f"layers.{name}_forward",), doc=f"{edge_doc}: the gradient vanishes, finite and without NaN")
     def backward_saturated(ctx):
         ctx.falsify(elementwise_cases(SATURATED), lambda case: backward_vs_oracle(
@@ -301,8 +301,8 @@ _activation_checks("sigmoid", "σ(x) = 1/(1 + e^(−x))", "σ(x)(1 − σ(x))", 
 _activation_checks("tanh", "tanh x", "(1 − tanh²x)", "tanh at |x| up to 50")
 
 
-@check("layers.relu_backward", "ReLU'(0) = 0 at exact zeros", points=1, kind="edge", uses=("layers.relu_forward",),
-       doc="where x = 0 exactly, dx = 0: the spec's subgradient of ReLU at its kink")
+@check("layers.relu_backward", "zero_at_kink", title="ReLU'(0) = 0 at exact zeros", points=1, kind="edge",
+       uses=("layers.relu_forward",), doc="where x = 0 exactly, dx = 0: the spec's subgradient of ReLU at its kink")
 def relu_backward_at_zero(ctx):
     zeros_and_more = arrays(shapes(1, 2, 1, 5), elements=st.sampled_from([0.0, 0.0, -1.5, 2.0]))
     ctx.falsify(st.fixed_dictionaries({"x": zeros_and_more, "dout": floats(0.5, 2.0)}), lambda case: backward_vs_oracle(
@@ -362,7 +362,7 @@ def dropout_out(ctx, case):
     return np.asarray(out, dtype=float), cache
 
 
-@check("layers.dropout_forward", "p = 0 is the identity", points=0.5, kind="edge",
+@check("layers.dropout_forward", "p_zero", title="p = 0 is the identity", points=0.5, kind="edge",
        doc="in training with p = 0 nothing is dropped and nothing is scaled: out = x")
 def dropout_p_zero(ctx):
     def body(case):
@@ -371,7 +371,7 @@ def dropout_p_zero(ctx):
     ctx.falsify(dropout_cases(p=0.0), body, examples=[dict(DROPOUT_TEXTBOOK, dropout_param={"p": 0.0, "seed": 7})])
 
 
-@check("layers.dropout_forward", "test mode is the identity", points=0.5, kind="edge",
+@check("layers.dropout_forward", "test_mode", title="test mode is the identity", points=0.5, kind="edge",
        doc="mode 'test' returns x unchanged: inverted dropout scales during training only")
 def dropout_test_mode(ctx):
     def body(case):
@@ -383,8 +383,8 @@ def dropout_test_mode(ctx):
                 examples=[dict(DROPOUT_TEXTBOOK, dropout_param={"p": 0.3, "mode": "test"})])
 
 
-@check("layers.dropout_forward", "same seed, same output", points=0.5, tol="exact", kind="metamorphic",
-       doc="two calls with the same seed return the same output (randomness only through the seed)")
+@check("layers.dropout_forward", "same_seed", title="same seed, same output", points=0.5, tol="exact",
+       kind="metamorphic", doc="two calls with the same seed return the same output (randomness only through the seed)")
 def dropout_same_seed(ctx):
     def body(case):
         first, _ = dropout_out(ctx, case)
@@ -393,7 +393,7 @@ def dropout_same_seed(ctx):
     ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])
 
 
-@check("layers.dropout_forward", "outputs are 0 or x/(1−p)", points=1, kind="metamorphic",
+@check("layers.dropout_forward", "values", title="outputs are 0 or x/(1−p)", points=1, kind="metamorphic",
        doc="inverted dropout: every unit is either dropped (0) or kept and scaled to x/(1−p)")
 def dropout_values(ctx):
     def body(case):
@@ -430,8 +430,8 @@ def dropout_samples(ctx):
         yield x, case["dropout_param"], dropout_out(ctx, case)[0]
 
 
-@check("layers.dropout_forward", "kept fraction is 1 − p", points=1, tol="statistic", kind="statistical", examples=0,
-       role="values",
+@check("layers.dropout_forward", "kept_fraction", title="kept fraction is 1 − p", points=1, tol="statistic",
+       kind="statistical", examples=0, role="values",
        doc=f"the number of kept units passes a binomial test against 1 − p (α = {FALSE_ALARM_RATE:g}, fixed seeds)")
 def dropout_kept_fraction(ctx):
     for _, param, out in dropout_samples(ctx):
@@ -452,7 +452,8 @@ def _z(out, x, keep_prob, scale):
     return (out.mean() - mean) / std
 
 
-@check("layers.dropout_forward", "preserves the mean", points=1, tol="statistic", kind="statistical", examples=0,
+@check("layers.dropout_forward", "mean", title="preserves the mean", points=1, tol="statistic", kind="statistical",
+       examples=0,
        doc=f"E[out] = x: the mean of out passes a z-test against the mean of x (α = {FALSE_ALARM_RATE:g}, fixed seeds)")
 def dropout_mean(ctx):
     critical = stats.norm.isf(FALSE_ALARM_RATE / 2)
@@ -480,7 +481,7 @@ def _pairs_agreeing(kept, axis):
     return int(np.sum(first == second)), first.size
 
 
-@check("layers.dropout_forward", "units are dropped independently", points=0.5, tol="statistic",
+@check("layers.dropout_forward", "independence", title="units are dropped independently", points=0.5, tol="statistic",
        kind="statistical", examples=0,
        doc=f"two rows (or two columns) keep the same units no more often than chance: a binomial test of the "
            f"agreements between disjoint pairs against q² + (1 − q)², q = 1 − p (α = {FALSE_ALARM_RATE:g}, "
@@ -500,8 +501,8 @@ def dropout_independent(ctx):
                          mistake="layers.dropout_forward:mask_per_column" if shared else None)
 
 
-@check("layers.dropout_backward", "dx = dout·mask/(1−p) with the forward's mask", points=1, kind="gradient",
-       uses=("layers.dropout_forward",), role="values",
+@check("layers.dropout_backward", "mask", title="dx = dout·mask/(1−p) with the forward's mask", points=1,
+       kind="gradient", uses=("layers.dropout_forward",), role="values",
        doc="the backward reuses the forward's mask and scale: dx = dout·out/x (judged where your forward's out "
            "is 0 or x/(1−p), as inverted dropout's is)")
 def dropout_backward_mask(ctx):
@@ -530,7 +531,8 @@ def dropout_backward_mask(ctx):
                  f"not judge dx")
 
 
-@check("layers.dropout_backward", "test mode: dx = dout", points=0.5, kind="edge", uses=("layers.dropout_forward",),
+@check("layers.dropout_backward", "test_mode", title="test mode: dx = dout", points=0.5, kind="edge",
+       uses=("layers.dropout_forward",),
        doc="after a forward in mode 'test' (the identity) the backward passes dout through")
 def dropout_backward_test_mode(ctx):
     def body(case):
@@ -544,14 +546,14 @@ def dropout_backward_test_mode(ctx):
 # --- convolution ------------------------------------------------------------------------------
 
 
-@check("layers.conv_forward_naive", "agrees with the oracle", points=3,
+@check("layers.conv_forward_naive", "oracle", title="agrees with the oracle", points=3,
        doc="cross-correlation with zero padding and stride, on drawn shapes, strides and pads")
 def conv_forward_oracle(ctx):
     ctx.falsify(conv_cases(), lambda case: forward_vs_oracle(
         ctx, "conv_forward_naive", conv_args(case), conv_inputs(case)), examples=[CONV_TEXTBOOK])
 
 
-@check("layers.conv_forward_naive", "output shape", points=1, tol="exact", kind="edge",
+@check("layers.conv_forward_naive", "output_shape", title="output shape", points=1, tol="exact", kind="edge",
        doc="out has shape (N, F, 1 + ⌊(H + 2·pad − HH)/stride⌋, 1 + ⌊(W + 2·pad − WW)/stride⌋), "
            "strides that do not divide evenly included")
 def conv_output_shape(ctx):
@@ -569,15 +571,15 @@ def conv_output_shape(ctx):
     ctx.falsify(conv_cases(), body, examples=[uneven])
 
 
-@check("layers.conv_backward_naive", "agrees with the oracle", points=2, uses=("layers.conv_forward_naive",),
-       doc="dx, dw, db from your forward's cache agree with the oracle's")
+@check("layers.conv_backward_naive", "oracle", title="agrees with the oracle", points=2,
+       uses=("layers.conv_forward_naive",), doc="dx, dw, db from your forward's cache agree with the oracle's")
 def conv_backward_oracle(ctx):
     ctx.falsify(conv_cases(), lambda case: backward_vs_oracle(
         ctx, "conv_forward_naive", "conv_backward_naive", conv_args(case), case["dout"], ("dx", "dw", "db"),
         conv_inputs(case)), examples=[CONV_TEXTBOOK])
 
 
-@check("layers.conv_backward_naive", "matches finite differences of your forward", points=2,
+@check("layers.conv_backward_naive", "finite_differences", title="matches finite differences of your forward", points=2,
        tol="finite_difference", kind="gradient", uses=("layers.conv_forward_naive",),
        examples=0.5, doc="dx, dw, db agree with central differences of your own conv_forward_naive")
 def conv_backward_differences(ctx):
@@ -586,7 +588,7 @@ def conv_backward_differences(ctx):
         conv_inputs(case)), examples=[CONV_TEXTBOOK])
 
 
-@check("layers.conv1d_full", "agrees with the oracle for lengths 1…8", points=1,
+@check("layers.conv1d_full", "oracle", title="agrees with the oracle for lengths 1…8", points=1,
        doc="z_i = Σ_j w_j x_{i−j+1}, length d + k − 1: np.convolve(x, w, 'full')")
 def conv1d_oracle(ctx):
     def body(case):
@@ -597,7 +599,7 @@ def conv1d_oracle(ctx):
     ctx.falsify(cases, body, examples=[{"x": np.array([1.0, 2.0, 3.0]), "w": np.array([0.0, 1.0, 0.5])}])
 
 
-@check("layers.conv1d_full", "commutes: x * w = w * x", points=1, kind="metamorphic",
+@check("layers.conv1d_full", "commutes", title="commutes: x * w = w * x", points=1, kind="metamorphic",
        doc="a convolution is symmetric in its arguments (a correlation is not)")
 def conv1d_commutes(ctx):
     def body(case):
@@ -614,21 +616,21 @@ def conv1d_commutes(ctx):
 def _pool_checks(kind, formula):
     fwd, bwd = f"{kind}_pool_forward_naive", f"{kind}_pool_backward_naive"
 
-    @check(f"layers.{fwd}", "agrees with the oracle", points=1,
+    @check(f"layers.{fwd}", "oracle", title="agrees with the oracle", points=1,
            doc=f"{formula} over pool_height × pool_width windows at the stride, overlapping windows included")
     def forward_oracle(ctx):
         ctx.falsify(pool_cases(), lambda case: forward_vs_oracle(
             ctx, fwd, (case["x"], case["pool_param"]), pool_inputs(case)), examples=[POOL_TEXTBOOK])
 
-    @check(f"layers.{bwd}", "agrees with the oracle", points=1, uses=(f"layers.{fwd}",),
+    @check(f"layers.{bwd}", "oracle", title="agrees with the oracle", points=1, uses=(f"layers.{fwd}",),
            doc="dx from your forward's cache agrees with the oracle's")
     def backward_oracle(ctx):
         ctx.falsify(pool_cases(), lambda case: backward_vs_oracle(
             ctx, fwd, bwd, (case["x"], case["pool_param"]), case["dout"], ("dx",), pool_inputs(case)),
             examples=[POOL_DISTINCT, POOL_OVERLAP])
 
-    @check(f"layers.{bwd}", "matches finite differences of your forward", points=1, tol="finite_difference",
-           kind="gradient", uses=(f"layers.{fwd}",),
+    @check(f"layers.{bwd}", "finite_differences", title="matches finite differences of your forward", points=1,
+           tol="finite_difference", kind="gradient", uses=(f"layers.{fwd}",),
            examples=0.5, doc=f"dx agrees with central differences of your own {fwd} (distinct values, no ties)")
     def backward_differences(ctx):
         ctx.falsify(pool_cases(elements=grid(), unique=True, max_side=5), lambda case: backward_vs_differences(
@@ -652,7 +654,7 @@ def covered_by_ties(case):
     return conv.avg_pool_backward(ties, case["x"], *oracle._pool_shape(case["pool_param"]), divide=False) > 0
 
 
-@check("layers.max_pool_backward_naive", "ties go to the first maximum", points=1, kind="edge",
+@check("layers.max_pool_backward_naive", "ties", title="ties go to the first maximum", points=1, kind="edge",
        uses=("layers.max_pool_forward_naive",),
        doc="in a window with repeated maxima only the first in row-major order gets the gradient (every input has "
            "such a window; a failure says whether the wrong entry is in one)")
@@ -690,7 +692,7 @@ def cancelling_affine_cases(draw):
     return {"x": x, "w": w, "b": 0.5 - x.reshape(x.shape[0], -1)[0] @ w}
 
 
-@check("layers.affine_forward", "float64 in, float64 out", points=0.25, kind="edge", examples=0.25,
+@check("layers.affine_forward", "float64", title="float64 in, float64 out", points=0.25, kind="edge", examples=0.25,
        doc="float64 inputs give float64 out computed in float64 (row 0 cancels to 0.5 from terms up to 40, where "
            "float32 arithmetic errs by ~2e-6)")
 def affine_float64(ctx):

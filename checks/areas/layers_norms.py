@@ -316,8 +316,9 @@ def _register_forward(norm):
     optional = ("eps",) + (("momentum", "running") if norm.running else ())
     modes = ("train",) if norm.running else (("train", "test") if norm.name == "layernorm" else ())
 
-    @check(norm.forward, "train mode: out and running statistics" if norm.running else "agrees with the oracle",
-           points=2, tol="normalization",
+    @check(norm.forward, "oracle",
+           title="train mode: out and running statistics" if norm.running else "agrees with the oracle", points=2,
+           tol="normalization",
            doc=f"out normalizes {norm.group} with the biased variance"
                + (" and bn_param's running_mean/running_var are updated with the given momentum"
                   if norm.running else "") + f"; {p} keys sometimes given, sometimes left to their defaults")
@@ -325,7 +326,8 @@ def _register_forward(norm):
         ctx.falsify(cases(norm, modes=modes, optional=optional),
                     lambda case: agrees_forward(ctx, norm, case), examples=[textbook(norm)])
 
-    @check(norm.forward, f"{p} without eps" + (" or momentum: the defaults" if norm.running else ": the default"),
+    @check(norm.forward, "defaults",
+           title=f"{p} without eps" + (" or momentum: the defaults" if norm.running else ": the default"),
            points=0.5, tol="normalization", kind="edge",
            examples=0.5, doc=f"with the key{'s' if norm.running else ''} absent from {p}, eps = 1e-5"
                + (" and momentum = 0.9 apply" if norm.running else " applies")
@@ -335,8 +337,8 @@ def _register_forward(norm):
                           required=("running",) if norm.running else (), scales=SMALL),
                     lambda case: agrees_with_the_defaults(ctx, norm, case))
 
-    @check(norm.forward, f"invariant to shifting and scaling {norm.group}", points=1, tol="normalization",
-           kind="metamorphic",
+    @check(norm.forward, "invariance", title=f"invariant to shifting and scaling {norm.group}", points=1,
+           tol="normalization", kind="metamorphic",
            examples=0.5, doc=f"x ↦ a·x + b with a > 0 and b constant over {norm.group} leaves out unchanged "
                f"(eps = 1e-12 in {p}, every group's variance ≥ 1e-2, so eps barely matters)")
     def invariance(ctx):
@@ -345,7 +347,8 @@ def _register_forward(norm):
                     lambda case: invariant_to_shift_and_scale(ctx, norm, case), examples=[_moved_textbook(norm)])
 
     if norm.running:
-        @check(norm.forward, "test mode normalizes with the running statistics", points=1, tol="normalization",
+        @check(norm.forward, "test_mode", title="test mode normalizes with the running statistics", points=1,
+               tol="normalization",
                doc=f"mode 'test': x̂ = (x − running_mean)/√(running_var + eps); {p}'s running statistics "
                    "stay as they were")
         def test_mode(ctx):
@@ -355,16 +358,16 @@ def _register_forward(norm):
             ctx.falsify(cases(norm, modes=("test",), optional=("eps", "momentum"), required=("running",)),
                         lambda case: agrees_forward(ctx, norm, case), examples=[example])
 
-        @check(norm.forward, "running statistics created as zeros", points=0.5, tol="normalization", kind="edge",
-               examples=0.5,
+        @check(norm.forward, "running_zeros", title="running statistics created as zeros", points=0.5,
+               tol="normalization", kind="edge", examples=0.5,
                doc=f"without running_mean/running_var in {p}, train mode creates them as zeros of shape (C,), "
                    f"updates them and stores them in {p}")
         def created_as_zeros(ctx):
             ctx.falsify(cases(norm, optional=("eps", "momentum")), lambda case: agrees_forward(ctx, norm, case))
 
     if norm.name in ("instancenorm", "groupnorm"):
-        @check(norm.forward, "gamma and beta of shape (1, C, 1, 1)", points=0.5, tol="normalization", kind="edge",
-               examples=0.5, optional=True,
+        @check(norm.forward, "gamma_4d", title="gamma and beta of shape (1, C, 1, 1)", points=0.5, tol="normalization",
+               kind="edge", examples=0.5, optional=True,
                doc="γ and β given as (1, C, 1, 1) instead of (C,) give the same out (optional in the spec: "
                    "reported, not scored)")
         def gamma_4d(ctx):
@@ -377,14 +380,14 @@ def _register_backward(norm):
     modes = ("train",) if norm.running else ()
     optional = ("eps",) + (("momentum", "running") if norm.running else ())
 
-    @check(norm.backward, "agrees with the oracle", points=2, tol="normalization", uses=(norm.forward,),
+    @check(norm.backward, "oracle", title="agrees with the oracle", points=2, tol="normalization", uses=(norm.forward,),
            doc=f"dx, dgamma, dbeta from your forward's cache{train} agree with the oracle's gradients")
     def agreement(ctx):
         ctx.falsify(cases(norm, modes=modes, optional=optional, dout=True),
                     lambda case: agrees_backward(ctx, norm, case), examples=[textbook(norm)])
 
-    @check(norm.backward, "matches finite differences of your forward", points=2, tol="finite_difference",
-           kind="gradient", uses=(norm.forward,),
+    @check(norm.backward, "finite_differences", title="matches finite differences of your forward", points=2,
+           tol="finite_difference", kind="gradient", uses=(norm.forward,),
            examples=0.25,
            doc=f"dx, dgamma, dbeta{train} agree with central differences of Σ out·dout of your "
                "own forward (the 'expected' values), every group's variance ≥ 1e-2")
@@ -394,8 +397,8 @@ def _register_backward(norm):
                     lambda case: matches_finite_differences(ctx, norm, case), examples=[textbook(norm)])
 
     if norm.name in ("instancenorm", "groupnorm"):
-        @check(norm.backward, "gamma of shape (1, C, 1, 1)", points=0.5, tol="normalization", kind="edge",
-               uses=(norm.forward,), examples=0.5, optional=True,
+        @check(norm.backward, "gamma_4d", title="gamma of shape (1, C, 1, 1)", points=0.5, tol="normalization",
+               kind="edge", uses=(norm.forward,), examples=0.5, optional=True,
                doc="with γ and β given as (1, C, 1, 1), dgamma and dbeta come back in that shape (optional in "
                    "the spec: reported, not scored)")
         def gamma_4d(ctx):
@@ -413,8 +416,8 @@ for _norm in NORMS.values():
 GROUPNORM = NORMS["groupnorm"]
 
 
-@check("layers.groupnorm_forward", "G = 1 is layer norm over (C, H, W)", points=0.5, tol="normalization",
-       kind="metamorphic",
+@check("layers.groupnorm_forward", "one_group_is_layernorm", title="G = 1 is layer norm over (C, H, W)", points=0.5,
+       tol="normalization", kind="metamorphic",
        examples=0.5, doc="with one group, out equals the oracle's layernorm_forward of x reshaped to (N, C·H·W), γ "
            "and β repeated over H·W (the oracle's, so your own layer norm never costs group norm points)")
 def groupnorm_one_group_is_layernorm(ctx):
@@ -433,8 +436,8 @@ def groupnorm_one_group_is_layernorm(ctx):
                 examples=[dict(textbook(GROUPNORM), G=1)])
 
 
-@check("layers.groupnorm_forward", "G = C is instance norm", points=0.5, tol="normalization",
-       kind="metamorphic",
+@check("layers.groupnorm_forward", "group_per_channel_is_instancenorm", title="G = C is instance norm", points=0.5,
+       tol="normalization", kind="metamorphic",
        examples=0.5, doc="with one channel per group, out equals the oracle's instancenorm_forward (the oracle's, so "
            "your own instance norm never costs group norm points)")
 def groupnorm_group_per_channel_is_instancenorm(ctx):
@@ -491,15 +494,16 @@ def _offset_textbook(norm):
 
 
 def _register_regimes(norm):
-    @check(norm.forward, "large offsets, small spread and constant groups", points=0.5, tol="large_offset",
-           kind="edge", examples=0.5,
+    @check(norm.forward, "large_offsets", title="large offsets, small spread and constant groups", points=0.5,
+           tol="large_offset", kind="edge", examples=0.5,
            doc="x = c + δ·noise with |c| up to 1e4 and δ down to 1e-2 (the one-pass variance E[x²] − E[x]² "
                "cancels there; take x − μ first), and a group of equal entries (out = β)")
     def large_offsets(ctx):
         ctx.falsify(offset_cases(norm), lambda case: agrees_forward(ctx, norm, case),
                     examples=[_offset_textbook(norm)])
 
-    @check(norm.forward, "float64 in, float64 out", points=0.25, tol="normalization", kind="edge", examples=0.25,
+    @check(norm.forward, "float64", title="float64 in, float64 out", points=0.25, tol="normalization", kind="edge",
+           examples=0.25,
            doc="float64 inputs give float64 out (and running statistics), computed in float64: on x = 100 + noise, "
                "float32 arithmetic shows as an error ε₃₂·100 ≫ the float64 tolerance")
     def float64_out(ctx):
@@ -531,7 +535,7 @@ def single_entry_cases(draw, norm):
 
 for _name, _what in (("batchnorm", "a batch of one (N = 1)"), ("layernorm", "one feature per row (D = 1)")):
     def _register_single(norm, what):
-        @check(norm.forward, what, points=0.25, tol="normalization", kind="edge", examples=0.5,
+        @check(norm.forward, "single_entry", title=what, points=0.25, tol="normalization", kind="edge", examples=0.5,
                doc=f"{what}: the biased variance is 0, so x̂ = 0 and out = β"
                    + (", and the running statistics move towards μ = x and σ² = 0" if norm.running else ""))
         def single_entry(ctx):

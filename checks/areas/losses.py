@@ -137,29 +137,29 @@ SOFTMAX_TEXTBOOK = {"x": np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0], [-2.0, 0.0,
                     "y": np.array([2, 0, 1])}
 
 
-@check("losses.softmax_loss", "loss and gradient agree with the oracle", points=2,
+@check("losses.softmax_loss", "oracle", title="loss and gradient agree with the oracle", points=2,
        doc="mean cross-entropy over the N rows and dx = (softmax(x) − onehot(y))/N")
 def softmax_agrees(ctx):
     ctx.falsify(scores_and_labels(), lambda case: _agrees(ctx, "softmax_loss", case, "dx"),
                 examples=[SOFTMAX_TEXTBOOK])
 
 
-@check("losses.softmax_loss", "scores near ±1e3 give finite, correct values", points=1, kind="edge",
-       doc="scores of ±(1e3 ± 10): subtract each row's maximum before exponentiating")
+@check("losses.softmax_loss", "large_scores", title="scores near ±1e3 give finite, correct values", points=1,
+       kind="edge", doc="scores of ±(1e3 ± 10): subtract each row's maximum before exponentiating")
 def softmax_large_scores(ctx):
     ctx.falsify(large_scores(), lambda case: _agrees(ctx, "softmax_loss", case, "dx"),
                 examples=[{"x": SOFTMAX_TEXTBOOK["x"] + 1e3, "y": SOFTMAX_TEXTBOOK["y"]}])
 
 
-@check("losses.softmax_loss", "dx matches finite differences of your loss", points=1, tol="finite_difference",
-       kind="gradient", examples=0.4,
+@check("losses.softmax_loss", "finite_differences", title="dx matches finite differences of your loss", points=1,
+       tol="finite_difference", kind="gradient", examples=0.4,
        doc=f"dx equals central differences (h = {DIFFERENCE_STEP:g}) of your own softmax loss")
 def softmax_gradient(ctx):
     ctx.falsify(scores_and_labels(-5.0, 5.0, max_n=3, max_classes=4),
                 lambda case: _matches_finite_differences(ctx, "softmax_loss", case, "dx"))
 
 
-@check("losses.softmax_loss", "adding a constant to a row's scores changes nothing", points=1,
+@check("losses.softmax_loss", "shift_invariance", title="adding a constant to a row's scores changes nothing", points=1,
        kind="metamorphic", doc="softmax(x + c) = softmax(x) row by row: loss and dx are unchanged")
 def softmax_shift_invariance(ctx):
     @st.composite
@@ -182,29 +182,29 @@ def softmax_shift_invariance(ctx):
 LOGISTIC_TEXTBOOK = {"z": np.array([2.0, -1.0, 0.0, 0.5]), "y": np.array([1, 0, 1, 0])}
 
 
-@check("losses.logistic_loss", "loss and gradient agree with the oracle", points=2,
+@check("losses.logistic_loss", "oracle", title="loss and gradient agree with the oracle", points=2,
        doc="mean binary cross-entropy of σ(z) over N and dz = (σ(z) − y)/N")
 def logistic_agrees(ctx):
     ctx.falsify(logits_and_targets(), lambda case: _agrees(ctx, "logistic_loss", case, "dz"),
                 examples=[LOGISTIC_TEXTBOOK])
 
 
-@check("losses.logistic_loss", "logits near ±1e3 give finite, correct values", points=1, kind="edge",
-       doc="logits of ±(1e3 ± 10): compute log σ(z) = −log(1 + e^(−z)) stably (np.logaddexp)")
+@check("losses.logistic_loss", "large_logits", title="logits near ±1e3 give finite, correct values", points=1,
+       kind="edge", doc="logits of ±(1e3 ± 10): compute log σ(z) = −log(1 + e^(−z)) stably (np.logaddexp)")
 def logistic_large_logits(ctx):
     ctx.falsify(large_logits(), lambda case: _agrees(ctx, "logistic_loss", case, "dz"),
                 examples=[{"z": np.array([1e3, -1e3, 1e3, -1e3]), "y": np.array([1, 0, 0, 1])}])
 
 
-@check("losses.logistic_loss", "dz matches finite differences of your loss", points=1, tol="finite_difference",
-       kind="gradient", examples=0.4,
+@check("losses.logistic_loss", "finite_differences", title="dz matches finite differences of your loss", points=1,
+       tol="finite_difference", kind="gradient", examples=0.4,
        doc=f"dz equals central differences (h = {DIFFERENCE_STEP:g}) of your own logistic loss")
 def logistic_gradient(ctx):
     ctx.falsify(logits_and_targets(max_n=4), lambda case: _matches_finite_differences(ctx, "logistic_loss", case, "dz"))
 
 
-@check("losses.logistic_loss", "swapping the classes (z → −z, y → 1 − y) changes nothing", points=0.5,
-       kind="metamorphic", doc="1 − σ(z) = σ(−z): the loss is unchanged and dz changes sign")
+@check("losses.logistic_loss", "class_swap", title="swapping the classes (z → −z, y → 1 − y) changes nothing",
+       points=0.5, kind="metamorphic", doc="1 − σ(z) = σ(−z): the loss is unchanged and dz changes sign")
 def logistic_class_swap(ctx):
     def body(case):
         z, y = case["z"], case["y"]
@@ -218,22 +218,22 @@ def logistic_class_swap(ctx):
 
 # --- mse_loss -------------------------------------------------------------------------------------
 
-@check("losses.mse_loss", "pred of shape (N,) agrees with the oracle", points=1,
+@check("losses.mse_loss", "oracle_vector", title="pred of shape (N,) agrees with the oracle", points=1,
        doc="(1/2N) Σ (predᵢ − yᵢ)² and dpred = (pred − y)/N")
 def mse_vector(ctx):
     ctx.falsify(prediction_pairs(), lambda case: _agrees(ctx, "mse_loss", case, "dpred"),
                 examples=[{"pred": np.array([1.0, 2.0, 3.0]), "y": np.array([1.0, 0.0, 5.0])}])
 
 
-@check("losses.mse_loss", "pred of shape (N, D) agrees with the oracle", points=1,
+@check("losses.mse_loss", "oracle_rows", title="pred of shape (N, D) agrees with the oracle", points=1,
        doc="(1/2N) Σ ‖predᵢ − yᵢ‖² divides by the N rows, not by N·D; dpred = (pred − y)/N")
 def mse_rows(ctx):
     ctx.falsify(prediction_pairs(rows=True), lambda case: _agrees(ctx, "mse_loss", case, "dpred"),
                 examples=[{"pred": np.array([[1.0, 2.0], [3.0, 4.0]]), "y": np.array([[0.0, 2.0], [3.0, 2.0]])}])
 
 
-@check("losses.mse_loss", "dpred matches finite differences of your loss", points=1, tol="finite_difference",
-       kind="gradient", examples=0.4,
+@check("losses.mse_loss", "finite_differences", title="dpred matches finite differences of your loss", points=1,
+       tol="finite_difference", kind="gradient", examples=0.4,
        doc=f"dpred equals central differences (h = {DIFFERENCE_STEP:g}) of your own loss")
 def mse_gradient(ctx):
     ctx.falsify(st.booleans().flatmap(lambda rows: prediction_pairs(rows, max_side=3)),
@@ -245,28 +245,28 @@ def mse_gradient(ctx):
 PENALTY_TEXTBOOK = {"W": np.array([[1.0, -2.0], [0.0, 3.0]]), "lam": 0.1, "m": 4}
 
 
-@check("losses.l2_regularization", "penalty and gradient agree with the oracle", points=2,
+@check("losses.l2_regularization", "oracle", title="penalty and gradient agree with the oracle", points=2,
        doc="(λ/2m)‖W‖² and dW = (λ/m)W")
 def l2_agrees(ctx):
     ctx.falsify(penalties(), lambda case: _agrees(ctx, "l2_regularization", case, "dW"),
                 examples=[PENALTY_TEXTBOOK])
 
 
-@check("losses.l2_regularization", "dW matches finite differences of your penalty", points=1,
-       tol="finite_difference", kind="gradient", examples=0.4,
+@check("losses.l2_regularization", "finite_differences", title="dW matches finite differences of your penalty",
+       points=1, tol="finite_difference", kind="gradient", examples=0.4,
        doc=f"dW equals central differences (h = {DIFFERENCE_STEP:g}) of your own penalty")
 def l2_gradient(ctx):
     ctx.falsify(penalties(max_side=3), lambda case: _matches_finite_differences(ctx, "l2_regularization", case, "dW"))
 
 
-@check("losses.l1_regularization", "penalty and subgradient agree with the oracle", points=2,
+@check("losses.l1_regularization", "oracle", title="penalty and subgradient agree with the oracle", points=2,
        doc="(λ/m)Σ|W| and dW = (λ/m)sign(W)")
 def l1_agrees(ctx):
     ctx.falsify(penalties(), lambda case: _agrees(ctx, "l1_regularization", case, "dW"),
                 examples=[PENALTY_TEXTBOOK])
 
 
-@check("losses.l1_regularization", "the subgradient is 0 where W = 0", points=1, kind="edge",
+@check("losses.l1_regularization", "zero_subgradient", title="the subgradient is 0 where W = 0", points=1, kind="edge",
        doc="sign(0) = 0: entries of W equal to 0 get a zero subgradient")
 def l1_zero_subgradient(ctx):
     def body(case):
@@ -279,7 +279,7 @@ def l1_zero_subgradient(ctx):
                 examples=[{"W": np.zeros((2, 3)), "lam": 1.0, "m": 1}, PENALTY_TEXTBOOK])
 
 
-@check("losses.l1_regularization", "dW matches finite differences away from 0", points=1,
+@check("losses.l1_regularization", "finite_differences", title="dW matches finite differences away from 0", points=1,
        tol="finite_difference", kind="gradient",
        examples=0.4,
        doc=f"where no entry of W is near 0, dW equals central differences (h = {DIFFERENCE_STEP:g}) of your own "
@@ -314,7 +314,8 @@ def confident_wrong_scores(draw):
     return {"x": x, "y": y}
 
 
-@check("losses.softmax_loss", "a correct class far behind the top score", points=0.5, kind="edge",
+@check("losses.softmax_loss", "confident_wrong", title="a correct class far behind the top score", points=0.5,
+       kind="edge",
        doc="the label's score trails the top one by 40…700: the loss is about that gap, where log(p + tiny) "
            "saturates near 36; take log p = x_y − logsumexp(x) directly")
 def softmax_confident_wrong(ctx):
@@ -330,8 +331,8 @@ def confident_right_logits(draw):
     return dict(case, z=z)
 
 
-@check("losses.logistic_loss", "confident, correct logits: the loss to relative precision", points=0.5,
-       tol="relative", kind="edge",
+@check("losses.logistic_loss", "confident_right", title="confident, correct logits: the loss to relative precision",
+       points=0.5, tol="relative", kind="edge",
        doc="|z| from 20 to 700 with y on z's side: the loss e^(−|z|) ≈ 1e-9…1e-304 must be right to relative "
            "precision (log1p(e^(−|z|)), np.logaddexp), not rounded to 0 by log(1 + e^(−|z|))")
 def logistic_confident_right(ctx):
@@ -343,7 +344,7 @@ def logistic_confident_right(ctx):
 
 
 def _float64_check(name, grad_label, strategy, example, shows):
-    @check(f"losses.{name}", "float64 in, float64 out", points=0.25, kind="edge", examples=0.25,
+    @check(f"losses.{name}", "float64", title="float64 in, float64 out", points=0.25, kind="edge", examples=0.25,
            doc=f"float64 inputs give a float64 loss and gradient, computed in float64{shows}")
     def float64_out(ctx):
         def body(case):

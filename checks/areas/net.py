@@ -77,7 +77,7 @@ def _oracle(case, reg=None, **mistake):
     return {"loss": loss, "grads": grads}
 
 
-@check("net.mlp_loss", "agrees with the oracle", points=3, tol="float64",
+@check("net.mlp_loss", "oracle", title="agrees with the oracle", points=3, tol="float64",
        doc="loss and every gradient for 1–3 layers, relu/tanh/sigmoid, reg ≥ 0")
 def mlp_loss_oracle(ctx):
     def body(case):
@@ -85,7 +85,7 @@ def mlp_loss_oracle(ctx):
     ctx.falsify(networks(), body)
 
 
-@check("net.mlp_loss", "the L2 penalty (reg/2)·Σ‖W‖² on the weights only", points=1, tol="float64",
+@check("net.mlp_loss", "penalty", title="the L2 penalty (reg/2)·Σ‖W‖² on the weights only", points=1, tol="float64",
        kind="metamorphic",
        doc="going from reg = 0 to reg > 0 adds (reg/2)·Σ‖W_l‖² to the loss and reg·W_l to each dW_l; biases "
            "are not penalised")
@@ -103,8 +103,8 @@ def mlp_loss_penalty(ctx):
     ctx.falsify(networks(floats(0.05, 2.0)), body)
 
 
-@check("net.mlp_loss", "gradients match finite differences of your loss", points=2, tol="finite_difference",
-       kind="gradient",
+@check("net.mlp_loss", "finite_differences", title="gradients match finite differences of your loss", points=2,
+       tol="finite_difference", kind="gradient",
        examples=0.4,
        doc=f"every entry of grads equals the central difference (h = {DIFFERENCE_STEP:g}) of your own loss")
 def mlp_loss_finite_differences(ctx):

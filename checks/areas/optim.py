@@ -173,7 +173,7 @@ def _register(rule):
     state = f"the state ({', '.join(rule.state)}) is created and returned" if rule.state else "no state"
     counter = ", t = 1" if rule.counts_steps else ""
 
-    @check(f"optim.{name}", "first step from an empty config", points=1, tol=tol, examples=0.5,
+    @check(f"optim.{name}", "first_step", title="first step from an empty config", points=1, tol=tol, examples=0.5,
            doc=f"config=None: the defaults apply, {state}{counter}")
     def first_step(ctx):
         def body(case):
@@ -183,13 +183,13 @@ def _register(rule):
                        label="")
         ctx.falsify(trajectories(name), body, examples=[TEXTBOOK])
 
-    @check(f"optim.{name}", "teacher-forced trajectory", points=2, tol=tol,
+    @check(f"optim.{name}", "trajectory", title="teacher-forced trajectory", points=2, tol=tol,
            doc=f"{STEPS} steps, each from the oracle's w and state: next_w and the state agree at every step")
     def trajectory(ctx):
         ctx.falsify(trajectories(name), lambda case: teacher_forced(ctx, name, case), examples=[TEXTBOOK])
 
-    @check(f"optim.{name}", "learning rate 0 leaves w unchanged", points=0.5, tol="float64", kind="metamorphic",
-           examples=0.5, doc="with learning_rate = 0 every step returns w itself")
+    @check(f"optim.{name}", "zero_learning_rate", title="learning rate 0 leaves w unchanged", points=0.5, tol="float64",
+           kind="metamorphic", examples=0.5, doc="with learning_rate = 0 every step returns w itself")
     def zero_learning_rate(ctx):
         def body(case):
             w, config = case["w"], dict(case["config"], learning_rate=0.0)
@@ -200,8 +200,8 @@ def _register(rule):
         ctx.falsify(trajectories(name), body)
 
     if rule.adaptive:
-        @check(f"optim.{name}", "tiny gradients, where ε dominates", points=1, tol="adaptive", kind="edge",
-               doc="gradients of 1e-9 to 1e-6: where ε sits in the denominator decides the step")
+        @check(f"optim.{name}", "tiny_gradients", title="tiny gradients, where ε dominates", points=1, tol="adaptive",
+               kind="edge", doc="gradients of 1e-9 to 1e-6: where ε sits in the denominator decides the step")
         def tiny_gradients(ctx):
             ctx.falsify(trajectories(name, st.sampled_from([1e-9, 1e-7, 1e-6])),
                         lambda case: teacher_forced(ctx, name, case))
@@ -258,7 +258,8 @@ def _only(*keys):
     return lambda t, config, **variant: {k: v for k, v in config.items() if k in keys}
 
 
-@check("optim.sgd_momentum", "momentum 0 is SGD", points=0.5, kind="metamorphic", examples=0.5,
+@check("optim.sgd_momentum", "momentum_zero_is_sgd", title="momentum 0 is SGD", points=0.5, kind="metamorphic",
+       examples=0.5,
        doc="with momentum = 0, sgd_momentum takes the oracle's sgd steps (the oracle's: your own sgd never costs "
            "sgd_momentum points)")
 def momentum_zero_is_sgd(ctx):
@@ -266,7 +267,8 @@ def momentum_zero_is_sgd(ctx):
         ctx, case, "sgd_momentum", "sgd", _only(*RULES["sgd"].defaults)))
 
 
-@check("optim.sgd_nesterov", "momentum 0 is SGD", points=0.5, kind="metamorphic", examples=0.5,
+@check("optim.sgd_nesterov", "momentum_zero_is_sgd", title="momentum 0 is SGD", points=0.5, kind="metamorphic",
+       examples=0.5,
        doc="with momentum = 0, sgd_nesterov takes the oracle's sgd steps (the oracle's: your own sgd never costs "
            "sgd_nesterov points)")
 def nesterov_zero_is_sgd(ctx):
@@ -274,7 +276,8 @@ def nesterov_zero_is_sgd(ctx):
         ctx, case, "sgd_nesterov", "sgd", _only(*RULES["sgd"].defaults)))
 
 
-@check("optim.adamw", "weight decay 0 is Adam", points=0.5, kind="metamorphic", tol="adaptive", examples=0.5,
+@check("optim.adamw", "zero_decay_is_adam", title="weight decay 0 is Adam", points=0.5, kind="metamorphic",
+       tol="adaptive", examples=0.5,
        doc="with weight_decay = 0, adamw takes the oracle's adam steps (the oracle's: your own adam never costs "
            "adamw points)")
 def adamw_zero_decay_is_adam(ctx):
@@ -294,8 +297,8 @@ def _rmsprop_like_adam(t, config, *, eps_inside=False, **_):
             "epsilon": config["epsilon"] * (c * c if eps_inside else c)}
 
 
-@check("optim.adam", "β₁ = 0 is RMSProp with bias correction", points=0.5, kind="metamorphic",
-       tol="adaptive", examples=0.5,
+@check("optim.adam", "beta1_zero_is_rmsprop", title="β₁ = 0 is RMSProp with bias correction", points=0.5,
+       kind="metamorphic", tol="adaptive", examples=0.5,
        doc="Adam without momentum steps like the oracle's rmsprop (decay β₂) with η and ε rescaled by "
            "√(1−β₂ᵗ) (the oracle's: your own rmsprop never costs adam points; an accepted ε-inside adam is "
            "related to the ε-inside rmsprop)")
@@ -305,8 +308,8 @@ def adam_beta1_zero_is_rmsprop(ctx):
 
 
 def _scale_invariance(name):
-    @check(f"optim.{name}", "scaling the gradients leaves the steps unchanged (ε = 0)", points=0.5,
-           kind="metamorphic", tol="adaptive", examples=0.5,
+    @check(f"optim.{name}", "scale_invariance", title="scaling the gradients leaves the steps unchanged (ε = 0)",
+           points=0.5, kind="metamorphic", tol="adaptive", examples=0.5,
            doc="with epsilon = 0 the step divides g by its own running magnitude, so g and 10·g step alike")
     def scale_invariance(ctx):
         cases = _away_from_zero(trajectories(name, st.just(1.0))).map(

@@ -74,7 +74,7 @@ def _register(name):
     epoch = EPOCH.get(name, "epoch")
     first = "epoch ≥ 1" if name == "inverse_sqrt_decay" else "epoch ≥ 0"
 
-    @check(f"schedules.{name}", "agrees with the oracle", points=2,
+    @check(f"schedules.{name}", "oracle", title="agrees with the oracle", points=2,
            doc=f"the rate equals the spec's formula over generated lr0, decay rates and {first}")
     def agrees(ctx):
         def body(case):
@@ -82,7 +82,7 @@ def _register(name):
                        inputs=case, label="rate")
         ctx.falsify(cases(name), body, examples=TEXTBOOK[name])
 
-    @check(f"schedules.{name}", "never rises with the epoch", points=1, kind="metamorphic",
+    @check(f"schedules.{name}", "monotone", title="never rises with the epoch", points=1, kind="metamorphic",
            examples=0.5, doc=f"for decay rates in range, the rate at {epoch} + 1 is at most the rate at {epoch}")
     def monotone(ctx):
         def body(case):
@@ -101,8 +101,8 @@ for _name in ARGUMENTS:
     _register(_name)
 
 
-@check("schedules.step_decay", "constant within a window, drops at multiples of epochs_drop", points=1,
-       kind="metamorphic",
+@check("schedules.step_decay", "step_windows", title="constant within a window, drops at multiples of epochs_drop",
+       points=1, kind="metamorphic",
        doc="the rate is the same for epochs k·E … (k+1)·E − 1 and is multiplied by drop_rate at (k+1)·E")
 def step_windows(ctx):
     windows = st.fixed_dictionaries({"lr0": _LR0, "drop_rate": floats(0.1, 0.9), "epochs_drop": st.integers(1, 6),

@@ -61,14 +61,15 @@ def _textbook(ctx, name, args, expected, label):
                inputs=dict(zip(("w", "X", "y", "lr"), args)), label=label)
 
 
-@check("sgd_exercise.predict", "the textbook exercise", points=1, tol="exercise", kind="exercise", examples=0,
+@check("sgd_exercise.predict", "textbook", title="the textbook exercise", points=1, tol="exercise", kind="exercise",
+       examples=0,
        doc="w = (0, 1, 0.5): h((2, 3)) = 3.5 (a scalar for one sample), and (2, 0.5, 0.5) on the three rows")
 def predict_textbook(ctx):
     _textbook(ctx, "predict", (W, np.array([2.0, 3.0])), 3.5, "h((2, 3))")
     _textbook(ctx, "predict", (W, X), np.array([2.0, 0.5, 0.5]), "predict(w, X)")
 
 
-@check("sgd_exercise.predict", "agrees with the oracle", points=1, tol="float64",
+@check("sgd_exercise.predict", "oracle", title="agrees with the oracle", points=1, tol="float64",
        doc="h(x) = w₀ + w₁x₁ + w₂x₂ for each row of X (N, 2), and for a single sample of shape (2,) a scalar")
 def predict_oracle(ctx):
     def body(case):
@@ -80,40 +81,41 @@ def predict_oracle(ctx):
     ctx.falsify(problems(), body, examples=[TEXTBOOK])
 
 
-@check("sgd_exercise.loss", "the textbook exercise", points=1, tol="exercise", kind="exercise", examples=0,
-       doc="L = 15.75 at w = (0, 1, 0.5); 8.71335 after the batch step; ≈ 8.678060 after the SGD epoch")
+@check("sgd_exercise.loss", "textbook", title="the textbook exercise", points=1, tol="exercise", kind="exercise",
+       examples=0, doc="L = 15.75 at w = (0, 1, 0.5); 8.71335 after the batch step; ≈ 8.678060 after the SGD epoch")
 def loss_textbook(ctx):
     _textbook(ctx, "loss", (W, X, Y), 15.75, "L(w)")
     _textbook(ctx, "loss", (BATCH_W, X, Y), 8.71335, "L after one batch step")
     _textbook(ctx, "loss", (SGD_W, X, Y), 8.678060, "L after one SGD epoch")
 
 
-@check("sgd_exercise.loss", "agrees with the oracle", points=1, tol="float64",
+@check("sgd_exercise.loss", "oracle", title="agrees with the oracle", points=1, tol="float64",
        doc="L(w) = ½ Σ (yᵢ − h(xᵢ))² on generated w, X, y")
 def loss_oracle(ctx):
     _agreement(ctx, "loss", ("w", "X", "y"))
 
 
-@check("sgd_exercise.batch_gd_step", "the textbook exercise", points=1, tol="exercise", kind="exercise", examples=0,
+@check("sgd_exercise.batch_gd_step", "textbook", title="the textbook exercise", points=1, tol="exercise",
+       kind="exercise", examples=0,
        doc="one full-batch step from w = (0, 1, 0.5) with η = 0.01 gives w = (0.05, 0.88, 0.76)")
 def batch_step_textbook(ctx):
     _textbook(ctx, "batch_gd_step", (W, X, Y, LR), BATCH_W, "w after one batch step")
 
 
-@check("sgd_exercise.batch_gd_step", "agrees with the oracle", points=1, tol="float64",
+@check("sgd_exercise.batch_gd_step", "oracle", title="agrees with the oracle", points=1, tol="float64",
        doc="w ← w + η Σᵢ (yᵢ − h(xᵢ))(1, xᵢ₁, xᵢ₂) on generated w, X, y, η")
 def batch_step_oracle(ctx):
     _agreement(ctx, "batch_gd_step", ("w", "X", "y", "lr"))
 
 
-@check("sgd_exercise.sgd_epoch", "the textbook exercise", points=1, tol="exercise", kind="exercise", examples=0,
-       doc="one epoch of per-row updates gives w = (0.047846, 0.8782, 0.761446), L ≈ 8.678060: lower than "
+@check("sgd_exercise.sgd_epoch", "textbook", title="the textbook exercise", points=1, tol="exercise", kind="exercise",
+       examples=0, doc="one epoch of per-row updates gives w = (0.047846, 0.8782, 0.761446), L ≈ 8.678060: lower than "
            "the batch step's 8.71335")
 def sgd_epoch_textbook(ctx):
     _textbook(ctx, "sgd_epoch", (W, X, Y, LR), SGD_W, "w after one SGD epoch")
 
 
-@check("sgd_exercise.sgd_epoch", "agrees with the oracle", points=1, tol="float64",
+@check("sgd_exercise.sgd_epoch", "oracle", title="agrees with the oracle", points=1, tol="float64",
        doc="one update per row, in order, each at the weights the previous row left, on generated problems")
 
 def sgd_epoch_oracle(ctx):

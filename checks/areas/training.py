@@ -43,7 +43,7 @@ def sizes(draw):
             "batch_size": draw(st.integers(1, 128))}
 
 
-@check("training.num_iterations", "closed form", points=1, tol="exact",
+@check("training.num_iterations", "closed_form", title="closed form", points=1, tol="exact",
        doc="n_epochs · ⌈n_samples / batch_size⌉: the smaller last batch is an iteration too")
 def num_iterations_closed_form(ctx):
     def body(case):
@@ -73,8 +73,8 @@ def partitions(draw):
             "seed": draw(st.integers(0, 2**31 - 1))}
 
 
-@check("training.minibatches", "a partition of range(n) in batches of batch_size", points=1, tol="exact",
-       kind="edge", role="values",
+@check("training.minibatches", "partition", title="a partition of range(n) in batches of batch_size", points=1,
+       tol="exact", kind="edge", role="values",
        doc="every index in exactly one batch; ⌈n/batch_size⌉ batches, all of batch_size but the last")
 def minibatches_partition(ctx):
     def body(case):
@@ -96,7 +96,7 @@ def minibatches_partition(ctx):
     ctx.falsify(partitions(), body, examples=[{"n": 10, "batch_size": 3, "seed": 0}])
 
 
-@check("training.minibatches", "the same rng seed gives the same batches", points=0.5, tol="exact",
+@check("training.minibatches", "same_seed", title="the same rng seed gives the same batches", points=0.5, tol="exact",
        kind="edge", examples=0.25,
        doc="two calls with generators of the same seed return the same batches: randomness only "
                         "through rng")
@@ -117,8 +117,8 @@ def _not_shuffled(ctx, p, finding, inputs, mistake):
                  f"random permutation drawn from rng", inputs=inputs, mistake=mistake)
 
 
-@check("training.minibatches", "the order is uniformly random", points=1, tol="statistic", kind="statistical",
-       examples=0,
+@check("training.minibatches", "shuffled", title="the order is uniformly random", points=1, tol="statistic",
+       kind="statistical", examples=0,
        doc=f"over {SHUFFLE_SEEDS} seeds the first index is uniform (chi-square) and index 0 comes before index 1 "
            f"half of the time (binomial), alpha = {FALSE_ALARM_RATE:g} each")
 def minibatches_shuffled(ctx):
@@ -175,15 +175,15 @@ HAND_WORKED = [  # (val_losses, patience) → (stop, best)
 ]
 
 
-@check("training.early_stopping", "hand-worked curves", points=1, tol="exact", kind="edge", examples=0,
-       doc="ties are not new minima, a new minimum resets the count, best is the first minimum, a curve "
+@check("training.early_stopping", "hand_worked", title="hand-worked curves", points=1, tol="exact", kind="edge",
+       examples=0, doc="ties are not new minima, a new minimum resets the count, best is the first minimum, a curve "
            "that keeps improving never stops")
 def early_stopping_hand_worked(ctx):
     for case in HAND_WORKED:
         _expect_stopping(ctx, case)
 
 
-@check("training.early_stopping", "agrees with the oracle on curves with ties", points=1, tol="exact",
+@check("training.early_stopping", "oracle", title="agrees with the oracle on curves with ties", points=1, tol="exact",
        doc="(stop, best) on generated curves drawn from a few levels, patience 1 to 5")
 
 def early_stopping_oracle(ctx):

@@ -3,7 +3,7 @@
 A check receives a Context and raises CheckFailure (or lets a SandboxError through) when
 the submission is wrong. `ctx.falsify` runs a Hypothesis search with the grading seed and
 keeps the minimal counterexample; `ctx.expect` compares with the oracle and, on a mismatch,
-lets the report name the mistake from checks.mistakes.
+lets the report name the mistake from checks.engine.mistakes.
 """
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -165,7 +165,7 @@ class Context:
         and no mistake is named (the partner's forms say nothing of the function under test).
         """
         tol = tol or self.tol
-        oracle = Forms(expected) if callable(expected) else None
+        oracle = MemoisedOracle(expected) if callable(expected) else None
         want = oracle() if oracle else expected
         found = difference(got, want, tol, label)
         if found is None:
@@ -189,7 +189,7 @@ class Context:
         return out
 
     def fail(self, summary: str, *, inputs: Any = None, mistake: str | None = None) -> NoReturn:
-        """Fail with a sentence; mistake: an id of checks.mistakes ("layers.dropout_forward:p_is_keep")."""
+        """Fail with a sentence; mistake: an id of checks.engine.mistakes ("layers.dropout_forward:p_is_keep")."""
         raise CheckFailure(summary, inputs=inputs, mistake=mistakes.BY_ID[mistake] if mistake else None)
 
     # --- searching ------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def _as_failure(failure: CheckFailure | SandboxError, case: Any) -> CheckFailure
     return failure
 
 
-class Forms:
+class MemoisedOracle:
     """An oracle whose forms (oracle(**mistake_kwargs)) are each computed once for its input: the accepted
     variants, and then the naming of a mistake, ask for the same ones."""
 

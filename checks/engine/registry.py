@@ -1,13 +1,18 @@
 """The table of checks: every check is a plain function registered here with its metadata.
 
-    @check("optim.adam", "teacher-forced trajectory", points=3, tol="adaptive",
+    @check("optim.adam", "trajectory", title="teacher-forced trajectory", points=3, tol="adaptive",
            doc="w and the state agree with the oracle at every step of 8, each from the oracle's state")
     def adam_trajectory(ctx): ...
+
+A check's id, `optim.adam/trajectory`, is its function and a short ASCII slug: stable, typed on a command line
+(`--only`), keyed on by departures files and the known-wrong tests. Its title is the prose a report shows beside it.
+Before ids were short, a check's id was `function: title`; those still select it (`prose_ids`).
 
 Like scikit-learn's check_estimator, the table is the public list: `grader.py --list`
 prints it, and a third-party library is run through the same rows by an adapter.
 """
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,15 +33,18 @@ KINDS = ("oracle", "metamorphic", "gradient", "statistical", "exercise", "edge")
 #   an input handed back); pays only when a values check of the same function passed, or failed on a named
 #   mistake (a near-miss computes its values, with one known slip).
 ROLES = ("values", "textbook", "relation")
+SLUG = re.compile(r"[a-z0-9_]+")  # a check's slug: one per kind of check, the same for every function that has it
+ID_LENGTH = 64                    # the longest check id (module.function/slug)
 
 
 @dataclass(frozen=True)
 class Check:
     function: str          # "module.function" of the spec
-    what: str              # a few words: what it checks
+    slug: str              # the check's short name within its function (SLUG): the id is function/slug
+    title: str             # a few words: what it checks (shown beside the id)
     run: "Callable[[Context], None]"  # run(ctx); raises CheckFailure
     points: float          # weight within the function (the profile scales functions)
-    tol: str               # a row of checks.tolerances.TOLERANCES
+    tol: str               # a row of checks.policy.tolerances.TOLERANCES
     kind: str
     doc: str               # one line, shown to students
     uses: tuple = ()       # other spec functions the check calls (a forward, a related rule)
@@ -47,7 +55,12 @@ class Check:
 
     @property
     def id(self) -> str:
-        return f"{self.function}: {self.what}"
+        return f"{self.function}/{self.slug}"
+
+    @property
+    def prose_id(self) -> str:
+        """The id the check had before ids were short ("function: title"): still accepted as a selector."""
+        return f"{self.function}: {self.title}"
 
     @property
     def module(self) -> str:
@@ -83,8 +96,8 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(function: str, what: str, *, points: float = 1.0, tol: str = "float64", kind: str = "oracle", doc: str,
-          uses: tuple[str, ...] = (), examples: float = 1.0, optional: bool = False,
+def check(function: str, slug: str, *, title: str, points: float = 1.0, tol: str = "float64", kind: str = "oracle",
+          doc: str, uses: tuple[str, ...] = (), examples: float = 1.0, optional: bool = False,
           role: str = "") -> "Callable[[Callable[[Context], None]], Callable[[Context], None]]":
     """Register the decorated function as a check of `function` (see the module docstring)."""
     if tol not in TOLERANCES:
@@ -93,12 +106,25 @@ def check(function: str, what: str, *, points: float = 1.0, tol: str = "float64"
         raise KeyError(f"unknown check kind {kind!r}")
     if role and role not in ROLES:
         raise KeyError(f"unknown check role {role!r}")
+    if not SLUG.fullmatch(slug) or len(f"{function}/{slug}") > ID_LENGTH:
+        raise ValueError(f"check slug {slug!r} of {function}: lower-case ASCII letters, digits and _, an id of at "
+                         f"most {ID_LENGTH} characters")
 
     def register(run: "Callable[[Context], None]") -> "Callable[[Context], None]":
-        entry = Check(function, what, run, float(points), tol, kind, doc, tuple(uses), float(examples), optional,
+        entry = Check(function, slug, title, run, float(points), tol, kind, doc, tuple(uses), float(examples), optional,
                       role)
         if any(c.id == entry.id for c in REGISTRY):
             raise ValueError(f"duplicate check id {entry.id!r}")
         REGISTRY.append(entry)
         return run
     return register
+
+
+def prose_ids():
+    """{the id a check had before ids were short: its id now}, from the registry (for selectors and notes)."""
+    return {c.prose_id: c.id for c in REGISTRY}
+
+
+def current_id(name):
+    """The check id a selector or key means: an old prose id becomes the check's id now; anything else is kept."""
+    return prose_ids().get(name, name)

@@ -19,7 +19,7 @@ from ..policy import source_scan
 from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Incomplete, Mismatch
-from .registry import REGISTRY
+from .registry import REGISTRY, current_id
 from .spec import module_rank
 from .status import Status
 
@@ -43,6 +43,7 @@ class CheckResult:
     counterexample: object = field(default=None, repr=False, compare=False)  # the failing input's values (not saved)
     computed: bool = False  # agreed with the oracle's informative values on a seed-dependent example (the gate)
     optional: bool = False  # behaviour the spec allows, not requires: never scored, failed when not held
+    title: str = ""         # the check's title, in words (its id is function/slug)
 
     @property
     def module(self):
@@ -76,9 +77,12 @@ class Report:
 
 def select(only=()):
     """Checks in spec order (the areas' declared module order, then registration), kept if any selector (module,
-    module.function or a check id) names them."""
+    module.function or a check id) names them. A check's old prose id ("function: title") selects it too."""
+    only = [current_id(s) for s in only]
+
     def wanted(c):
         return not only or any(s in (c.module, c.function, c.id) for s in only)
+
     first_seen = {}
     for index, c in enumerate(REGISTRY):
         first_seen.setdefault(c.function, index)
@@ -88,7 +92,12 @@ def select(only=()):
 
 def unknown_selectors(only):
     names = {c.module for c in REGISTRY} | {c.function for c in REGISTRY} | {c.id for c in REGISTRY}
-    return [s for s in only if s not in names]
+    return [s for s in only if current_id(s) not in names]
+
+
+def renamed_selectors(only):
+    """(old prose id, id now) for each selector that is a check's id from before ids were short: for a note."""
+    return [(s, current_id(s)) for s in only if current_id(s) != s]
 
 
 def function_points(profile, checks):
@@ -252,8 +261,8 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
                   profile.accepted(c.function), profile.check_budget, profile.min_examples_for(c), profile.slow_call,
                   profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values")
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
-    base = dict(id=c.id, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score, optional=c.optional,
-                replay=replay,
+    base = dict(id=c.id, title=c.title, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score,
+                optional=c.optional, replay=replay,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
     status, summary, details, counterexample = Status.PASSED, "", {}, None

@@ -17,7 +17,7 @@ else:  # pragma: no cover
 
 from ..engine import conventions as course
 from ..engine import mistakes
-from ..engine.registry import REGISTRY
+from ..engine.registry import REGISTRY, current_id
 from ..engine.spec import PER_CHANNEL
 from . import libraries as library_policy
 from .tolerances import DTYPES
@@ -131,8 +131,11 @@ def _build(data, functions, source, defaults):
             if variant not in documented:
                 raise ProfileError(f"profile {source}: {name} has no documented variant {variant!r}; "
                                    f"it has {sorted(documented) or 'none'}")
-    for name, value in data.get("max_examples", {}).items():
-        _known_function(name.partition(":")[0], functions, source, "max_examples")
+    examples = {current_id(name): value for name, value in data.get("max_examples", {}).items()}  # old ids too
+    for name, value in examples.items():
+        _known_function(name.partition("/")[0], functions, source, "max_examples")
+        if "/" in name and name not in {c.id for c in REGISTRY}:
+            raise ProfileError(f"profile {source}: [max_examples] names {name!r}, which is not a check")
         if not isinstance(value, int) or value < 1:
             raise ProfileError(f"profile {source}: max_examples for {name!r} must be a positive integer, "
                                f"not {value!r}")
@@ -146,7 +149,7 @@ def _build(data, functions, source, defaults):
     values = {key: type(default)(settings.get(key, default)) for key, default in defaults.items()}
     return Profile(**values, points=dict(data.get("points", {})),
                    accept={k: list(v) for k, v in data.get("accept", {}).items()},
-                   examples=dict(data.get("max_examples", {})), source=source, package=layout.get("package", ""),
+                   examples=examples, source=source, package=layout.get("package", ""),
                    graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy)
 
 

@@ -1,7 +1,7 @@
 """Plausible wrong implementations of gradient_check.py, one for each check (the check must fail)."""
 
 KNOWN_WRONG = {
-    "gradient_check.eval_numerical_gradient: exact on quadratics": '''
+    "gradient_check.eval_numerical_gradient/quadratic": '''
 import numpy as np
 
 def eval_numerical_gradient(f, x, h=1e-5):
@@ -15,7 +15,7 @@ def eval_numerical_gradient(f, x, h=1e-5):
         x[ix] = old
     return grad
 ''',
-    "gradient_check.eval_numerical_gradient: error shrinks as O(h²)": '''
+    "gradient_check.eval_numerical_gradient/order_h2": '''
 import numpy as np
 
 def eval_numerical_gradient(f, x, h=1e-5):
@@ -31,7 +31,7 @@ def eval_numerical_gradient(f, x, h=1e-5):
         grad[ix] = (plus - minus) / 2e-5
     return grad
 ''',
-    "gradient_check.eval_numerical_gradient: x holds its values on return": '''
+    "gradient_check.eval_numerical_gradient/restores_x": '''
 import numpy as np
 
 def eval_numerical_gradient(f, x, h=1e-5):
@@ -49,7 +49,7 @@ def eval_numerical_gradient(f, x, h=1e-5):
             flat[i] = old
     return grad
 ''',
-    "gradient_check.eval_numerical_gradient_array: exact on quadratic maps": '''
+    "gradient_check.eval_numerical_gradient_array/quadratic": '''
 import numpy as np
 
 def eval_numerical_gradient_array(f, x, df, h=1e-5):
@@ -63,7 +63,7 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
         x[ix] = old
     return grad
 ''',
-    "gradient_check.eval_numerical_gradient_array: error shrinks as O(h²)": '''
+    "gradient_check.eval_numerical_gradient_array/order_h2": '''
 import numpy as np
 
 def eval_numerical_gradient_array(f, x, df, h=1e-5):
@@ -80,7 +80,7 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
         grad[ix] = np.sum((plus - minus) * df) / (2 * step)
     return grad
 ''',
-    "gradient_check.rel_error: agrees with the oracle": '''
+    "gradient_check.rel_error/oracle": '''
 import numpy as np
 
 def rel_error(a, b):
@@ -88,7 +88,7 @@ def rel_error(a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return np.max(np.abs(a - b)) / max(1e-8, np.max(np.abs(a) + np.abs(b)))
 ''',
-    "gradient_check.rel_error: the 1e-8 floor and zeros": '''
+    "gradient_check.rel_error/floor": '''
 import numpy as np
 
 def rel_error(a, b):

@@ -1,28 +1,28 @@
 """Plausible wrong implementations of init.py, one per check, each caught by that check."""
 
 KNOWN_WRONG = {
-    "init.xavier_normal: W has shape (fan_in, fan_out) and a float dtype": '''
+    "init.xavier_normal/shape": '''
 import numpy as np
 
 def xavier_normal(fan_in, fan_out, rng):
     """Returns the transpose, (fan_out, fan_in)."""
     return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_out, fan_in))
 ''',
-    "init.xavier_normal: W depends on the rng only": '''
+    "init.xavier_normal/same_seed": '''
 import numpy as np
 
 def xavier_normal(fan_in, fan_out, rng):
     """Draws from numpy's global random state instead of rng."""
     return np.random.randn(fan_in, fan_out) * np.sqrt(2.0 / (fan_in + fan_out))
 ''',
-    "init.xavier_normal: W follows the stated distribution": '''
+    "init.xavier_normal/distribution": '''
 import numpy as np
 
 def xavier_normal(fan_in, fan_out, rng):
     """Uses σ = √(1/(fan_in + fan_out)) (the 2 forgotten)."""
     return rng.normal(0.0, np.sqrt(1.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 ''',
-    "init.xavier_uniform: W has shape (fan_in, fan_out) and a float dtype": '''
+    "init.xavier_uniform/shape": '''
 import numpy as np
 
 def xavier_uniform(fan_in, fan_out, rng):
@@ -30,7 +30,7 @@ def xavier_uniform(fan_in, fan_out, rng):
     bound = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-bound, bound, size=fan_in * fan_out)
 ''',
-    "init.xavier_uniform: W depends on the rng only": '''
+    "init.xavier_uniform/same_seed": '''
 import numpy as np
 
 def xavier_uniform(fan_in, fan_out, rng):
@@ -38,7 +38,7 @@ def xavier_uniform(fan_in, fan_out, rng):
     bound = np.sqrt(6.0 / (fan_in + fan_out))
     return np.random.default_rng(0).uniform(-bound, bound, size=(fan_in, fan_out))
 ''',
-    "init.xavier_uniform: W follows the stated distribution": '''
+    "init.xavier_uniform/distribution": '''
 import numpy as np
 
 def xavier_uniform(fan_in, fan_out, rng):
@@ -46,35 +46,35 @@ def xavier_uniform(fan_in, fan_out, rng):
     bound = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(0.0, 2 * bound, size=(fan_in, fan_out))
 ''',
-    "init.he_normal: W has shape (fan_in, fan_out) and a float dtype": '''
+    "init.he_normal/shape": '''
 import numpy as np
 
 def he_normal(fan_in, fan_out, rng):
     """Rounds to integers."""
     return np.round(rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))).astype(int)
 ''',
-    "init.he_normal: W depends on the rng only": '''
+    "init.he_normal/same_seed": '''
 import numpy as np
 
 def he_normal(fan_in, fan_out, rng):
     """Draws from numpy's global random state instead of rng."""
     return np.random.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 ''',
-    "init.he_normal: W follows the stated distribution": '''
+    "init.he_normal/distribution": '''
 import numpy as np
 
 def he_normal(fan_in, fan_out, rng):
     """Uses LeCun's σ = √(1/fan_in)."""
     return rng.normal(0.0, np.sqrt(1.0 / fan_in), size=(fan_in, fan_out))
 ''',
-    "init.lecun_normal: W has shape (fan_in, fan_out) and a float dtype": '''
+    "init.lecun_normal/shape": '''
 import numpy as np
 
 def lecun_normal(fan_in, fan_out, rng):
     """Returns a nested list instead of an array."""
     return rng.normal(0.0, np.sqrt(1.0 / fan_in), size=(fan_in, fan_out)).tolist()
 ''',
-    "init.lecun_normal: W depends on the rng only": '''
+    "init.lecun_normal/same_seed": '''
 import numpy as np
 
 def lecun_normal(fan_in, fan_out, rng):
@@ -82,7 +82,7 @@ def lecun_normal(fan_in, fan_out, rng):
     np.random.seed(42)
     return np.random.normal(0.0, np.sqrt(1.0 / fan_in), size=(fan_in, fan_out))
 ''',
-    "init.lecun_normal: W follows the stated distribution": '''
+    "init.lecun_normal/distribution": '''
 import numpy as np
 
 def lecun_normal(fan_in, fan_out, rng):

@@ -1,4 +1,4 @@
-"""Plausible wrong implementations of the non-normalization layers, one per check of checks/layers.py.
+"""Plausible wrong implementations of the non-normalization layers, one per check of checks/areas/layers.py.
 
 Each source is appended to a copy of reference/layers.py (replacing the functions it defines);
 the check named by its key must fail on it.
@@ -182,20 +182,20 @@ def dropout_forward(x, dropout_param):
 
 KNOWN_WRONG = {
     # affine
-    "layers.affine_forward: agrees with the oracle": '''
+    "layers.affine_forward/oracle": '''
 import numpy as np
 
 def affine_forward(x, w, b):
     return x.reshape(x.shape[0], -1) @ w, (x, w)  # forgets the bias
 ''',
-    "layers.affine_backward: agrees with the oracle": '''
+    "layers.affine_backward/oracle": '''
 import numpy as np
 
 def affine_backward(dout, cache):
     x, w = cache
     return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.mean(axis=0)
 ''',
-    "layers.affine_backward: matches finite differences of your forward": '''
+    "layers.affine_backward/finite_differences": '''
 import numpy as np
 
 def affine_backward(dout, cache):
@@ -204,102 +204,102 @@ def affine_backward(dout, cache):
     return (dout @ w.T).reshape(x.shape), rows.T @ dout / len(rows), dout.sum(axis=0)
 ''',
     # activations
-    "layers.relu_forward: agrees with the oracle": '''
+    "layers.relu_forward/oracle": '''
 import numpy as np
 
 def relu_forward(x):
     return np.where(x > 0, x, 0.01 * x), x  # leaky
 ''',
-    "layers.relu_backward: agrees with the oracle": '''
+    "layers.relu_backward/oracle": '''
 import numpy as np
 
 def relu_backward(dout, cache):
     return dout * (cache >= 0)
 ''',
-    "layers.relu_backward: matches finite differences of your forward": '''
+    "layers.relu_backward/finite_differences": '''
 import numpy as np
 
 def relu_backward(dout, cache):
     return dout * (cache < 0)
 ''',
-    "layers.relu_backward: ReLU'(0) = 0 at exact zeros": '''
+    "layers.relu_backward/zero_at_kink": '''
 import numpy as np
 
 def relu_backward(dout, cache):
     return np.where(cache < 0, 0.0, dout)
 ''',
-    "layers.sigmoid_forward: agrees with the oracle": '''
+    "layers.sigmoid_forward/oracle": '''
 import numpy as np
 
 def sigmoid_forward(x):
     out = 1.0 / (1.0 + np.exp(x))
     return out, out
 ''',
-    "layers.sigmoid_forward: saturating inputs |x| ≤ 50": _SIGMOID_CLIPPED,
-    "layers.sigmoid_backward: agrees with the oracle": '''
+    "layers.sigmoid_forward/saturation": _SIGMOID_CLIPPED,
+    "layers.sigmoid_backward/oracle": '''
 def sigmoid_backward(dout, cache):
     x, out = cache
     return dout * x * (1 - x)
 ''',
-    "layers.sigmoid_backward: matches finite differences of your forward": '''
+    "layers.sigmoid_backward/finite_differences": '''
 def sigmoid_backward(dout, cache):
     x, out = cache
     return dout * out
 ''',
-    "layers.sigmoid_backward: saturating inputs |x| ≤ 50": _SIGMOID_BACKWARD_CLIPPED,
-    "layers.tanh_forward: agrees with the oracle": '''
+    "layers.sigmoid_backward/saturation": _SIGMOID_BACKWARD_CLIPPED,
+    "layers.tanh_forward/oracle": '''
 import numpy as np
 
 def tanh_forward(x):
     out = 2.0 / (1.0 + np.exp(-x)) - 1.0  # 2σ(x) − 1 = tanh(x/2)
     return out, out
 ''',
-    "layers.tanh_forward: saturating inputs |x| ≤ 50": '''
+    "layers.tanh_forward/saturation": '''
 import numpy as np
 
 def tanh_forward(x):
     out = np.tanh(np.clip(x, -5.0, 5.0))
     return out, out
 ''',
-    "layers.tanh_backward: agrees with the oracle": '''
+    "layers.tanh_backward/oracle": '''
 def tanh_backward(dout, cache):
     return dout * (1 - cache)
 ''',
-    "layers.tanh_backward: matches finite differences of your forward": '''
+    "layers.tanh_backward/finite_differences": '''
 import numpy as np
 
 def tanh_backward(dout, cache):
     return dout * (1 - np.tanh(cache) ** 2)  # the cache holds tanh(x), not x
 ''',
-    "layers.tanh_backward: saturating inputs |x| ≤ 50": _TANH_BACKWARD_CLIPPED,
+    "layers.tanh_backward/saturation": _TANH_BACKWARD_CLIPPED,
     # dropout
-    "layers.dropout_forward: p = 0 is the identity": _DROPOUT_P_IS_KEEP,
-    "layers.dropout_forward: test mode is the identity": _DROPOUT_NOT_INVERTED,
-    "layers.dropout_forward: same seed, same output": _DROPOUT_GLOBAL_RNG,
-    "layers.dropout_forward: outputs are 0 or x/(1−p)": _DROPOUT_NOT_INVERTED,
-    "layers.dropout_forward: kept fraction is 1 − p": _DROPOUT_P_IS_KEEP,
-    "layers.dropout_forward: preserves the mean": _DROPOUT_NOT_INVERTED,
-    "layers.dropout_forward: units are dropped independently": _DROPOUT_MASK_PER_ROW,
-    "layers.dropout_backward: dx = dout·mask/(1−p) with the forward's mask": _DROPOUT_BACKWARD_UNSCALED,
-    "layers.dropout_backward: test mode: dx = dout": _DROPOUT_BACKWARD_TEST_SCALED,
+    "layers.dropout_forward/p_zero": _DROPOUT_P_IS_KEEP,
+    "layers.dropout_forward/test_mode": _DROPOUT_NOT_INVERTED,
+    "layers.dropout_forward/same_seed": _DROPOUT_GLOBAL_RNG,
+    "layers.dropout_forward/values": _DROPOUT_NOT_INVERTED,
+    "layers.dropout_forward/kept_fraction": _DROPOUT_P_IS_KEEP,
+    "layers.dropout_forward/mean": _DROPOUT_NOT_INVERTED,
+    "layers.dropout_forward/independence": _DROPOUT_MASK_PER_ROW,
+    "layers.dropout_backward/mask": _DROPOUT_BACKWARD_UNSCALED,
+    "layers.dropout_backward/test_mode": _DROPOUT_BACKWARD_TEST_SCALED,
     # convolution
-    "layers.conv_forward_naive: agrees with the oracle": _CONV_LOOPS.replace("KERNEL(w)", "w[:, :, ::-1, ::-1]"),
-    "layers.conv_forward_naive: output shape": _CONV_LOOPS.replace("KERNEL(w)", "w").replace(
+    "layers.conv_forward_naive/oracle": _CONV_LOOPS.replace("KERNEL(w)", "w[:, :, ::-1, ::-1]"),
+    "layers.conv_forward_naive/output_shape": _CONV_LOOPS.replace("KERNEL(w)", "w").replace(
         "1 + (h + 2 * pad - hh) // s, 1 + (wd + 2 * pad - ww) // s",
         "(h + 2 * pad - hh) // s + 1 + ((h + 2 * pad - hh) % s > 0), "
         "(wd + 2 * pad - ww) // s + 1 + ((wd + 2 * pad - ww) % s > 0)").replace(
         "(pad, pad), (pad, pad)", "(pad, pad + s), (pad, pad + s)"),
-    "layers.conv_backward_naive: agrees with the oracle": _CONV_BACKWARD_LOOPS.replace(
+    "layers.conv_backward_naive/oracle": _CONV_BACKWARD_LOOPS.replace(
         "DX_KERNEL(w)", "w").replace("DW(dw, x)", "dw / len(x)"),
-    "layers.conv_backward_naive: matches finite differences of your forward": _CONV_BACKWARD_LOOPS.replace(
+    "layers.conv_backward_naive/finite_differences": _CONV_BACKWARD_LOOPS.replace(
         "DX_KERNEL(w)", "w[:, :, ::-1, ::-1]").replace("DW(dw, x)", "dw"),
-    "layers.conv1d_full: agrees with the oracle for lengths 1…8": '''
+    "layers.conv1d_full/oracle": '''
 import numpy as np
 
 def conv1d_full(x, w):
     return np.correlate(x, w, "full")
 ''',
-    "layers.conv1d_full: commutes: x * w = w * x": '''
+    "layers.conv1d_full/commutes": '''
 import numpy as np
 
 def conv1d_full(x, w):
@@ -308,21 +308,21 @@ def conv1d_full(x, w):
     return np.array([padded[i:i + k] @ w for i in range(d + k - 1)])  # not flipped: a correlation
 ''',
     # pooling
-    "layers.max_pool_forward_naive: agrees with the oracle": _pool("max", reduce="np.mean"),
-    "layers.max_pool_backward_naive: agrees with the oracle": _pool("max", share="g"),
-    "layers.max_pool_backward_naive: matches finite differences of your forward": _pool(
+    "layers.max_pool_forward_naive/oracle": _pool("max", reduce="np.mean"),
+    "layers.max_pool_backward_naive/oracle": _pool("max", share="g"),
+    "layers.max_pool_backward_naive/finite_differences": _pool(
         "max", accumulate="=", share=f"g * {_MAX_POOL_FIRST}"),
-    "layers.max_pool_backward_naive: ties go to the first maximum": _pool("max"),
-    "layers.avg_pool_forward_naive: agrees with the oracle": _pool("avg", reduce="np.sum"),
-    "layers.avg_pool_backward_naive: agrees with the oracle": _pool("avg", share="g"),
-    "layers.avg_pool_backward_naive: matches finite differences of your forward": _pool("avg", accumulate="="),
+    "layers.max_pool_backward_naive/ties": _pool("max"),
+    "layers.avg_pool_forward_naive/oracle": _pool("avg", reduce="np.sum"),
+    "layers.avg_pool_backward_naive/oracle": _pool("avg", share="g"),
+    "layers.avg_pool_backward_naive/finite_differences": _pool("avg", accumulate="="),
 }
 
 
 # --- issue 10: float64 -------------------------------------------------------------------------------
 
 KNOWN_WRONG.update({
-    "layers.affine_forward: float64 in, float64 out": '''
+    "layers.affine_forward/float64": '''
 import numpy as np
 
 def affine_forward(x, w, b):

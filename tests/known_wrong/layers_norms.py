@@ -1,4 +1,4 @@
-"""Known-wrong normalization layers: every check of checks/norms.py must catch the one written for it.
+"""Known-wrong normalization layers: every check of checks/areas/layers_norms.py must catch the one written for it.
 
 Each is a realistic bug, appended to the reference layers module it replaces a function of:
 a wrong default, a forgotten square root or transpose, the variance used where the standard
@@ -69,7 +69,7 @@ def _drops_variance_term(axes, view="", scale=""):
 
 
 BATCHNORM = {
-    "train mode: out and running statistics": """
+    "oracle": """
 import numpy as np
 _reference_batchnorm_forward = batchnorm_forward
 def batchnorm_forward(x, gamma, beta, bn_param):
@@ -80,17 +80,17 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         bn_param["running_var"] = momentum * old + (1 - momentum) * x.std(axis=0)
     return out, cache
 """,
-    "bn_param without eps or momentum: the defaults": _default("batchnorm", "bn_param", "eps", 1e-8),
-    "invariant to shifting and scaling each feature over the batch":
+    "defaults": _default("batchnorm", "bn_param", "eps", 1e-8),
+    "invariance":
         _variance_not_std("batchnorm", "bn_param", "0"),
-    "test mode normalizes with the running statistics": """
+    "test_mode": """
 _reference_batchnorm_forward = batchnorm_forward
 def batchnorm_forward(x, gamma, beta, bn_param):
     if bn_param["mode"] == "test":  # the running mean, but the batch's variance
         return _reference_batchnorm_forward(x, gamma, beta, dict(bn_param, running_var=x.var(axis=0)))
     return _reference_batchnorm_forward(x, gamma, beta, bn_param)
 """,
-    "running statistics created as zeros": """
+    "running_zeros": """
 import numpy as np
 _reference_batchnorm_forward = batchnorm_forward
 def batchnorm_forward(x, gamma, beta, bn_param):
@@ -100,56 +100,56 @@ def batchnorm_forward(x, gamma, beta, bn_param):
 }
 
 BATCHNORM_BACKWARD = {
-    "agrees with the oracle": """
+    "oracle": """
 _reference_batchnorm_backward = batchnorm_backward
 def batchnorm_backward(dout, cache):
     dx, dgamma, dbeta = _reference_batchnorm_backward(dout, cache)
     return dx, dgamma / dout.shape[0], dbeta
 """,
     # dx = (dx̂ − x̂·mean(dx̂·x̂))/σ: the −mean(dx̂) term of the mean's gradient is missing.
-    "matches finite differences of your forward": _keeping_x("batchnorm", "bn_param", """
+    "finite_differences": _keeping_x("batchnorm", "bn_param", """
     std = np.sqrt(x.var(axis=0) + eps)
     xhat, dxhat = (x - x.mean(axis=0)) / std, dout * gamma
     dx = (dxhat - xhat * (dxhat * xhat).mean(axis=0)) / std"""),
 }
 
 LAYERNORM = {
-    "agrees with the oracle": """
+    "oracle": """
 import numpy as np
 def layernorm_forward(x, gamma, beta, ln_param):
     eps = ln_param.get("eps", 1e-5)  # statistics over the batch, as in batch norm
     return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta, None
 """,
-    "ln_param without eps: the default": _default("layernorm", "ln_param", "eps", 1e-3),
-    "invariant to shifting and scaling each row": _variance_not_std("layernorm", "ln_param", "1"),
+    "defaults": _default("layernorm", "ln_param", "eps", 1e-3),
+    "invariance": _variance_not_std("layernorm", "ln_param", "1"),
 }
 
 LAYERNORM_BACKWARD = {
-    "agrees with the oracle": """
+    "oracle": """
 _reference_layernorm_backward = layernorm_backward
 def layernorm_backward(dout, cache):
     dx, dgamma, dbeta = _reference_layernorm_backward(dout, cache)
     return dx, dgamma, dout.sum(axis=1)
 """,
-    "matches finite differences of your forward": _keeping_x("layernorm", "ln_param", _stats_as_constants("1")),
+    "finite_differences": _keeping_x("layernorm", "ln_param", _stats_as_constants("1")),
 }
 
 SPATIAL = {
-    "train mode: out and running statistics": """
+    "oracle": """
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     rows = x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
     out, cache = batchnorm_forward(rows, gamma, beta, bn_param)
     return out.reshape(x.shape), cache  # not transposed back
 """,
-    "bn_param without eps or momentum: the defaults": _default("spatial_batchnorm", "bn_param", "eps", 1e-3),
-    "invariant to shifting and scaling each channel over N, H, W": """
+    "defaults": _default("spatial_batchnorm", "bn_param", "eps", 1e-3),
+    "invariance": """
 import numpy as np
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     eps = bn_param.get("eps", 1e-5)  # the second moment, not centred
     xhat = x / np.sqrt((x ** 2).mean(axis=(0, 2, 3), keepdims=True) + eps)
     return gamma.reshape(1, -1, 1, 1) * xhat + beta.reshape(1, -1, 1, 1), None
 """,
-    "test mode normalizes with the running statistics": """
+    "test_mode": """
 _reference_spatial_batchnorm_forward = spatial_batchnorm_forward
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     if bn_param["mode"] == "test":  # the batch's own statistics
@@ -157,7 +157,7 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
         return out, cache
     return _reference_spatial_batchnorm_forward(x, gamma, beta, bn_param)
 """,
-    "running statistics created as zeros": """
+    "running_zeros": """
 _reference_spatial_batchnorm_forward = spatial_batchnorm_forward
 def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     if "running_mean" not in bn_param:  # created and updated in a copy, never stored
@@ -167,13 +167,13 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
 }
 
 SPATIAL_BACKWARD = {
-    "agrees with the oracle": """
+    "oracle": """
 _reference_spatial_batchnorm_backward = spatial_batchnorm_backward
 def spatial_batchnorm_backward(dout, cache):
     dx, dgamma, dbeta = _reference_spatial_batchnorm_backward(dout, cache)
     return dx, dgamma.reshape(1, -1, 1, 1), dbeta.reshape(1, -1, 1, 1)
 """,
-    "matches finite differences of your forward": _keeping_x(
+    "finite_differences": _keeping_x(
         "spatial_batchnorm", "bn_param", _stats_as_constants("(0, 2, 3)", scale=".reshape(1, -1, 1, 1)")),
 }
 
@@ -188,23 +188,23 @@ def {name}_forward({args}):
 """
 
 INSTANCENORM = {
-    "agrees with the oracle": """
+    "oracle": """
 def instancenorm_forward(x, gamma, beta, in_param):
     return groupnorm_forward(x, gamma, beta, 1, in_param)  # statistics over (C, H, W): layer norm
 """,
-    "in_param without eps: the default": _default("instancenorm", "in_param", "eps", 1e-3),
-    "invariant to shifting and scaling each sample and channel over H, W":
+    "defaults": _default("instancenorm", "in_param", "eps", 1e-3),
+    "invariance":
         _variance_not_std("instancenorm", "in_param", "(2, 3)"),
-    "gamma and beta of shape (1, C, 1, 1)": GAMMA_BROADCAST_BY_INDEXING.format(
+    "gamma_4d": GAMMA_BROADCAST_BY_INDEXING.format(
         name="instancenorm", args="x, gamma, beta, in_param", param="in_param", view="", axes="(2, 3)"),
 }
 
 INSTANCENORM_BACKWARD = {
-    "agrees with the oracle": _keeping_x("instancenorm", "in_param", """
+    "oracle": _keeping_x("instancenorm", "in_param", """
     dgamma = (dout * x).sum(axis=(0, 2, 3)).reshape(np.shape(gamma))  # x where x̂ belongs"""),
-    "matches finite differences of your forward": _keeping_x(
+    "finite_differences": _keeping_x(
         "instancenorm", "in_param", _drops_variance_term("(2, 3)", scale=".reshape(1, -1, 1, 1)")),
-    "gamma of shape (1, C, 1, 1)": """
+    "gamma_4d": """
 _reference_instancenorm_backward = instancenorm_backward
 def instancenorm_backward(dout, cache):
     dx, dgamma, dbeta = _reference_instancenorm_backward(dout, cache)
@@ -214,7 +214,7 @@ def instancenorm_backward(dout, cache):
 
 GROUPS = ".reshape(x.shape[0], G, -1)"
 GROUPNORM = {
-    "agrees with the oracle": """
+    "oracle": """
 import numpy as np
 def groupnorm_forward(x, gamma, beta, G, gn_param):
     eps = gn_param.get("eps", 1e-5)
@@ -223,16 +223,16 @@ def groupnorm_forward(x, gamma, beta, G, gn_param):
     xhat = ((g - g.mean(axis=2, keepdims=True)) / std).reshape(x.shape)
     return np.reshape(gamma, (1, -1, 1, 1)) * xhat + np.reshape(beta, (1, -1, 1, 1)), None
 """,
-    "gn_param without eps: the default": _default("groupnorm", "gn_param", "eps", 1e-3),
-    "invariant to shifting and scaling each sample and group of C/G channels":
+    "defaults": _default("groupnorm", "gn_param", "eps", 1e-3),
+    "invariance":
         _variance_not_std("groupnorm", "gn_param", "2", view=GROUPS),
-    "gamma and beta of shape (1, C, 1, 1)": GAMMA_BROADCAST_BY_INDEXING.format(
+    "gamma_4d": GAMMA_BROADCAST_BY_INDEXING.format(
         name="groupnorm", args="x, gamma, beta, G, gn_param", param="gn_param", view=GROUPS, axes="2"),
-    "G = 1 is layer norm over (C, H, W)": """
+    "one_group_is_layernorm": """
 def groupnorm_forward(x, gamma, beta, G, gn_param):
     return instancenorm_forward(x, gamma, beta, gn_param)  # G ignored: one group per channel
 """,
-    "G = C is instance norm": """
+    "group_per_channel_is_instancenorm": """
 _reference_groupnorm_forward = groupnorm_forward
 def groupnorm_forward(x, gamma, beta, G, gn_param):
     return _reference_groupnorm_forward(x, gamma, beta, 1, gn_param)  # G ignored: one group
@@ -240,15 +240,15 @@ def groupnorm_forward(x, gamma, beta, G, gn_param):
 }
 
 GROUPNORM_BACKWARD = {
-    "agrees with the oracle": """
+    "oracle": """
 _reference_groupnorm_backward = groupnorm_backward
 def groupnorm_backward(dout, cache):
     dx, dgamma, dbeta = _reference_groupnorm_backward(dout, cache)
     return dx, dgamma / dout.shape[0], dbeta
 """,
-    "matches finite differences of your forward": _keeping_x(
+    "finite_differences": _keeping_x(
         "groupnorm", "gn_param", _stats_as_constants("2", view=GROUPS, scale=".reshape(1, -1, 1, 1)")),
-    "gamma of shape (1, C, 1, 1)": """
+    "gamma_4d": """
 _reference_groupnorm_backward = groupnorm_backward
 def groupnorm_backward(dout, cache):
     dx, dgamma, dbeta = _reference_groupnorm_backward(dout, cache)
@@ -256,13 +256,13 @@ def groupnorm_backward(dout, cache):
 """,
 }
 
-KNOWN_WRONG = {f"{PREFIX}{function}: {what}": source for function, table in (
+KNOWN_WRONG = {f"{PREFIX}{function}/{slug}": source for function, table in (
     ("batchnorm_forward", BATCHNORM), ("batchnorm_backward", BATCHNORM_BACKWARD),
     ("layernorm_forward", LAYERNORM), ("layernorm_backward", LAYERNORM_BACKWARD),
     ("spatial_batchnorm_forward", SPATIAL), ("spatial_batchnorm_backward", SPATIAL_BACKWARD),
     ("instancenorm_forward", INSTANCENORM), ("instancenorm_backward", INSTANCENORM_BACKWARD),
     ("groupnorm_forward", GROUPNORM), ("groupnorm_backward", GROUPNORM_BACKWARD),
-) for what, source in table.items()}
+) for slug, source in table.items()}
 
 
 # --- issue 10: large offsets, float64 and one entry per statistic -------------------------------------
@@ -288,13 +288,13 @@ def _float32_normalize(x, mean, var, eps, **variant):
 _norms.normalize = _float32_normalize
 """
 
-KNOWN_WRONG.update({f"{PREFIX}{name}_forward: {what}": source for name in (
-    "batchnorm", "layernorm", "spatial_batchnorm", "instancenorm", "groupnorm") for what, source in (
-    ("large offsets, small spread and constant groups", _ONE_PASS_VARIANCE),
-    ("float64 in, float64 out", _FLOAT32_NORMALIZE))})
+KNOWN_WRONG.update({f"{PREFIX}{name}_forward/{slug}": source for name in (
+    "batchnorm", "layernorm", "spatial_batchnorm", "instancenorm", "groupnorm") for slug, source in (
+    ("large_offsets", _ONE_PASS_VARIANCE),
+    ("float64", _FLOAT32_NORMALIZE))})
 
 KNOWN_WRONG.update({
-    f"{PREFIX}batchnorm_forward: a batch of one (N = 1)": """
+    f"{PREFIX}batchnorm_forward/single_entry": """
 _reference_batchnorm_forward = batchnorm_forward
 def batchnorm_forward(x, gamma, beta, bn_param):
     \"\"\"Refuses a batch of one, as torch.nn.functional.batch_norm does in training.\"\"\"
@@ -302,7 +302,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         raise ValueError("Expected more than 1 value per channel when training")
     return _reference_batchnorm_forward(x, gamma, beta, bn_param)
 """,
-    f"{PREFIX}layernorm_forward: one feature per row (D = 1)": """
+    f"{PREFIX}layernorm_forward/single_entry": """
 import functools as _functools
 layernorm_forward = _functools.partial(layernorm_forward, ddof=1)  # the unbiased variance: 0/0 when D = 1
 """,

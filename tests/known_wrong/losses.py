@@ -1,7 +1,7 @@
 """Plausible wrong implementations of losses.py, one per check, each caught by that check."""
 
 KNOWN_WRONG = {
-    "losses.softmax_loss: loss and gradient agree with the oracle": '''
+    "losses.softmax_loss/oracle": '''
 import numpy as np
 
 def softmax_loss(x, y):
@@ -11,7 +11,7 @@ def softmax_loss(x, y):
     p /= p.sum(axis=1, keepdims=True)
     return -np.log(p[np.arange(n), y]).mean(), p / n
 ''',
-    "losses.softmax_loss: scores near ±1e3 give finite, correct values": '''
+    "losses.softmax_loss/large_scores": '''
 import numpy as np
 
 def softmax_loss(x, y):
@@ -23,7 +23,7 @@ def softmax_loss(x, y):
     dx[np.arange(n), y] -= 1
     return -np.log(np.maximum(p[np.arange(n), y], 1e-300)).mean(), dx / n
 ''',
-    "losses.softmax_loss: dx matches finite differences of your loss": '''
+    "losses.softmax_loss/finite_differences": '''
 import numpy as np
 
 def softmax_loss(x, y):
@@ -35,7 +35,7 @@ def softmax_loss(x, y):
     dx[np.arange(n), y] += 1
     return -np.log(p[np.arange(n), y]).mean(), dx / n
 ''',
-    "losses.softmax_loss: adding a constant to a row's scores changes nothing": '''
+    "losses.softmax_loss/shift_invariance": '''
 import numpy as np
 
 def softmax_loss(x, y):
@@ -47,7 +47,7 @@ def softmax_loss(x, y):
     dx[np.arange(n), y] -= 1
     return -np.log(p[np.arange(n), y]).mean(), dx / n
 ''',
-    "losses.logistic_loss: loss and gradient agree with the oracle": '''
+    "losses.logistic_loss/oracle": '''
 import numpy as np
 
 def logistic_loss(z, y):
@@ -55,7 +55,7 @@ def logistic_loss(z, y):
     loss = np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))
     return loss, (y - 1 / (1 + np.exp(-z))) / z.shape[0]
 ''',
-    "losses.logistic_loss: logits near ±1e3 give finite, correct values": '''
+    "losses.logistic_loss/large_logits": '''
 import numpy as np
 
 def logistic_loss(z, y):
@@ -64,7 +64,7 @@ def logistic_loss(z, y):
     loss = -np.mean(y * np.log(s) + (1 - y) * np.log(1 - s))
     return loss, (s - y) / z.shape[0]
 ''',
-    "losses.logistic_loss: dz matches finite differences of your loss": '''
+    "losses.logistic_loss/finite_differences": '''
 import numpy as np
 
 def logistic_loss(z, y):
@@ -72,7 +72,7 @@ def logistic_loss(z, y):
     loss = np.mean(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z))
     return loss, np.exp(-np.logaddexp(0, -z)) - y
 ''',
-    "losses.logistic_loss: swapping the classes (z → −z, y → 1 − y) changes nothing": '''
+    "losses.logistic_loss/class_swap": '''
 import numpy as np
 
 def logistic_loss(z, y):
@@ -80,7 +80,7 @@ def logistic_loss(z, y):
     loss = np.mean(y * np.logaddexp(0, -z))
     return loss, -y * np.exp(-np.logaddexp(0, z)) / z.shape[0]
 ''',
-    "losses.mse_loss: pred of shape (N,) agrees with the oracle": '''
+    "losses.mse_loss/oracle_vector": '''
 import numpy as np
 
 def mse_loss(pred, y):
@@ -88,7 +88,7 @@ def mse_loss(pred, y):
     n = pred.shape[0]
     return np.sum((pred - y) ** 2) / (2 * n), (y - pred) / n
 ''',
-    "losses.mse_loss: pred of shape (N, D) agrees with the oracle": '''
+    "losses.mse_loss/oracle_rows": '''
 import numpy as np
 
 def mse_loss(pred, y):
@@ -96,7 +96,7 @@ def mse_loss(pred, y):
     d = pred.shape[-1]
     return np.sum((pred - y) ** 2) / (2 * d), (pred - y) / d
 ''',
-    "losses.mse_loss: dpred matches finite differences of your loss": '''
+    "losses.mse_loss/finite_differences": '''
 import numpy as np
 
 def mse_loss(pred, y):
@@ -104,35 +104,35 @@ def mse_loss(pred, y):
     n = pred.shape[0]
     return np.sum((pred - y) ** 2) / n, (pred - y) / n
 ''',
-    "losses.l2_regularization: penalty and gradient agree with the oracle": '''
+    "losses.l2_regularization/oracle": '''
 import numpy as np
 
 def l2_regularization(W, lam, m):
     """Uses ‖W‖ instead of ‖W‖²."""
     return lam / (2 * m) * np.sqrt(np.sum(W * W)), lam / m * W
 ''',
-    "losses.l2_regularization: dW matches finite differences of your penalty": '''
+    "losses.l2_regularization/finite_differences": '''
 import numpy as np
 
 def l2_regularization(W, lam, m):
     """The gradient keeps a factor 2 the ½ should have cancelled."""
     return lam / (2 * m) * np.sum(W * W), 2 * lam / m * W
 ''',
-    "losses.l1_regularization: penalty and subgradient agree with the oracle": '''
+    "losses.l1_regularization/oracle": '''
 import numpy as np
 
 def l1_regularization(W, lam, m):
     """Divides by 2m, copying the L2 penalty's ½."""
     return lam / (2 * m) * np.abs(W).sum(), lam / (2 * m) * np.sign(W)
 ''',
-    "losses.l1_regularization: the subgradient is 0 where W = 0": '''
+    "losses.l1_regularization/zero_subgradient": '''
 import numpy as np
 
 def l1_regularization(W, lam, m):
     """Takes sign(0) = +1."""
     return lam / m * np.abs(W).sum(), lam / m * np.where(W >= 0, 1.0, -1.0)
 ''',
-    "losses.l1_regularization: dW matches finite differences away from 0": '''
+    "losses.l1_regularization/finite_differences": '''
 import numpy as np
 
 def l1_regularization(W, lam, m):
@@ -145,7 +145,7 @@ def l1_regularization(W, lam, m):
 # --- issue 10: confident scores and logits, float64 --------------------------------------------------
 
 KNOWN_WRONG.update({
-    "losses.softmax_loss: a correct class far behind the top score": '''
+    "losses.softmax_loss/confident_wrong": '''
 import numpy as np
 
 def softmax_loss(x, y):
@@ -157,7 +157,7 @@ def softmax_loss(x, y):
     dx[np.arange(n), y] -= 1
     return -np.log(p[np.arange(n), y] + np.finfo(float).eps).mean(), dx / n
 ''',
-    "losses.logistic_loss: confident, correct logits: the loss to relative precision": '''
+    "losses.logistic_loss/confident_right": '''
 import numpy as np
 
 def logistic_loss(z, y):
@@ -166,7 +166,7 @@ def logistic_loss(z, y):
         loss = np.mean(y * np.log(1 + np.exp(-z)) + (1 - y) * np.log(1 + np.exp(z)))
     return loss, (np.exp(-np.logaddexp(0, -z)) - y) / z.shape[0]
 ''',
-    "losses.softmax_loss: float64 in, float64 out": '''
+    "losses.softmax_loss/float64": '''
 import numpy as np
 
 def softmax_loss(x, y):
@@ -179,7 +179,7 @@ def softmax_loss(x, y):
     dx[np.arange(n), y] -= 1
     return -log_p[np.arange(n), y].mean(), dx / n
 ''',
-    "losses.logistic_loss: float64 in, float64 out": '''
+    "losses.logistic_loss/float64": '''
 import numpy as np
 
 def logistic_loss(z, y):

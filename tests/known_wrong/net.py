@@ -35,11 +35,11 @@ def mlp_loss(params, X, y, activation="relu", reg=0.0):
 
 KNOWN_WRONG = {
     # reg·Σ‖W‖² without the ½
-    "net.mlp_loss: agrees with the oracle": _MLP.format(grad_scale="n", reg_biases=False, half=1.0),
+    "net.mlp_loss/oracle": _MLP.format(grad_scale="n", reg_biases=False, half=1.0),
     # the biases penalised as well
-    "net.mlp_loss: the L2 penalty (reg/2)·Σ‖W‖² on the weights only":
+    "net.mlp_loss/penalty":
         _MLP.format(grad_scale="n", reg_biases=True, half=0.5),
     # the loss is a mean over the batch but the gradients are sums (not divided by N)
-    "net.mlp_loss: gradients match finite differences of your loss":
+    "net.mlp_loss/finite_differences":
         _MLP.format(grad_scale="1", reg_biases=False, half=0.5),
 }

@@ -1,4 +1,4 @@
-"""Known-wrong optimizers: every check of checks/optim.py must catch the one written for it.
+"""Known-wrong optimizers: every check of checks/areas/optim.py must catch the one written for it.
 
 Each is a realistic bug, written as a wrapper of the reference rule it is appended to:
 - a falsy default (`config.get(key) or default`), which turns a deliberate 0 into the default;
@@ -52,24 +52,24 @@ def adadelta(w, dw, config=None):
 
 def _for(name):
     entries = {
-        f"optim.{name}: first step from an empty config": wrong_default(name),
+        f"optim.{name}/first_step": wrong_default(name),
         # sgd has no state to drop: its trajectory check catches a wrong default as well.
-        f"optim.{name}: teacher-forced trajectory": dropped_state(name) if RULES[name].state else wrong_default(name),
-        f"optim.{name}: learning rate 0 leaves w unchanged":
+        f"optim.{name}/trajectory": dropped_state(name) if RULES[name].state else wrong_default(name),
+        f"optim.{name}/zero_learning_rate":
             falsy_default(name, "learning_rate"),
     }
     if RULES[name].adaptive:
-        entries[f"optim.{name}: tiny gradients, where ε dominates"] = \
+        entries[f"optim.{name}/tiny_gradients"] = \
             ADADELTA_EPS_OUTSIDE if name == "adadelta" else large_epsilon(name)
     return entries
 
 
 KNOWN_WRONG = {k: v for name in RULES for k, v in _for(name).items()}
 KNOWN_WRONG.update({
-    "optim.sgd_momentum: momentum 0 is SGD": falsy_default("sgd_momentum", "momentum"),
-    "optim.sgd_nesterov: momentum 0 is SGD": falsy_default("sgd_nesterov", "momentum"),
-    "optim.adamw: weight decay 0 is Adam": falsy_default("adamw", "weight_decay"),
-    "optim.adam: β₁ = 0 is RMSProp with bias correction": falsy_default("adam", "beta1"),
-    **{f"optim.{name}: scaling the gradients leaves the steps unchanged (ε = 0)":
+    "optim.sgd_momentum/momentum_zero_is_sgd": falsy_default("sgd_momentum", "momentum"),
+    "optim.sgd_nesterov/momentum_zero_is_sgd": falsy_default("sgd_nesterov", "momentum"),
+    "optim.adamw/zero_decay_is_adam": falsy_default("adamw", "weight_decay"),
+    "optim.adam/beta1_zero_is_rmsprop": falsy_default("adam", "beta1"),
+    **{f"optim.{name}/scale_invariance":
        falsy_default(name, "epsilon", 1e-3) for name in ("adagrad", "rmsprop", "adam")},
 })

@@ -1,14 +1,14 @@
 """Plausible wrong implementations of sgd_exercise.py, one for each check (the check must fail)."""
 
 KNOWN_WRONG = {
-    "sgd_exercise.predict: the textbook exercise": '''
+    "sgd_exercise.predict/textbook": '''
 import numpy as np
 
 def predict(w, X):
     # always 2-D: a single sample comes back as an array of shape (1,), not a scalar
     return w[0] + np.atleast_2d(X) @ w[1:]
 ''',
-    "sgd_exercise.predict: agrees with the oracle": '''
+    "sgd_exercise.predict/oracle": '''
 import numpy as np
 
 def predict(w, X):
@@ -16,7 +16,7 @@ def predict(w, X):
     X = np.asarray(X, dtype=float)
     return w[2] + X @ w[:2]
 ''',
-    "sgd_exercise.loss: the textbook exercise": '''
+    "sgd_exercise.loss/textbook": '''
 import numpy as np
 
 def loss(w, X, y):
@@ -24,7 +24,7 @@ def loss(w, X, y):
     r = y - (w[0] + X @ w[1:])
     return np.mean(r ** 2)
 ''',
-    "sgd_exercise.loss: agrees with the oracle": '''
+    "sgd_exercise.loss/oracle": '''
 import numpy as np
 
 def loss(w, X, y):
@@ -32,7 +32,7 @@ def loss(w, X, y):
     r = y - X @ w[1:]
     return 0.5 * np.sum(r ** 2)
 ''',
-    "sgd_exercise.batch_gd_step: the textbook exercise": '''
+    "sgd_exercise.batch_gd_step/textbook": '''
 import numpy as np
 
 def batch_gd_step(w, X, y, lr):
@@ -42,7 +42,7 @@ def batch_gd_step(w, X, y, lr):
     w[1:] += lr * X.T @ r
     return w
 ''',
-    "sgd_exercise.batch_gd_step: agrees with the oracle": '''
+    "sgd_exercise.batch_gd_step/oracle": '''
 import numpy as np
 
 def batch_gd_step(w, X, y, lr):
@@ -50,7 +50,7 @@ def batch_gd_step(w, X, y, lr):
     r = y - (w[0] + X @ w[1:])
     return w + lr * np.concatenate(([r.sum()], X.T @ r)) / len(y)
 ''',
-    "sgd_exercise.sgd_epoch: the textbook exercise": '''
+    "sgd_exercise.sgd_epoch/textbook": '''
 import numpy as np
 
 def sgd_epoch(w, X, y, lr):
@@ -62,7 +62,7 @@ def sgd_epoch(w, X, y, lr):
         w = w + lr * r * np.concatenate(([1.0], x_i))
     return w
 ''',
-    "sgd_exercise.sgd_epoch: agrees with the oracle": '''
+    "sgd_exercise.sgd_epoch/oracle": '''
 import numpy as np
 
 def sgd_epoch(w, X, y, lr):

@@ -1,18 +1,18 @@
 """Plausible wrong implementations of training.py, one for each check (the check must fail)."""
 
 KNOWN_WRONG = {
-    "training.num_iterations: closed form": '''
+    "training.num_iterations/closed_form": '''
 def num_iterations(n_epochs, n_samples, batch_size):
     # rounds the total, not the batches per epoch
     return -(-n_epochs * n_samples // batch_size)
 ''',
-    "training.minibatches: a partition of range(n) in batches of batch_size": '''
+    "training.minibatches/partition": '''
 def minibatches(n_samples, batch_size, rng):
     # the last, smaller batch is dropped
     order = rng.permutation(n_samples)
     return [order[s:s + batch_size] for s in range(0, n_samples - batch_size + 1, batch_size)]
 ''',
-    "training.minibatches: the same rng seed gives the same batches": '''
+    "training.minibatches/same_seed": '''
 import numpy as np
 
 def minibatches(n_samples, batch_size, rng):
@@ -20,7 +20,7 @@ def minibatches(n_samples, batch_size, rng):
     order = np.random.permutation(n_samples)
     return [order[s:s + batch_size] for s in range(0, n_samples, batch_size)]
 ''',
-    "training.minibatches: the order is uniformly random": '''
+    "training.minibatches/shuffled": '''
 import numpy as np
 
 def minibatches(n_samples, batch_size, rng):
@@ -28,7 +28,7 @@ def minibatches(n_samples, batch_size, rng):
     batches = [np.arange(s, min(s + batch_size, n_samples)) for s in range(0, n_samples, batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 ''',
-    "training.early_stopping: hand-worked curves": '''
+    "training.early_stopping/hand_worked": '''
 def early_stopping(val_losses, patience):
     # a loss equal to the best resets the count
     best, waited = 0, 0
@@ -41,7 +41,7 @@ def early_stopping(val_losses, patience):
                 return t, best
     return len(val_losses) - 1, best
 ''',
-    "training.early_stopping: agrees with the oracle on curves with ties": '''
+    "training.early_stopping/oracle": '''
 def early_stopping(val_losses, patience):
     # waits one epoch too long
     best, waited = 0, 0
