@@ -120,11 +120,11 @@ def check(function: str, slug: str, *, title: str, points: float = 1.0, tol: str
     return register
 
 
-def prose_ids():
+def prose_ids() -> dict[str, str]:
     """{the id a check had before ids were short: its id now}, from the registry (for selectors and notes)."""
     return {c.prose_id: c.id for c in REGISTRY}
 
 
-def current_id(name):
+def current_id(name: str) -> str:
     """The check id a selector or key means: an old prose id becomes the check's id now; anything else is kept."""
     return prose_ids().get(name, name)
