@@ -65,8 +65,8 @@ def test_a_grade_stopped_by_a_signal_leaves_nothing(tmp_path, scratch, number):
 
 def test_what_a_crashed_run_left_is_removed_by_the_next(tmp_path, scratch):
     env, folder = scratch
-    process = subprocess.Popen([*GRADER, str(REFERENCE), "--trust-submission"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([*GRADER, str(REFERENCE), "--trust-submission", "--jobs", "1"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # one process: its pid names all
     assert started_grading(folder, process)
     process.kill()
     process.wait()
