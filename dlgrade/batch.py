@@ -549,7 +549,11 @@ def _pool_context():
 
 
 def _run_local(tasks, done, jobs, timeout):
-    """A pool of `jobs` processes, a fresh one per submission: one that dies or overruns costs only its own."""
+    """A pool of `jobs` processes, a fresh one per submission: one that dies or overruns costs only its own.
+
+    The timeout is a deadline, not a poll: the pool wakes when the earliest grade is due, and a grade
+    past its deadline is stopped as overrun even if its result is already waiting (its clock starts
+    before its process does, so a grade that took longer than `timeout` can never be accepted)."""
     context = _pool_context()
     remove_leftovers()  # of a batch that crashed
     waiting, running = list(reversed(tasks)), {}
@@ -559,13 +563,19 @@ def _run_local(tasks, done, jobs, timeout):
                 task = waiting.pop()
                 receive, send = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(send, task), daemon=True)
+                since = time.monotonic()
                 process.start()
                 send.close()
-                running[receive] = (task, process, time.monotonic())
-            ready = wait([*running, *(p.sentinel for _, p, _ in running.values())], timeout=0.5)
+                running[receive] = (task, process, since)
+            due = min(since for _, _, since in running.values()) + timeout
+            ready = wait([*running, *(p.sentinel for _, p, _ in running.values())],
+                         timeout=max(0.0, due - time.monotonic()))
             for receive, (task, process, since) in list(running.items()):
                 outcome = None
-                if receive in ready or process.sentinel in ready:
+                if time.monotonic() - since > timeout:
+                    outcome = {"status": GRADER_ERROR, "seconds": time.monotonic() - since,
+                               "message": f"grading took longer than {timeout:g} s and was stopped"}
+                elif receive in ready or process.sentinel in ready:
                     try:
                         outcome = receive.recv() if receive.poll() else None
                     except (EOFError, OSError):
@@ -573,9 +583,6 @@ def _run_local(tasks, done, jobs, timeout):
                     if outcome is None:
                         process.join(5)
                         outcome = _died(process)
-                elif time.monotonic() - since > timeout:
-                    outcome = {"status": GRADER_ERROR, "seconds": time.monotonic() - since,
-                               "message": f"grading took longer than {timeout:g} s and was stopped"}
                 else:
                     continue
                 _stop(process)
