@@ -50,7 +50,7 @@ from dlgrade.grading import (
     write_atomically,
 )
 from dlgrade.grading import parse_args as grading_options
-from dlgrade.reporting import gradescope, render
+from dlgrade.reporting import gradescope, gradescope_not_graded, render
 from dlgrade.sandbox import SubmissionError, resolve
 from dlgrade.sandbox.submission import MAX_ZIP_BYTES, MAX_ZIP_FILES, remove_leftovers, scratch_folder
 
@@ -341,8 +341,7 @@ def _index(record):
 
 
 def _ungradable(outcome):
-    return {"score": 0.0, "max_score": 0.0, "output": f"dlgrade could not grade this submission: {outcome['message']}",
-            "tests": []}
+    return gradescope_not_graded(f"this submission cannot be graded: {outcome['message']}")
 
 
 # --- the gradebook -------------------------------------------------------------------------------
