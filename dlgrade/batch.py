@@ -37,7 +37,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from dlgrade import __version__
-from dlgrade.checks.engine import runner
 from dlgrade.grading import (
     UsageError,
     build_profile,
@@ -47,6 +46,7 @@ from dlgrade.grading import (
     default_jobs,
     grade_submission,
     stopped_by_signal,
+    unknown_selector_error,
     write_atomically,
 )
 from dlgrade.grading import parse_args as grading_options
@@ -444,9 +444,9 @@ def main(argv):
             raise UsageError("--jobs must be at least 1")
         if args.timeout <= 0:
             raise UsageError("--timeout must be positive")
-        unknown = runner.unknown_selectors(grading.only)
+        unknown = unknown_selector_error(grading.only)
         if unknown:
-            raise UsageError(f"--only {unknown[0]!r} names no module, function or check (see grader.py --list)")
+            raise UsageError(f"--only {unknown}")
         entries = discover(args.submissions)
         store = Store(args.out)
         out = Path(args.out).resolve()
@@ -461,10 +461,10 @@ def main(argv):
                                  "everything again with these, or another --out")
         if not args.report_only and not args.dask:
             check_isolation(grading)  # here, once: each pool process would say the same
+        _make_out(store.out)
     except UsageError as exc:
         print(f"grader.py batch: error: {exc}", file=sys.stderr)
         return 2
-    store.out.mkdir(parents=True, exist_ok=True)
     interrupted = False
     if not args.report_only:
         todo = plan(entries, store, settings, args.regrade)
@@ -479,6 +479,17 @@ def main(argv):
                           timeout=args.timeout)
     write_reports(entries, store)
     return 130 if interrupted else 0
+
+
+def _make_out(out):
+    """The --out folder, made if missing; UsageError saying why it cannot be (a file of that name, no right)."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: a file of that name exists; give a folder for the results "
+                         "(a new one is made)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot make this folder ({exc.strerror or exc})") from None
 
 
 def plan(entries, store, settings, regrade):

@@ -31,6 +31,7 @@ from dlgrade.grading import (
     hidden_paths,
     parse_args,
     stopped_by_signal,
+    unknown_selector_error,
     write_atomically,
 )
 from dlgrade.reporting import conformance, gradescope, gradescope_not_graded, render
@@ -49,9 +50,9 @@ def main(argv=None):
     try:
         profile = build_profile(args)
         selectors = args.only + ([args.explain] if args.explain else [])
-        unknown = runner.unknown_selectors(selectors)
+        unknown = unknown_selector_error(selectors)
         if unknown:
-            raise UsageError(f"{unknown[0]!r} names no module, function or check (see grader.py --list)")
+            raise unknown
         for old, now in runner.renamed_selectors(selectors):
             print(f"grader.py: note: {old!r} is the old id of check {now}; use {now}", file=sys.stderr)
         if args.list or args.explain:
