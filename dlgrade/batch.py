@@ -37,7 +37,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from dlgrade import __version__
-from dlgrade.checks.engine import runner
 from dlgrade.grading import (
     UsageError,
     build_profile,
@@ -47,10 +46,11 @@ from dlgrade.grading import (
     default_jobs,
     grade_submission,
     stopped_by_signal,
+    unknown_selector_error,
     write_atomically,
 )
 from dlgrade.grading import parse_args as grading_options
-from dlgrade.reporting import gradescope, render
+from dlgrade.reporting import gradescope, gradescope_not_graded, render
 from dlgrade.sandbox import SubmissionError, resolve
 from dlgrade.sandbox.submission import MAX_ZIP_BYTES, MAX_ZIP_FILES, remove_leftovers, scratch_folder
 
@@ -341,8 +341,7 @@ def _index(record):
 
 
 def _ungradable(outcome):
-    return {"score": 0.0, "max_score": 0.0, "output": f"dlgrade could not grade this submission: {outcome['message']}",
-            "tests": []}
+    return gradescope_not_graded(f"this submission cannot be graded: {outcome['message']}")
 
 
 # --- the gradebook -------------------------------------------------------------------------------
@@ -445,9 +444,9 @@ def main(argv):
             raise UsageError("--jobs must be at least 1")
         if args.timeout <= 0:
             raise UsageError("--timeout must be positive")
-        unknown = runner.unknown_selectors(grading.only)
+        unknown = unknown_selector_error(grading.only)
         if unknown:
-            raise UsageError(f"--only {unknown[0]!r} names no module, function or check (see grader.py --list)")
+            raise UsageError(f"--only {unknown}")
         entries = discover(args.submissions)
         store = Store(args.out)
         out = Path(args.out).resolve()
@@ -462,10 +461,10 @@ def main(argv):
                                  "everything again with these, or another --out")
         if not args.report_only and not args.dask:
             check_isolation(grading)  # here, once: each pool process would say the same
+        _make_out(store.out)
     except UsageError as exc:
         print(f"grader.py batch: error: {exc}", file=sys.stderr)
         return 2
-    store.out.mkdir(parents=True, exist_ok=True)
     interrupted = False
     if not args.report_only:
         todo = plan(entries, store, settings, args.regrade)
@@ -480,6 +479,17 @@ def main(argv):
                           timeout=args.timeout)
     write_reports(entries, store)
     return 130 if interrupted else 0
+
+
+def _make_out(out):
+    """The --out folder, made if missing; UsageError saying why it cannot be (a file of that name, no right)."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: a file of that name exists; give a folder for the results "
+                         "(a new one is made)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot make this folder ({exc.strerror or exc})") from None
 
 
 def plan(entries, store, settings, regrade):
@@ -549,7 +559,11 @@ def _pool_context():
 
 
 def _run_local(tasks, done, jobs, timeout):
-    """A pool of `jobs` processes, a fresh one per submission: one that dies or overruns costs only its own."""
+    """A pool of `jobs` processes, a fresh one per submission: one that dies or overruns costs only its own.
+
+    The timeout is a deadline, not a poll: the pool wakes when the earliest grade is due, and a grade
+    past its deadline is stopped as overrun even if its result is already waiting (its clock starts
+    before its process does, so a grade that took longer than `timeout` can never be accepted)."""
     context = _pool_context()
     remove_leftovers()  # of a batch that crashed
     waiting, running = list(reversed(tasks)), {}
@@ -559,13 +573,19 @@ def _run_local(tasks, done, jobs, timeout):
                 task = waiting.pop()
                 receive, send = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(send, task), daemon=True)
+                since = time.monotonic()
                 process.start()
                 send.close()
-                running[receive] = (task, process, time.monotonic())
-            ready = wait([*running, *(p.sentinel for _, p, _ in running.values())], timeout=0.5)
+                running[receive] = (task, process, since)
+            due = min(since for _, _, since in running.values()) + timeout
+            ready = wait([*running, *(p.sentinel for _, p, _ in running.values())],
+                         timeout=max(0.0, due - time.monotonic()))
             for receive, (task, process, since) in list(running.items()):
                 outcome = None
-                if receive in ready or process.sentinel in ready:
+                if time.monotonic() - since > timeout:
+                    outcome = {"status": GRADER_ERROR, "seconds": time.monotonic() - since,
+                               "message": f"grading took longer than {timeout:g} s and was stopped"}
+                elif receive in ready or process.sentinel in ready:
                     try:
                         outcome = receive.recv() if receive.poll() else None
                     except (EOFError, OSError):
@@ -573,9 +593,6 @@ def _run_local(tasks, done, jobs, timeout):
                     if outcome is None:
                         process.join(5)
                         outcome = _died(process)
-                elif time.monotonic() - since > timeout:
-                    outcome = {"status": GRADER_ERROR, "seconds": time.monotonic() - since,
-                               "message": f"grading took longer than {timeout:g} s and was stopped"}
                 else:
                     continue
                 _stop(process)

@@ -7,7 +7,14 @@ PATH is a folder of modules (optim.py, layers.py, …), one .py, a .ipynb or a .
 Exit status: 0 when grading completed and the report was written (whatever the score), 2 on a usage
 error (a bad path, or no OS sandbox here without --trust-submission); with --fail-under P, 1 when the
 score is below P percent of the maximum; 3 when the grader itself failed (with a message, no traceback).
+With --results FILE no run loses its result: a submission that cannot be read (no modules, a notebook
+that is not JSON, a zip over the limits) or that the grader failed on gets FILE with score 0 and the
+reason, and exit 0 (a result was written); a usage error of the grader's own (a bad flag, no sandbox)
+writes FILE with the reason too, and still exits 2.
 """
+import argparse
+import contextlib
+import io
 import json
 import sys
 
@@ -24,9 +31,10 @@ from dlgrade.grading import (
     hidden_paths,
     parse_args,
     stopped_by_signal,
+    unknown_selector_error,
     write_atomically,
 )
-from dlgrade.reporting import conformance, gradescope, render
+from dlgrade.reporting import conformance, gradescope, gradescope_not_graded, render
 from dlgrade.sandbox import SubmissionError, resolve
 
 
@@ -35,13 +43,16 @@ def main(argv=None):
     if argv[:1] == ["batch"]:  # grader.py batch SUBMISSIONS --out DIR: a whole class (dlgrade/batch.py)
         from dlgrade import batch
         return batch.main(argv[1:])
-    args = parse_args(argv)
+    args, refused = _parse(argv)
+    if refused:
+        _write_not_graded(_results_option(argv), f"the autograder is set up wrong, not your submission: {refused}")
+        return 2
     try:
         profile = build_profile(args)
         selectors = args.only + ([args.explain] if args.explain else [])
-        unknown = runner.unknown_selectors(selectors)
+        unknown = unknown_selector_error(selectors)
         if unknown:
-            raise UsageError(f"{unknown[0]!r} names no module, function or check (see grader.py --list)")
+            raise unknown
         for old, now in runner.renamed_selectors(selectors):
             print(f"grader.py: note: {old!r} is the old id of check {now}; use {now}", file=sys.stderr)
         if args.list or args.explain:
@@ -56,8 +67,12 @@ def main(argv=None):
         submission = resolve(target.path) if target else resolve(args.path, package=profile.package)
         check_worker_user(args.worker_user, submission, args.trust_submission)
         check_isolation(args, argv)
-    except (UsageError, SubmissionError) as exc:
+    except SubmissionError as exc:
         print(f"grader.py: error: {exc}", file=sys.stderr)
+        return 0 if _write_not_graded(args.results, f"this submission cannot be graded: {exc}") else 2
+    except UsageError as exc:
+        print(f"grader.py: error: {exc}", file=sys.stderr)
+        _write_not_graded(args.results, f"the autograder is set up wrong, not your submission: {exc}")
         return 2
     try:
         report = grade_submission(args, profile, submission, jobs=args.jobs)
@@ -68,7 +83,9 @@ def main(argv=None):
     except Exception as exc:  # a bug of the grader's: a sentence, never a traceback, and no report
         print(f"grader.py: internal error, no report written ({type(exc).__name__}: {exc}); please report it",
               file=sys.stderr)
-        return 3
+        reason = (f"the grader failed on this submission ({type(exc).__name__}: {exc}); this is no verdict on your "
+                  "code: tell your instructor, who can grade it again")
+        return 0 if _write_not_graded(args.results, reason) else 3
     finally:
         submission.cleanup()
     print(text, end="")
@@ -84,6 +101,43 @@ def main(argv=None):
     if args.fail_under is not None and report.score < args.fail_under / 100 * report.max_score:
         return 1
     return 0
+
+
+def _parse(argv):
+    """(options, None), or (None, argparse's refusal) when a flag is wrong: argparse printed it and would exit 2
+    before --results could be written."""
+    refusal = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(refusal):
+            return parse_args(argv), None
+    except SystemExit as exc:
+        print(refusal.getvalue(), end="", file=sys.stderr)
+        if not exc.code:  # --help
+            raise
+        return None, (refusal.getvalue().strip().splitlines() or ["invalid options"])[-1]
+
+
+def _results_option(argv):
+    """--results FILE out of a command line that argparse refused as a whole (None if it is not there)."""
+    finder = argparse.ArgumentParser(add_help=False)
+    finder.add_argument("--results")
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            return finder.parse_known_args(argv)[0].results
+    except SystemExit:  # --results without its FILE
+        return None
+
+
+def _write_not_graded(results, reason):
+    """Gradescope's results.json with score 0 and the reason, where --results asks for one; True once written."""
+    if not results:
+        return False
+    try:
+        write_atomically(results, json.dumps(gradescope_not_graded(reason), indent=2))
+    except OSError as exc:
+        print(f"grader.py: error: cannot write {results}: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def entry_point():

@@ -7,6 +7,7 @@ Reports only render (dlgrade.reporting runs no oracle and no sandbox); the check
 """
 import argparse
 import copy
+import difflib
 import multiprocessing
 import os
 import shlex
@@ -43,7 +44,8 @@ def parse_args(argv):
     parser.add_argument("--only", action="append", default=[], metavar="SELECTOR",
                         help="grade only a module (optim), a function (optim.adam) or one check id; repeatable")
     parser.add_argument("--max-examples", type=int, metavar="N", help="Hypothesis examples per property check")
-    parser.add_argument("--seed", type=int, metavar="S", help="the grading seed (default: the profile's, 0)")
+    parser.add_argument("--seed", type=_seed, metavar="S", help="the grading seed, a whole number >= 0 "
+                                                                "(default: the profile's, 0)")
     parser.add_argument("--profile", metavar="FILE", help="a grading profile (a TOML file, or a bundled one by name: "
                                                           "cs231n, lecture-notes) overlaid on the default")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout")
@@ -58,7 +60,7 @@ def parse_args(argv):
     parser.add_argument("--secret", metavar="SECRET",
                         help=f"the course secret: each submission meets its own examples, drawn from a seed derived "
                              f"from it and the submission (default: ${SECRET_VARIABLE}; ignored with --seed)")
-    parser.add_argument("--fail-under", type=float, metavar="PERCENT",
+    parser.add_argument("--fail-under", type=_percent, metavar="PERCENT",
                         help="exit 1 when the score is below PERCENT of the maximum (for a library's CI)")
     parser.add_argument("--list", action="store_true",
                         help="list the checks (with --only: those selected): points, examples, tolerance, mistake "
@@ -71,6 +73,39 @@ def parse_args(argv):
     parser.add_argument("--matrix", metavar="STEM",
                         help="with --target: write the matrix to STEM.md and STEM.json (default: conformance-NAME)")
     return parser.parse_args(argv)
+
+
+def _seed(text):
+    """A seed as a profile's (>= 0), refused by argparse with the value echoed."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed: a whole number >= 0")
+    return value
+
+
+def _percent(text):
+    """A percentage of the maximum score, 0 to 100, refused by argparse with the value echoed."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 0 to 100")
+    return value
+
+
+def unknown_selector_error(selectors):
+    """UsageError for the first selector that names no module, function or check, with the closest names as a
+    "did you mean" (a typo such as optim.adma); None when all name something."""
+    unknown = runner.unknown_selectors(selectors)
+    if not unknown:
+        return None
+    close = difflib.get_close_matches(unknown[0], sorted(runner.selector_names()), n=3)
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    return UsageError(f"{unknown[0]!r} names no module, function or check{hint} (see grader.py --list)")
 
 
 def default_jobs():

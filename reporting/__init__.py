@@ -6,6 +6,6 @@ and knows nothing of how checks are computed.
 """
 if __name__ != "dlgrade.reporting":  # one import path per module: a second name would load it twice
     raise ImportError(f"import dlgrade.reporting, not {__name__}: this folder is the subpackage dlgrade.reporting")
-from .formats import FORMATS, gradescope, render
+from .formats import FORMATS, gradescope, gradescope_not_graded, render
 
-__all__ = ["FORMATS", "gradescope", "render"]
+__all__ = ["FORMATS", "gradescope", "gradescope_not_graded", "render"]

@@ -154,6 +154,15 @@ def _junit(report):
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
+def gradescope_not_graded(reason):
+    """Gradescope's results.json for a submission that has no report (it could not be read, or the grader could
+    not grade it): score 0 and one failed test saying why, so Gradescope shows the reason, not "autograder
+    failed". Plain text like gradescope()'s, so a file name quoted in the reason renders as written."""
+    return {"output_format": "text", "test_output_format": "text", "test_name_format": "text",
+            "score": 0.0, "output": f"dlgrade: not graded: {reason}",
+            "tests": [{"name": "not graded", "status": "failed", "score": 0.0, "output": reason}]}
+
+
 def gradescope(report):
     """Gradescope's results.json: one test per check, named by its id (which begins with
     module.function) and title. Its

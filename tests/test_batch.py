@@ -254,9 +254,29 @@ def test_a_submission_that_breaks_the_grader_is_recorded_and_the_rest_goes_on():
     assert outcomes["crashing"]["status"] == batch.GRADER_ERROR and "status 9" in outcomes["crashing"]["message"]
     assert outcomes["raising"]["status"] == batch.GRADER_ERROR and "AttributeError" in outcomes["raising"]["message"]
     assert all(outcomes[t.key]["status"] == batch.GRADED for t in good)
+
+
+class _SleepsWhenUnpickled:
+    """A task field whose arrival takes `seconds`: a grade that provably lasts at least that long."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __reduce__(self):
+        return time.sleep, (self.seconds,)
+
+
+def test_a_grade_that_outlasts_the_timeout_is_stopped_even_when_its_result_comes_before_the_next_look(tmp_path):
+    """The clock starts before the process: a grade that reports 0.2 s in (its submission missing, so
+    quickly), past a 0.05 s timeout, is overrun (a 0.5 s poll used to accept it), as is one that would take
+    a minute."""
+    args = grading.parse_args([str(REFERENCE), "--only", "optim.sgd"])
+    late = batch.Task("late", str(tmp_path / "missing"), _SleepsWhenUnpickled(0.2), args)
+    hanging = batch.Task("hanging", str(REFERENCE), _SleepsWhenUnpickled(60), args)
     stopped = {}
-    batch._run_local([good[0]], lambda key, o: stopped.setdefault(key, o), 1, 0.01)
-    assert stopped["good_0"]["status"] == batch.GRADER_ERROR and "longer than" in stopped["good_0"]["message"]
+    batch._run_local([late, hanging], lambda key, o: stopped.setdefault(key, o), 2, 0.05)
+    for key in ("late", "hanging"):
+        assert stopped[key]["status"] == batch.GRADER_ERROR and "longer than 0.05 s" in stopped[key]["message"]
 
 
 def test_a_grader_error_is_retried_and_changed_files_are_graded_again(tmp_path):

@@ -90,8 +90,13 @@ def select(only=()):
     return sorted(checks, key=lambda c: (module_rank(c.module), first_seen[c.function]))
 
 
+def selector_names():
+    """Every name --only takes: the modules, the functions and the check ids."""
+    return {c.module for c in REGISTRY} | {c.function for c in REGISTRY} | {c.id for c in REGISTRY}
+
+
 def unknown_selectors(only):
-    names = {c.module for c in REGISTRY} | {c.function for c in REGISTRY} | {c.id for c in REGISTRY}
+    names = selector_names()
     return [s for s in only if current_id(s) not in names]
 
 
