@@ -8,7 +8,7 @@
 Importing this package fills the registry (engine.registry.REGISTRY) and the mistakes table
 (engine.mistakes.MISTAKES), one area module at a time, in the spec's order.
 """
-if __name__ != "dlgrade.checks":  # one import path per module: a second name would load it twice
+if "." not in __name__:  # this folder imported by its bare name (not dlgrade.X) would load it twice
     raise ImportError(f"import dlgrade.checks, not {__name__}: this folder is the subpackage dlgrade.checks")
 from .areas import (  # noqa: F401  (they register)
     gradient_check,

@@ -12,7 +12,7 @@ One import namespace for the whole suite:
 Each subpackage is a top-level folder of the repository (the design card's layout), linked here by a
 symbolic link (dlgrade/checks -> ../checks): one import path, `dlgrade.checks`, that static tools
 (type checkers, IDEs) resolve from a checkout as from an install, where the wheel holds real files.
-Importing a folder under its bare name (`import checks`) fails (dlgrade._one_name).
+Importing a folder under its bare name (`import checks`) fails, saying to import `dlgrade.checks`.
 """
 
 __version__ = "0.2.0"

@@ -97,7 +97,7 @@ def test_pid_1_and_the_closed_kernel_calls_are_out_of_reach(host, account):
 def test_the_filter_keeps_numpy_and_torch_working_and_refuses_foreign_abis():
     """Outside bwrap, in a child that loads the filter itself (as tier 2 does): the libraries run; an x32
     call (the x86-64 ABI with 32-bit pointers) kills the process rather than passing the rules."""
-    program = ("import sys; sys.path.insert(0, %r); from sandbox import seccomp; "
+    program = ("import sys; sys.path.insert(0, %r); from dlgrade.sandbox import seccomp; "
                "seccomp.install(seccomp.worker_filter(deny_network=True)); import numpy as np; "
                "a = np.random.default_rng(0).random((50, 50)); assert (a @ a).shape == (50, 50); "
                "torch = __import__('importlib').util.find_spec('torch') and __import__('torch'); "
@@ -105,7 +105,7 @@ def test_the_filter_keeps_numpy_and_torch_working_and_refuses_foreign_abis():
     run = subprocess.run([sys.executable, "-I", "-c", program], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr[-2000:]
     if os.uname().machine == "x86_64":
-        x32 = ("import sys; sys.path.insert(0, %r); from sandbox import seccomp; import ctypes; "
+        x32 = ("import sys; sys.path.insert(0, %r); from dlgrade.sandbox import seccomp; import ctypes; "
                "seccomp.install(seccomp.worker_filter()); ctypes.CDLL(None).syscall(0x40000000 | 39)" % str(ROOT))
         run = subprocess.run([sys.executable, "-I", "-c", x32], capture_output=True, timeout=60)
         assert run.returncode == -31, run  # SIGSYS
