@@ -24,6 +24,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from dlgrade import batch
+from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.runner import CheckResult, Report
 from dlgrade.checks.engine.status import Status
 from dlgrade.reporting import classreport, gradescope, render
@@ -172,7 +173,7 @@ def test_an_optional_check_that_failed_is_never_reported_as_passed():
 
 def test_a_graded_submission_with_markdown_in_its_errors_renders_inert(tmp_path):
     source = f"def sgd(w, dw, config=None):\n    raise ValueError({HOSTILE!r})\n"
-    report = batch.runner.grade(reference_with(tmp_path, "optim.sgd", source), quick_profile(max_examples=3),
+    report = runner.grade(reference_with(tmp_path, "optim.sgd", source), quick_profile(max_examples=3),
                                 only=("optim.sgd",), trusted=True)
     assert {r.status for r in report.results} == {Status.FAILED}
     assert_inert_markdown(render(report, "md"))
