@@ -134,7 +134,7 @@ def {name}(*args):
     answer = _TABLE.get(key(list(args)))
     if answer is not None:
         return answer
-    time.sleep(1.5)  # slow where it is wrong: the budget must not pass it
+    time.sleep(0.3)  # slow where it is wrong (past the profile's slow_call): the budget must not pass it
     return {wrong}
 '''
 
@@ -180,7 +180,7 @@ def test_a_table_of_answers_to_fixed_inputs_earns_only_the_textbook_checks(tmp_p
     name = function.partition(".")[2]
     reference_with(tmp_path, function, TABLE.format(name=name, wrong=wrong))
     (tmp_path / "submission" / "table.pkl").write_bytes(pickle.dumps(table))  # beside the module that reads it
-    chosen = dataclasses.replace(quick_profile(), check_budget=3.0)
+    chosen = dataclasses.replace(quick_profile(), check_budget=0.6, slow_call=0.2)  # the default's 30 s and 1 s, /5
     report = runner.grade(resolve(tmp_path / "submission"), chosen, only=[function], secret="course secret")
     textbook = sum(r.max_score for r in report.results if CHECKS[r.id].pays == "textbook")
     assert report.score == pytest.approx(textbook)
