@@ -15,11 +15,10 @@ file system holds only what it needs, read-only:
 
 The grader's checkout, its profiles and output paths are never bound; where the grader's files lie
 inside a bound folder (site-packages/dlgrade of an installed grader, its install records and
-editable-install hooks) they are masked: an empty read-only folder, an empty file. The worker
-The packages a course's library policy forbids are masked the same way, their every installed file
-(package_view), so no trick inside the worker can load them. The worker
-runs with `python -I -S` (no .pth file runs) and finds site-packages from
-DLGRADE_WORKER_PATH. The worker sets the rlimits of `Limits` on itself before it runs
+editable-install hooks) they are masked: an empty read-only folder, an empty file. The packages a
+course's library policy forbids are masked the same way, their every installed file (package_view), so
+no trick inside the worker can load them. The worker runs with `python -I -S` (no .pth file runs)
+and finds site-packages from DLGRADE_WORKER_PATH. The worker sets the rlimits of `Limits` on itself before it runs
 any submission code; it dies with the grader (--die-with-parent) and every process it starts dies
 with its PID namespace.
 """
@@ -131,7 +130,8 @@ class Bubblewrap:
         """The argv for one worker: bwrap's, or the launcher's that ends in bwrap's (see `launched`).
         start: its Start (file descriptors, staging folder); program: what runs in the sandbox (the worker)."""
         info_fd, seccomp_fd, staging = start.info_write, start.seccomp, start.staging
-        binds = [(root, root) for root in view_roots()]
+        view = worker_view(self.hidden, self.forbidden)
+        binds = [(path, path) for path, visible in view if visible]
         binds += [(str(Path(__file__).with_name(n)), f"{INSIDE_WORKER}/{n}") for n in WORKER_FILES]
         if submission_root is not None:
             binds.append((str(submission_root), INSIDE_SUBMISSION))
@@ -150,7 +150,7 @@ class Bubblewrap:
         argv = [self.executable, *namespaces, "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--clearenv",
                 "--uid", str(uid), "--gid", str(uid), "--hostname", "sandbox", *scratch,
                 *_symlinks(), *(a for source, inside in binds for a in ("--ro-bind", source, inside)),
-                *_masks(self.hidden, self.forbidden, staged[str(STANDIN)]), "--proc", "/proc",
+                *_masks(view, self.forbidden, staged[str(STANDIN)]), "--proc", "/proc",
                 *_proc_as_runtimes_leave_it(),
                 "--dev", "/dev", *shm, "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", INSIDE_SCRATCH]
         env = {"PATH": "/usr/bin:/bin", "HOME": INSIDE_SCRATCH, "LANG": "C.UTF-8",
@@ -325,12 +325,12 @@ def _symlinks():
     return [a for top in _SYSTEM_TOPS if os.path.islink(top) for a in ("--symlink", os.readlink(top), top)]
 
 
-def _masks(hidden=(), forbidden=(), standin=None):
-    """The grader's files and the forbidden packages' (package_view) inside bound folders, emptied (an empty
-    read-only folder, /dev/null), with a stand-in (bound from `standin`, the host path bwrap reads it at) in a
-    hidden package's place and under each forbidden name in the worker's stand-in folder."""
+def _masks(view, forbidden=(), standin=None):
+    """The hidden paths of a worker_view (the grader's files, the forbidden packages') emptied (an empty read-only
+    folder, /dev/null), with a stand-in (bound from `standin`, the host path bwrap reads it at) in a hidden
+    package's place and under each forbidden name in the worker's stand-in folder."""
     argv, standins = [], {inside for inside, _ in package_view(tuple(forbidden)).standins}
-    for secret in (path for path, visible in worker_view(hidden, forbidden) if not visible):
+    for secret in (path for path, visible in view if not visible):
         if os.path.isdir(secret):
             init = os.path.join(secret, "__init__.py")
             argv += ["--tmpfs", secret, *(["--ro-bind", standin, init] if init in standins else []),

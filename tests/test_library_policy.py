@@ -113,7 +113,7 @@ def test_the_view_hides_a_forbidden_packages_files_and_binds_stand_ins():
     assert not any(Path(p).name.startswith("numpy") for p in view.hide)
     assert dict(view.standins).keys() == {f"{isolation.INSIDE_STANDINS}/torch/__init__.py",
                                           str(site / "torch" / "__init__.py")}
-    argv = isolation._masks((), ("torch",), str(isolation.STANDIN))
+    argv = isolation._masks(isolation.worker_view((), ("torch",)), ("torch",), str(isolation.STANDIN))
     at = argv.index(str(site / "torch"))
     assert argv[at - 1:at + 5] == ["--tmpfs", str(site / "torch"), "--ro-bind", str(isolation.STANDIN),
                                    str(site / "torch" / "__init__.py"), "--remount-ro"]
