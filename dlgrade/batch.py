@@ -17,6 +17,7 @@ At the end (or with --report-only, without grading) DIR/gradebook.csv and the cl
 (DIR/class.md, DIR/class.html) are written from the stored records.
 """
 import argparse
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -574,7 +575,8 @@ def _run_local(tasks, done, jobs, timeout):
                 receive, send = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(send, task), daemon=True)
                 since = time.monotonic()
-                process.start()
+                with _ctrl_c_deferred():
+                    process.start()
                 send.close()
                 running[receive] = (task, process, since)
             due = min(since for _, _, since in running.values()) + timeout
@@ -605,6 +607,26 @@ def _run_local(tasks, done, jobs, timeout):
             _stop(process)
             remove_leftovers(process.pid)
             receive.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred():
+    """Ctrl-C held back while a pool process starts, and raised right after.
+
+    A start is a request to the forkserver, which shares the terminal's process group: interrupted half-sent,
+    the forkserver printed a traceback over the batch's "run the same command again". (A signal mask would not
+    do: the progress bar's thread would take the signal.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _died(process):

@@ -217,6 +217,16 @@ def test_a_batch_killed_midway_resumes_without_grading_anything_twice(tmp_path):
     assert len(read_gradebook(out)) == 6 and all(r["status"] == "graded" for r in read_gradebook(out))
 
 
+def test_a_ctrl_c_while_a_grade_starts_lands_after_the_start():
+    """The forkserver printed a traceback when Ctrl-C cut a start request in half (seen on a loaded machine)."""
+    started = []
+    with pytest.raises(KeyboardInterrupt):
+        with batch._ctrl_c_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            started.append(True)
+    assert started == [True]
+
+
 def test_ctrl_c_stops_the_batch_and_says_how_to_resume(tmp_path):
     root = tmp_path / "submissions"
     root.mkdir()
