@@ -190,7 +190,9 @@ def html_pages(text):
         students=1, submissions=1, scores=[(text, 1.0, 2.0)], rows=[classreport.Row(
             "optim.sgd:x", "optim.sgd", "x", "mistake", "says", [text])], checks=[],
         groups=[classreport.Group((("optim.sgd/first_step", ""),), [text, text])],
-        not_graded=[(text, "ungradable", text)])
+        not_graded=[classreport.NotGraded([text], text, "ungradable", text)],
+        imports=[classreport.ImportFailure("optim", [text], [text])],
+        roster=[classreport.RosterRow(text, text, text, "graded", 1.0, 2.0)], identical=[[([text], text)] * 2])
     return {"student": render(hostile_report(text), "html"), "class": classreport.html_page(summary, {})}
 
 
