@@ -201,7 +201,8 @@ def _sources(path):
     if path.is_file():  # a class of alice.py, bob.py: the name is the student's, not the code's
         return [(f"submission{path.suffix.lower()}", path.read_bytes())] if path.suffix.lower() in (".py", ".ipynb") \
             else []
-    return [(name, data) for name, data in _files(path) if Path(name).suffix.lower() in (".py", ".ipynb")]
+    return [(name, data) for name, data in _files(path) if Path(name).suffix.lower() in (".py", ".ipynb")
+            and not any(part.startswith(".") for part in Path(name).parts)]  # as the grader's snapshot leaves them
 
 
 def _normalized(name, data):
