@@ -313,7 +313,8 @@ def markdown(summary, images, pages=None):
     lines += [f"| {k} | {v} |" for k, v in _statistics(summary)]
     lines += ["", "## Roster", ""]
     lines += ["| student | id | submission | status | score | page |", "|---|---|---|---|---|---|"]
-    lines += [f"| {_submitted(r.name)} | {_submitted(r.id)} | {_submitted(r.key)} | {r.status} | {_score(r)} | "
+    lines += [f"| {_submitted(r.name) if r.name else ''} | {_submitted(r.id) if r.id else ''} | "
+              f"{_submitted(r.key)} | {r.status} | {_score(r)} | "
               + (f"[page]({pages[r.key]})" if r.key in pages else "") + " |" for r in summary.roster]
     lines += ["", "## Score distribution", ""]
     lines += [f"![score distribution]({images['scores']})"] if "scores" in images else []
