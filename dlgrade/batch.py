@@ -7,6 +7,7 @@ in a fresh process of a pool of N, or as one task on a Dask cluster. As each com
 are written atomically under DIR/submissions/KEY/:
 
     report.json    the runner's report (the JSON format)
+    report.html    the student's page (the HTML format), linked from the class report's roster
     results.json   Gradescope's results.json
     record.json    written last, the commit point: status, the submission's SHA-256, the settings
 
@@ -14,7 +15,8 @@ DIR/manifest.json indexes the records. A record is final (never graded again wit
 when the submission was graded or could not be read; an entry that broke the grader itself is
 recorded as such and retried on the next run; an entry whose files changed since is graded anew.
 At the end (or with --report-only, without grading) DIR/gradebook.csv and the class report
-(DIR/class.md, DIR/class.html) are written from the stored records.
+(DIR/class.md, DIR/class.html) are written from the stored records; the class report flags submissions
+whose code is identical (same_code).
 """
 import argparse
 import contextlib
@@ -30,9 +32,11 @@ import sys
 import threading
 import time
 import traceback
+import zipfile
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
+from urllib.parse import quote
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -52,6 +56,7 @@ from dlgrade.grading import (
 )
 from dlgrade.grading import parse_args as grading_options
 from dlgrade.reporting import gradescope, gradescope_not_graded, render
+from dlgrade.reporting.failures import import_failures
 from dlgrade.sandbox import SubmissionError, resolve
 from dlgrade.sandbox.submission import MAX_ZIP_BYTES, MAX_ZIP_FILES, remove_leftovers, scratch_folder
 
@@ -165,6 +170,52 @@ def _files(path):
             yield str(item.relative_to(path)), item.read_bytes()
 
 
+# --- identical submissions -------------------------------------------------------------------------
+
+def same_code(path):
+    """A digest of the code a submission holds, equal for submissions that are the same code however handed in:
+    its .py files and its notebooks' code cells, each under its file name (the folders above it, a zip's or the
+    submission's own, left out; a submission that is one file is named by its kind alone), with line endings,
+    trailing spaces and blank lines normalized. Comments and names count; data files, notebook outputs and
+    metadata do not. None when it holds no code (or cannot be read: the grade says why)."""
+    try:
+        sources = sorted((Path(name).name, _normalized(name, data)) for name, data in _sources(Path(path)))
+    except (OSError, ValueError, AttributeError, TypeError, zipfile.BadZipFile):
+        return None
+    if not sources:
+        return None
+    h = hashlib.sha256()
+    for name, text in sources:
+        h.update(name.encode(errors="surrogateescape") + b"\0" + text.encode(errors="surrogateescape") + b"\0")
+    return h.hexdigest()
+
+
+def _sources(path):
+    """(name, bytes) of the .py and .ipynb files of a folder, a zip or the file itself, bounded like a zip."""
+    if path.suffix.lower() == ".zip" and path.is_file():
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if Path(m.filename).suffix.lower() in (".py", ".ipynb")
+                       and not set(Path(m.filename).parts) & SKIPPED]
+            if len(members) > MAX_ZIP_FILES or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+                raise ValueError("too large")
+            return [(m.filename, archive.read(m)) for m in members]
+    if path.is_file():  # a class of alice.py, bob.py: the name is the student's, not the code's
+        return [(f"submission{path.suffix.lower()}", path.read_bytes())] if path.suffix.lower() in (".py", ".ipynb") \
+            else []
+    return [(name, data) for name, data in _files(path) if Path(name).suffix.lower() in (".py", ".ipynb")
+            and not any(part.startswith(".") for part in Path(name).parts)]  # as the grader's snapshot leaves them
+
+
+def _normalized(name, data):
+    text = data.decode("utf-8", errors="replace")
+    if name.lower().endswith(".ipynb"):
+        cells = json.loads(text).get("cells", [])
+        text = "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+                         for c in cells if isinstance(c, dict) and c.get("cell_type") == "code")
+    lines = (line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 # --- grading one submission (in a pool process or on a Dask worker) ------------------------------
 
 def grade_one(task):
@@ -193,7 +244,7 @@ def grade_one(task):
             return {"status": GRADER_ERROR, "message": f"{type(exc).__name__}: {exc}".replace(path, task.path),
                     "traceback": traceback.format_exc(), "seconds": time.perf_counter() - started}
     return {"status": GRADED, "message": "", "report": json.loads(render(report, "json")),
-            "gradescope": gradescope(report), "seconds": time.perf_counter() - started}
+            "page": render(report, "html"), "gradescope": gradescope(report), "seconds": time.perf_counter() - started}
 
 
 class _materialized:
@@ -301,10 +352,12 @@ class Store:
     def save(self, entry, outcome, sha256, fingerprint):
         """The submission's files, then its record (the commit point), then the manifest and the log."""
         folder = self.folder / entry.key
-        for name in ("report.json", "results.json"):
+        for name in ("report.json", "report.html", "results.json"):
             (folder / name).unlink(missing_ok=True)
         if outcome["status"] == GRADED:
             write_atomic(folder / "report.json", json.dumps(outcome["report"], indent=2))
+            if outcome.get("page"):
+                write_atomic(folder / "report.html", outcome["page"])
         if outcome["status"] in FINAL:
             write_atomic(folder / "results.json", json.dumps(outcome.get("gradescope") or _ungradable(outcome),
                                                              indent=2))
@@ -350,8 +403,12 @@ def _ungradable(outcome):
 GRADEBOOK_HEAD = ("student_id", "name", "email", "submission", "status", "total", "max_score")
 
 
+EXCEL_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only after this mark (else in the system's code page)
+
+
 def gradebook(entries, store):
-    """CSV text: one row per student; a column per function (its points), in the reports' order."""
+    """CSV text: one row per student; a column per function (its points), in the reports' order. It starts with
+    the UTF-8 byte order mark, so Excel keeps accented names (LibreOffice, Sheets and csv's utf-8-sig skip it)."""
     records = store.records()
     reports = {e.key: store.report(e.key) for e in entries if records.get(e.key, {}).get("status") == GRADED}
     functions = list(dict.fromkeys(c["function"] for r in reports.values() if r for c in r["checks"]))
@@ -368,11 +425,19 @@ def gradebook(entries, store):
             scores = [_number(report["score"]), _number(report["max_score"]), *(_number(points[f]) for f in functions)]
         else:
             scores = ["0" if status == UNGRADABLE else "", "", *([""] * len(functions))]
-        note = _cell(record["message"]) if record else "not graded yet"
+        note = _cell(_note(record, report)) if record else "not graded yet"
         for student in entry.students:
             writer.writerow([*map(_cell, (student["id"], student["name"], student["email"], entry.key)), status,
                              *scores, note])
-    return buffer.getvalue()
+    return EXCEL_BOM + buffer.getvalue()
+
+
+def _note(record, report):
+    """The gradebook's note: why a submission was not graded, or the modules a graded one could not import."""
+    if not report:
+        return record["message"]
+    failures = import_failures(report["checks"])
+    return "; ".join(f"importing {module} failed: {reason}" for module, reason in failures.items())
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -682,12 +747,15 @@ def write_reports(entries, store):
     except ImportError as exc:  # matplotlib is the optional extra `batch`
         print(f"grader.py batch: no class report ({exc}): pip install 'dlgrade[batch]'", file=sys.stderr)
         return
-    summary = classreport.summarize(classreport.records_of(entries, store))
+    summary = classreport.summarize(classreport.records_of(entries, store),
+                                    same_code={e.key: same_code(e.path) for e in entries if os.path.exists(e.path)})
     images = classreport.plots(summary) if summary.students else {}
     folder = store.out / "class_files"
     folder.mkdir(parents=True, exist_ok=True)
     for name, image in images.items():
         (folder / f"{name}.png").write_bytes(image)
+    pages = {e.key: f"submissions/{quote(e.key)}/report.html" for e in entries
+             if (store.folder / e.key / "report.html").is_file()}
     write_atomic(store.out / "class.md", classreport.markdown(summary, {name: f"class_files/{name}.png"
-                                                                        for name in images}))
-    write_atomic(store.out / "class.html", classreport.html_page(summary, images))
+                                                                        for name in images}, pages))
+    write_atomic(store.out / "class.html", classreport.html_page(summary, images, pages))

@@ -6,7 +6,8 @@
 PATH is a folder of modules (optim.py, layers.py, …), one .py, a .ipynb or a .zip.
 Exit status: 0 when grading completed and the report was written (whatever the score), 2 on a usage
 error (a bad path, or no OS sandbox here without --trust-submission); with --fail-under P, 1 when the
-score is below P percent of the maximum; 3 when the grader itself failed (with a message, no traceback).
+score is below P percent of the maximum (with --target, of the functions the library provides); 3 when
+the grader itself failed (with a message, no traceback).
 With --results FILE no run loses its result: a submission that cannot be read (no modules, a notebook
 that is not JSON, a zip over the limits) or that the grader failed on gets FILE with score 0 and the
 reason, and exit 0 (a result was written); a usage error of the grader's own (a bad flag, no sandbox)
@@ -22,6 +23,7 @@ from dlgrade import catalog
 from dlgrade.checks.engine import runner
 from dlgrade.grading import (
     UsageError,
+    add_library_sources,
     attach_trajectories,
     build_profile,
     check_isolation,
@@ -29,6 +31,7 @@ from dlgrade.grading import (
     find_target,
     grade_submission,
     hidden_paths,
+    library_sources,
     parse_args,
     stopped_by_signal,
     unknown_selector_error,
@@ -65,6 +68,8 @@ def main(argv=None):
             raise UsageError("--jobs must be at least 1")
         target = find_target(args.target, profile) if args.target else None
         submission = resolve(target.path) if target else resolve(args.path, package=profile.package)
+        if target:
+            add_library_sources(submission, library_sources(target), args.target)
         check_worker_user(args.worker_user, submission, args.trust_submission)
         check_isolation(args, argv)
     except SubmissionError as exc:
@@ -98,9 +103,23 @@ def main(argv=None):
         except OSError as exc:
             print(f"grader.py: error: cannot write {args.results}: {exc}", file=sys.stderr)
             return 2
-    if args.fail_under is not None and report.score < args.fail_under / 100 * report.max_score:
-        return 1
+    if args.fail_under is not None:
+        return _below(report, args.fail_under, target)
     return 0
+
+
+def _below(report, percent, target):
+    """--fail-under's exit status: 1 when the score is below `percent` % of the maximum. For a --target library
+    the score and maximum are those of the functions it provides; one that provides none of them fails."""
+    score, max_score = report.score, report.max_score
+    if target:
+        score, max_score, absent = conformance.provided_score(report)
+        provided = len({r.function for r in report.results}) - len(absent)
+        print(f"--fail-under {percent:g}: {score:.4g} / {max_score:.4g} points over the {provided} functions the "
+              f"library provides" + (f" ({len(absent)} not provided, not counted)" if absent else ""), file=sys.stderr)
+        if not max_score:
+            return 1
+    return int(score < percent / 100 * max_score * (1 - 1e-9))  # a sum of float points may end 1 ulp short
 
 
 def _parse(argv):

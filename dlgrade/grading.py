@@ -6,11 +6,14 @@ gather what a report shows beyond the verdicts (a failing optimizer's trajectory
 Reports only render (dlgrade.reporting runs no oracle and no sandbox); the checks only check.
 """
 import argparse
+import ast
 import copy
 import difflib
+import importlib.util
 import multiprocessing
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -18,14 +21,14 @@ from pathlib import Path
 import numpy as np
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
-from dlgrade.adapters import TargetError, resolve_target
+from dlgrade.adapters import BUNDLED, TargetError, resolve_target
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.status import Status
 from dlgrade.checks.policy.profile import ProfileError, load
 from dlgrade.reference import optim as oracle
 from dlgrade.reporting import FORMATS
 from dlgrade.sandbox import IsolationUnavailable, Sandbox, cgroups, check_account, isolation, pwd_entry
-from dlgrade.sandbox.submission import remove_leftovers
+from dlgrade.sandbox.submission import MAX_BYTES, remove_leftovers
 
 SECRET_VARIABLE = "DLGRADE_SECRET"
 TRAJECTORY_STEPS = 20
@@ -184,7 +187,7 @@ def write_atomically(path, text):
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
     try:
-        with os.fdopen(handle, "w") as file:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
@@ -234,6 +237,76 @@ def find_target(name, profile):
         raise UsageError(str(exc)) from None
     target.widen(profile)
     return target
+
+
+def library_sources(target):
+    """{import name: host folder or file} of the packages a --target imports whose source the sandbox does not show:
+    a library installed with `pip install -e .` (a .pth path entry, or the import hook of setuptools' and hatch's
+    editable wheels) or put on PYTHONPATH lies outside the interpreter's folders, and the worker (python -I -S) runs
+    no .pth file. Found by the host's own import system, which has run them, without importing the packages. The
+    names: the target's top-level package, the bundled adapter's requirements, and every absolute import of the
+    target's files. The grader's own source is never among them."""
+    folder = target.path if target.path.is_dir() else target.path.parent
+    names = {target.name.partition(".")[0], *getattr(BUNDLED.get(target.name), "requires", ())}
+    for path in folder.rglob("*.py") if target.path.is_dir() else [target.path]:
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError, OSError):
+            continue
+        names |= {alias.name.partition(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                  for alias in node.names}
+        names |= {node.module.partition(".")[0] for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    roots, found = isolation.view_roots(), {}
+    for name in sorted(names - set(sys.stdlib_module_names) - {"dlgrade"}):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        places = list(spec.submodule_search_locations or ()) if spec else []
+        location = places[0] if places else spec and spec.has_location and spec.origin
+        if not location or not os.path.exists(location):
+            continue
+        real, grader = os.path.realpath(location), str(isolation.GRADER_TREE)
+        if any(_inside(real, r) for r in roots) or _inside(real, grader) or _inside(grader, real) \
+                or real == os.path.realpath(target.path):
+            continue
+        found[name] = real
+    return found
+
+
+def _inside(path, folder):
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def add_library_sources(submission, sources, target_name):
+    """The editable libraries' sources copied into the target's snapshot, beside its modules, where the worker
+    imports them, read-only like the rest of the snapshot; a UsageError saying what to do where they cannot be."""
+    if not sources:
+        return
+    listed = ", ".join(f"{name} ({path})" for name, path in sources.items())
+    if submission.layout != "package":
+        raise UsageError(f"--target {target_name}: the sandbox cannot see {listed}, installed editable (pip install "
+                         "-e) or on PYTHONPATH; make the target a package (a folder of the spec's modules), or "
+                         "install the library without -e (pip install .)")
+    total = 0
+    for name, path in sources.items():
+        path, destination = Path(path), Path(submission.root) / (name if Path(path).is_dir() else Path(path).name)
+        if destination.exists():
+            continue
+        files = [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts] if path.is_dir() \
+            else [path]
+        total += sum(p.stat().st_size for p in files)
+        if total > MAX_BYTES:
+            raise UsageError(f"--target {target_name}: {listed} is installed editable (pip install -e) and its "
+                             f"source is over {MAX_BYTES >> 20} MiB to copy into the sandbox; install it without -e "
+                             "(pip install .) to grade it")
+        if path.is_dir():
+            shutil.copytree(path, destination, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        else:
+            shutil.copy(path, destination)
+    submission.notes.append(f"from outside the interpreter's folders (an editable install or PYTHONPATH), copied "
+                            f"into the sandbox read-only: {listed}")
 
 
 def attach_trajectories(report, submission, profile, *, steps=TRAJECTORY_STEPS, **sandbox):

@@ -24,7 +24,7 @@ import pytest
 from dlgrade.adapters import Target, TargetError, read_departures, resolve_target
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.status import Status
-from dlgrade.grading import grade, load_profile
+from dlgrade.grading import add_library_sources, grade, library_sources, load_profile
 from dlgrade.reporting.feedback import feedback
 from dlgrade.sandbox import resolve
 
@@ -61,6 +61,8 @@ def _grade_now(target: Target, only: tuple[str, ...], max_examples: int | None, 
     target.widen(profile)
     submission = resolve(target.path)
     try:
+        if sandbox:  # an editable install's source, which the sandbox would not show (as grader.py --target)
+            add_library_sources(submission, library_sources(target), target.name)
         report = grade(submission, profile, only=only, jobs=jobs, trusted=not sandbox,
                               replay_prefix=f"python grader.py --target {target.name}")
     finally:

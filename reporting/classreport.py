@@ -3,13 +3,16 @@
     summarize(records) -> markdown(summary, image paths), html_page(summary, images), plots(summary)
     (batch.write_reports writes out/class.md, out/class_files/*.png and the self-contained out/class.html)
 
-Sections: the summary, the score distribution, the named mistakes and variants ranked by how many
-students made them, each check's failure rate, the groups of students whose failures share one
-signature (the same failing checks with the same named mistakes: often the same source), the
-functions refused by the course's library policy (how many students used a forbidden package or
-function in each, and what), and the submissions that could not be graded. Every count is of
-students (a group submission counts each of its members). The plots are matplotlib's; every piece of
-submission-controlled text is escaped.
+Sections: the summary, the roster (each student's score and a link to their page), the score
+distribution, the named mistakes and variants ranked by how many students made them, each check's
+failure rate grouped by function (the functions with failures first, worst first; in the HTML page the
+checks no one failed are folded away), the modules students could not import (counted apart: a syntax
+error is no wrong answer), the groups of students whose failures share one signature (the same failing
+checks with the same named mistakes: often the same source), the identical submissions (the same code,
+as batch.same_code normalizes it), the functions refused by the course's library policy (how many
+students used a forbidden package or function in each, and what), and the submissions that could not be
+graded, by student. Every count is of students (a group submission counts each of its members). The
+plots are matplotlib's; every piece of submission-controlled text is escaped.
 """
 import base64
 import html
@@ -26,6 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the headless backend is ch
 from dlgrade.checks.engine import mistakes  # noqa: E402  (the rows the checks registered: the caller loads them)
 from dlgrade.checks.engine.status import Status  # noqa: E402
 
+from .failures import import_failure  # noqa: E402
 from .plots import png  # noqa: E402
 from .quoting import code_span  # noqa: E402
 
@@ -48,9 +52,37 @@ class Row:
 class CheckRate:
     id: str
     function: str
-    failed: int
+    failed: int      # wrong answers (and hangs, crashes, refusals): not the students who could not import it
     absent: int
     passed: int
+    title: str = ""
+    broken: int = 0  # students whose module could not be imported (ImportFailure)
+
+
+@dataclass
+class ImportFailure:
+    """A module some students' submissions could not import, and the first few reasons given."""
+    module: str
+    students: list
+    reasons: list
+
+
+@dataclass
+class NotGraded:
+    students: list   # their names (ids where the export gives none)
+    key: str         # the submission's folder or file
+    status: str
+    message: str
+
+
+@dataclass
+class RosterRow:
+    name: str
+    id: str
+    key: str
+    status: str
+    score: float | None
+    max_score: float | None
 
 
 @dataclass
@@ -67,8 +99,11 @@ class ClassSummary:
     rows: list                         # Row, most students first
     checks: list                       # CheckRate, highest failure rate first
     groups: list                       # Group, largest first
-    not_graded: list                   # (submission key, status, message)
+    not_graded: list                   # NotGraded
     refusals: list = field(default_factory=list)  # Refusal, most students first
+    imports: list = field(default_factory=list)   # ImportFailure, most students first
+    roster: list = field(default_factory=list)    # RosterRow, by name
+    identical: list = field(default_factory=list)  # [[(students, submission key), …], …]: the same code, 2 or more
 
 
 @dataclass
@@ -90,20 +125,36 @@ def _people(entry):
     return [s["name"] or s["id"] for s in entry.students] or [entry.key]
 
 
-def summarize(records):
+def summarize(records, same_code=None):
+    """The ClassSummary of (entry, record, report) triples (records_of); same_code: submission key -> the digest
+    of its code (batch.same_code), whose equal values flag identical submissions."""
     scores, rows, rates, signatures, not_graded, refusals = [], {}, {}, defaultdict(list), [], {}
-    graded = 0
+    imports, roster, graded = {}, [], 0
     for entry, record, report in records:
+        people = _people(entry)
+        status_word = record["status"] if record else "pending"
+        roster += [RosterRow(s["name"], s["id"], entry.key, status_word, report and report["score"],
+                             report and report["max_score"]) for s in entry.students or [{"name": "", "id": entry.key}]]
         if report is None:
-            not_graded.append((entry.key, *((record["status"], record["message"]) if record else ("pending", ""))))
+            not_graded.append(NotGraded(people, entry.key, status_word, record["message"] if record else ""))
             continue
         graded += 1
-        people = _people(entry)
         scores += [(person, report["score"], report["max_score"]) for person in people]
         signature = []
         for check in report["checks"]:
             status = Status(check["status"])
-            rate = rates.setdefault(check["id"], CheckRate(check["id"], check["function"], 0, 0, 0))
+            rate = rates.setdefault(check["id"], CheckRate(check["id"], check["function"], 0, 0, 0,
+                                                           check.get("title", "")))
+            failure = import_failure(check)
+            if failure:
+                rate.broken += len(people)
+                module = imports.setdefault(failure[0], ImportFailure(failure[0], [], []))
+                module.students += [p for p in people if p not in module.students]
+                if failure[1] not in module.reasons and len(module.reasons) < 3:
+                    module.reasons.append(failure[1])
+                if (f"{failure[0]} (could not be imported)", "") not in signature:
+                    signature.append((f"{failure[0]} (could not be imported)", ""))
+                continue
             rate.failed += len(people) * status.counts_as_failure
             rate.absent += len(people) * status.absent
             rate.passed += len(people) * (status is Status.PASSED)
@@ -125,7 +176,31 @@ def summarize(records):
         rows=sorted(rows.values(), key=lambda r: (-len(r.students), r.id)),
         checks=sorted(rates.values(), key=lambda r: (-r.failed, -r.absent, r.id)),
         groups=sorted(groups, key=lambda g: (-len(g.students), g.signature)), not_graded=not_graded,
-        refusals=sorted(refusals.values(), key=lambda r: (-len(r.students), r.function)))
+        refusals=sorted(refusals.values(), key=lambda r: (-len(r.students), r.function)),
+        imports=sorted(imports.values(), key=lambda m: (-len(m.students), m.module)),
+        roster=sorted(roster, key=lambda r: ((r.name or r.id).casefold(), r.key)),
+        identical=_identical(records, same_code or {}))
+
+
+def _identical(records, same_code):
+    """The submissions whose code digests are equal, in groups of two or more: [(students, key), …] each."""
+    by_code = defaultdict(list)
+    for entry, _, _ in records:
+        if same_code.get(entry.key):
+            by_code[same_code[entry.key]].append((_people(entry), entry.key))
+    return sorted((group for group in by_code.values() if len(group) > 1), key=lambda g: (-len(g), g[0][1]))
+
+
+def by_function(checks):
+    """[(function, failing checks, checks no one failed)]: the functions with failures first, the worst (highest
+    failure rate of one of its checks) first; within one, the failing checks worst first."""
+    functions = defaultdict(list)
+    for check in checks:
+        functions[check.function].append(check)
+    grouped = [(f, [c for c in cs if c.failed or c.broken], [c for c in cs if not (c.failed or c.broken)])
+               for f, cs in functions.items()]
+    return sorted(grouped, key=lambda g: (-max((c.failed for c in g[1]), default=0),
+                                          -max((c.broken for c in g[1]), default=0), not g[1], g[0]))
 
 
 _USED = re.compile(r" (?:used|uses) ([\w.]+) (?:\(|at )")  # "optim.adam used torch (…", "… uses numpy.convolve at …"
@@ -190,12 +265,15 @@ def _statistics(summary):
     if not percents:
         return []
     full = sum(abs(s - t) < 1e-9 for _, s, t in summary.scores)
+    broken = len({p for m in summary.imports for p in m.students})
     return [("students graded", f"{summary.students} ({summary.submissions} submissions)"),
             ("not graded", str(len(summary.not_graded))),
             ("mean score", f"{statistics.mean(percents):.1f} %"),
             ("median score", f"{statistics.median(percents):.1f} %"),
             ("lowest / highest", f"{min(percents):.1f} % / {max(percents):.1f} %"),
-            ("full marks", f"{full} of {summary.students}")]
+            ("full marks", f"{full} of {summary.students}"),
+            ("a module that could not be imported", f"{broken} of {summary.students}"),
+            ("identical submissions", f"{sum(len(g) for g in summary.identical)} in {len(summary.identical)} groups")]
 
 
 def _row_sentence(row, n):
@@ -206,11 +284,38 @@ def _signature_words(signature):
     return [check + (f" ({named})" if named else "") for check, named in signature]
 
 
-def markdown(summary, images):
-    """class.md; images: plot name -> the PNG's path relative to the document."""
-    n = summary.students
+def _check_name(check):
+    """A check as the reports name it: its id and its title."""
+    return f"{check.id} — {check.title}" if check.title else check.id
+
+
+def _rate(check, n):
+    return f"{check.failed} of {n} ({100 * check.failed / n:.0f} %)" if n else "0"
+
+
+def _score(row):
+    return "" if row.score is None else f"{row.score:.4g} / {row.max_score:.4g}"
+
+
+IDENTICAL = ("Identical means the same code: the same .py files (by file name, wherever they lie; a one-file "
+             "submission's own name does not count) and notebook code cells, with the same text once line endings, "
+             "trailing spaces and blank lines are set aside; comments and names count, data files and notebook "
+             "outputs do not.")
+CHECKS_NOTE = ("Wrong answers only: a student whose module could not be imported is counted under \"could not "
+               "import\" and in the section of that name, not as failing.")
+
+
+def markdown(summary, images, pages=None):
+    """class.md; images: plot name -> the PNG's path relative to the document; pages: submission key -> the
+    student's page, relative to the document."""
+    n, pages = summary.students, pages or {}
     lines = ["# Class report", "", "## Summary", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _statistics(summary)]
+    lines += ["", "## Roster", ""]
+    lines += ["| student | id | submission | status | score | page |", "|---|---|---|---|---|---|"]
+    lines += [f"| {_submitted(r.name) if r.name else ''} | {_submitted(r.id) if r.id else ''} | "
+              f"{_submitted(r.key)} | {r.status} | {_score(r)} | "
+              + (f"[page]({pages[r.key]})" if r.key in pages else "") + " |" for r in summary.roster]
     lines += ["", "## Score distribution", ""]
     lines += [f"![score distribution]({images['scores']})"] if "scores" in images else []
     lines += ["", "## Named mistakes and variants", ""]
@@ -221,11 +326,28 @@ def markdown(summary, images):
         lines += [""] + [f"- {_md(_row_sentence(r, n))}" for r in summary.rows]
     else:
         lines.append("No named mistake or variant was found.")
-    lines += ["", "## Failure rate of each check", ""]
+    lines += ["", "## Failure rate of each check, by function", "", CHECKS_NOTE, ""]
     lines += [f"![checks failed most often]({images['checks']})", ""] if "checks" in images else []
-    lines += ["| check | failed | not implemented / missing | passed |", "|---|---|---|---|"]
-    lines += [f"| {_md(c.id)} | {c.failed} of {n} ({100 * c.failed / n:.0f} %) | {c.absent} | {c.passed} |"
-              for c in summary.checks]
+    clean = []
+    for function, failing, passing in by_function(summary.checks):
+        if not failing:
+            clean.append(function)
+            continue
+        lines += [f"### {function}", "", "| check | failed | could not import | not implemented / missing | passed |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {_md(_check_name(c))} | {_rate(c, n)} | {c.broken} | {c.absent} | {c.passed} |" for c in failing]
+        if passing:
+            lines += ["", "No one failed: " + ", ".join(_md(c.id) for c in passing) + "."]
+        lines.append("")
+    if clean:
+        lines += ["No one failed any check of: " + ", ".join(clean) + "."]
+    lines += ["", "## Modules that could not be imported", ""]
+    if summary.imports:
+        lines += ["| module | students | why (first reasons) |", "|---|---|---|"]
+        lines += [f"| {m.module} | {len(m.students)} of {n} | {_submitted('; '.join(m.reasons))} |"
+                  for m in summary.imports]
+    else:
+        lines.append("Every module was imported.")
     lines += ["", "## Students sharing a failure signature", ""]
     if summary.groups:
         lines += ["The same failing checks with the same named mistakes (often the same source).", ""]
@@ -234,6 +356,12 @@ def markdown(summary, images):
                       *[f"  - {_md(w)}" for w in _signature_words(group.signature)]]
     else:
         lines.append("No two students share a failure signature.")
+    lines += ["", "## Identical submissions", "", IDENTICAL, ""]
+    if summary.identical:
+        lines += [f"- **{len(g)} submissions**: " + ", ".join(_submitted(f"{', '.join(who)} ({key})") for who, key in g)
+                  for g in summary.identical]
+    else:
+        lines.append("No two submissions are identical.")
     lines += ["", "## Refused by the library policy", ""]
     if summary.refusals:
         lines += ["| function | students | what they used |", "|---|---|---|"]
@@ -242,9 +370,9 @@ def markdown(summary, images):
         lines.append("No function used what the library policy forbids.")
     lines += ["", "## Submissions not graded", ""]
     if summary.not_graded:
-        lines += ["| submission | status | why |", "|---|---|---|"]
-        lines += [f"| {_submitted(key)} | {status} | {_submitted(message)} |"
-                  for key, status, message in summary.not_graded]
+        lines += ["| students | submission | status | why |", "|---|---|---|---|"]
+        lines += [f"| {_submitted(', '.join(g.students))} | {_submitted(g.key)} | {g.status} | "
+                  f"{_submitted(g.message)} |" for g in summary.not_graded]
     else:
         lines.append("Every submission was graded.")
     return "\n".join(lines) + "\n"
@@ -270,9 +398,10 @@ vertical-align:top}th{background:#f3f3f3}img{max-width:100%}code{background:#f3f
 .n{text-align:right;white-space:nowrap}"""
 
 
-def html_page(summary, images):
-    """class.html, one self-contained file: images: plot name -> PNG bytes, inlined as data: URLs."""
-    e, n = html.escape, summary.students
+def html_page(summary, images, pages=None):
+    """class.html, one self-contained file: images: plot name -> PNG bytes, inlined as data: URLs; pages:
+    submission key -> the student's page, relative to the document."""
+    e, n, pages = html.escape, summary.students, pages or {}
 
     def image(name, alt):
         return (f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(images[name]).decode()}">'
@@ -282,9 +411,18 @@ def html_page(summary, images):
         return ("<table>" + ("<tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>" if head else "")
                 + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows) + "</table>")
 
+    def check_rows(checks):
+        return [[f"<code>{e(c.id)}</code>" + (f" {e(c.title)}" if c.title else ""), e(_rate(c, n)), str(c.broken),
+                 str(c.absent), str(c.passed)] for c in checks]
+
+    check_head = ["check", "failed", "could not import", "not implemented / missing", "passed"]
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>Class report</title>',
              f"<style>{_STYLE}</style></head><body>", "<h1>Class report</h1>",
              '<h2 id="summary">Summary</h2>', table([], [[e(k), e(v)] for k, v in _statistics(summary)]),
+             '<h2 id="roster">Roster</h2>',
+             table(["student", "id", "submission", "status", "score", "page"],
+                   [[e(r.name), e(r.id), f"<code>{e(r.key)}</code>", e(r.status), e(_score(r)),
+                     f'<a href="{e(pages[r.key])}">page</a>' if r.key in pages else ""] for r in summary.roster]),
              '<h2 id="scores">Score distribution</h2>', image("scores", "histogram of the scores"),
              '<h2 id="mistakes">Named mistakes and variants</h2>']
     if summary.rows:
@@ -295,10 +433,25 @@ def html_page(summary, images):
                   "<ul>" + "".join(f"<li>{e(_row_sentence(r, n))}</li>" for r in summary.rows) + "</ul>"]
     else:
         parts.append("<p>No named mistake or variant was found.</p>")
-    parts += ['<h2 id="checks">Failure rate of each check</h2>', image("checks", "checks failed most often"),
-              table(["check", "failed", "not implemented / missing", "passed"],
-                    [[f"<code>{e(c.id)}</code>", f"{c.failed} of {n} ({100 * c.failed / n:.0f} %)", str(c.absent),
-                      str(c.passed)] for c in summary.checks])]
+    parts += ['<h2 id="checks">Failure rate of each check, by function</h2>', f"<p>{e(CHECKS_NOTE)}</p>",
+              image("checks", "checks failed most often")]
+    clean = []
+    for function, failing, passing in by_function(summary.checks):
+        if not failing:
+            clean.append((function, passing))
+            continue
+        parts += [f"<h3><code>{e(function)}</code></h3>", table(check_head, check_rows(failing))]
+        if passing:
+            parts.append(f"<details><summary>{len(passing)} checks no one failed</summary>"
+                         f"{table(check_head, check_rows(passing))}</details>")
+    if clean:
+        parts.append(f"<details><summary>{len(clean)} functions no one failed a check of</summary>"
+                     + table(check_head, check_rows([c for _, passing in clean for c in passing])) + "</details>")
+    parts.append('<h2 id="imports">Modules that could not be imported</h2>')
+    parts.append(table(["module", "students", "why (first reasons)", "who"],
+                       [[f"<code>{e(m.module)}</code>", f"{len(m.students)} of {n}", "<br>".join(map(e, m.reasons)),
+                         e(", ".join(m.students))] for m in summary.imports])
+                 if summary.imports else "<p>Every module was imported.</p>")
     parts.append('<h2 id="groups">Students sharing a failure signature</h2>')
     if summary.groups:
         parts += ["<p>The same failing checks with the same named mistakes (often the same source).</p>",
@@ -307,13 +460,20 @@ def html_page(summary, images):
                           "<br>".join(e(w) for w in _signature_words(g.signature))] for g in summary.groups])]
     else:
         parts.append("<p>No two students share a failure signature.</p>")
+    parts += ['<h2 id="identical">Identical submissions</h2>', f"<p>{e(IDENTICAL)}</p>"]
+    parts.append(table(["submissions", "who (submission)"],
+                       [[str(len(g)), "<br>".join(f"{e(', '.join(who))} (<code>{e(key)}</code>)" for who, key in g)]
+                        for g in summary.identical])
+                 if summary.identical else "<p>No two submissions are identical.</p>")
     parts.append('<h2 id="policy">Refused by the library policy</h2>')
     parts.append(table(["function", "students", "what they used", "who"],
                        [[f"<code>{e(r.function)}</code>", f"{len(r.students)} of {n}", e(", ".join(r.used)),
                          e(", ".join(r.students))] for r in summary.refusals])
                  if summary.refusals else "<p>No function used what the library policy forbids.</p>")
     parts.append('<h2 id="not-graded">Submissions not graded</h2>')
-    parts.append(table(["submission", "status", "why"], [[e(k), e(s), e(m)] for k, s, m in summary.not_graded])
+    parts.append(table(["students", "submission", "status", "why"],
+                       [[e(", ".join(g.students)), f"<code>{e(g.key)}</code>", e(g.status), e(g.message)]
+                        for g in summary.not_graded])
                  if summary.not_graded else "<p>Every submission was graded.</p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -21,24 +21,42 @@ img{max-width:100%}.dim{color:#888}"""
 
 
 def _plot(function, trajectory):
-    """The PNG of both trajectories, or None without matplotlib (the optional extra `batch`)."""
+    """The PNG of the trajectories and their difference, or None without matplotlib (the optional extra `batch`)."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
     except ImportError:
         return None
-    figure, axes = plt.subplots(figsize=(7, 3.4))
-    for i in range(len(trajectory["oracle"][0])):
+    return png(trajectory_figure(function, trajectory))
+
+
+def trajectory_figure(function, trajectory):
+    """Two panels: both trajectories, then |yours − oracle| per coordinate on a log scale. The error is what
+    shows: 4e-4 on a path that spans 3 is one line drawn over the other in the first panel alone. A step
+    where they agree exactly (0 has no place on a log axis) is left out of the second, and said so."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, (paths, errors) = plt.subplots(2, 1, figsize=(7, 5.2), sharex=True, height_ratios=(3, 2))
+    oracle, student = np.asarray(trajectory["oracle"], float), np.asarray(trajectory["student"], float)
+    steps = min(len(oracle), len(student))
+    exact = False
+    for i in range(oracle.shape[1]):
         color = f"C{i}"
-        axes.plot([p[i] for p in trajectory["oracle"]], color=color, linestyle="--", label=f"oracle w[{i}]")
-        axes.plot([p[i] for p in trajectory["student"]], color=color, marker=".", label=f"yours w[{i}]")
-    axes.set_xlabel("step (the counterexample's gradient dw at every step)")
-    axes.set_ylabel("w")
-    axes.set_title(f"{function}: your trajectory and the oracle's, from the counterexample")
-    axes.legend(fontsize=7, ncol=2)
-    return png(figure)
+        paths.plot(oracle[:, i], color=color, linestyle="--", label=f"oracle w[{i}]")
+        paths.plot(student[:, i], color=color, marker=".", label=f"yours w[{i}]")
+        error = np.abs(student[:steps, i] - oracle[:steps, i])
+        exact |= bool((error == 0).any())
+        errors.plot(np.arange(steps), np.where(error > 0, error, np.nan), color=color, marker=".", label=f"w[{i}]")
+    paths.set_ylabel("w")
+    paths.set_title(f"{function}: your trajectory and the oracle's, from the counterexample")
+    paths.legend(fontsize=7, ncol=2)
+    errors.set_yscale("log")
+    errors.set_ylabel("|yours − oracle|")
+    errors.set_xlabel("step (the counterexample's gradient dw at every step)" +
+                      ("; a missing point: equal there" if exact else ""))
+    return figure
 
 
 # --- the page ---------------------------------------------------------------------------------------

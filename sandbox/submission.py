@@ -114,6 +114,8 @@ def resolve(path, *, package=""):
 def _resolve(path, package):
     if not path.exists():
         raise SubmissionError(f"{path}: no such file or folder")
+    if path.is_dir() and _lone_zip(path):
+        return _resolve(_lone_zip(path), package)
     if path.is_dir():
         tmp, digest, left_out = _snapshot(path)
         root = Path(tmp.name)
@@ -142,6 +144,16 @@ def _resolve(path, package):
         submission = _from_zip(data, path, package)
     submission.sha256 = digest
     return submission
+
+
+def _lone_zip(folder):
+    """The .zip that is all a folder holds (a Gradescope export of a student who uploaded one zip), or None: it is
+    graded as that zip."""
+    entries = [p for p in folder.iterdir() if p.name not in _IGNORED and not p.name.startswith(".")]
+    if len(entries) == 1 and entries[0].suffix.lower() == ".zip" and entries[0].is_file() \
+            and not entries[0].is_symlink():
+        return entries[0]
+    return None
 
 
 def _snapshot(folder):

@@ -40,9 +40,9 @@ def named(row):
 
 
 def test_torch():
-    rows = grade_adapter("torch", ["optim.adam", "layers.layernorm_forward", "layers.batchnorm_forward",
+    rows = grade_adapter("torch", ["optim.adam", "optim.nadam", "layers.layernorm_forward", "layers.batchnorm_forward",
                                    "losses.softmax_loss", "losses.l2_regularization", "init.he_normal"])
-    for function in ("optim.adam", "layers.layernorm_forward", "losses.softmax_loss", "init.he_normal"):
+    for function in ("optim.adam", "optim.nadam", "layers.layernorm_forward", "losses.softmax_loss", "init.he_normal"):
         assert rows[function]["verdict"] == conformance.CONFORMS, rows[function]
     assert rows["layers.batchnorm_forward"]["verdict"] == conformance.DEPARTS
     assert "running_var_unbiased" in named(rows["layers.batchnorm_forward"])

@@ -64,7 +64,7 @@ def make_class(root):
 
 
 def read_gradebook(out):
-    return list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    return list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text(encoding="utf-8-sig"))))
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +128,8 @@ def test_gradebook_columns_and_totals(graded):
     assert float(correct["total"]) == float(correct["max_score"]) == sum(quick_profile().points[f] for f in FUNCTIONS)
     broken = next(r for r in rows if r["submission"] == "not_a_zip.zip")
     assert broken["status"] == "ungradable" and broken["total"] == "0" and "zip" in broken["note"]
+    syntax = next(r for r in rows if r["submission"] == "syntax_error")
+    assert syntax["note"].startswith("importing optim failed: SyntaxError")
 
 
 def test_the_gradebook_is_regenerated_from_stored_results(graded):
@@ -146,7 +148,8 @@ def test_the_class_report_names_the_planted_mistakes_with_their_counts(graded):
 
     root, out, _ = graded
     entries = batch.discover(root)
-    summary = classreport.summarize(classreport.records_of(entries, batch.Store(out)))
+    summary = classreport.summarize(classreport.records_of(entries, batch.Store(out)),
+                                    same_code={e.key: batch.same_code(e.path) for e in entries})
     assert summary.students == len(entries) - 1  # all but the file that is no zip
     counts = {row.id: len(row.students) for row in summary.rows}
     for mistake_id, count in PLANTED.items():
@@ -158,12 +161,18 @@ def test_the_class_report_names_the_planted_mistakes_with_their_counts(graded):
     assert sorted(f"optim_adam_no_bias_correction_{i}" for i in range(3)) in groups
     assert sorted(f"optim_sgd_momentum_ema_{i}" for i in range(2)) in groups
     assert not any("correct_1" in g for g in groups)  # no failures, no signature
-    assert [k for k, _, _ in summary.not_graded] == ["not_a_zip.zip"]
+    assert [(g.students, g.key) for g in summary.not_graded] == [(["not_a_zip"], "not_a_zip.zip")]
+    planted_copies = [[f"{m.replace(':', '_').replace('.', '_')}_{i}" for i in range(n)] for m, n in PLANTED.items()]
+    assert sorted(sorted(key for _, key in g) for g in summary.identical) == sorted(
+        [["correct_1", "correct_2", "reference.zip"], *(keys for keys in planted_copies if len(keys) > 1)])
+    assert {c.id for c in summary.checks if c.broken} >= {f"{f}/first_step" for f in FUNCTIONS}  # syntax_error
     momentum = next(c for c in summary.checks if c.id == "optim.sgd_momentum/trajectory")
     assert momentum.failed >= PLANTED["optim.sgd_momentum:ema"]
     markdown = (out / "class.md").read_text()
     n = summary.students
     assert f"3 of {n}: optim.adam {BY_ID['optim.adam:no_bias_correction'].says}" in markdown
+    assert "- **3 submissions**: `correct_1 (correct_1)`, `correct_2 (correct_2)`, `reference (reference.zip)`" \
+        in markdown
     for heading in ("## Score distribution", "## Named mistakes and variants", "## Failure rate of each check",
                     "## Students sharing a failure signature", "## Submissions not graded"):
         assert heading in markdown
@@ -171,6 +180,7 @@ def test_the_class_report_names_the_planted_mistakes_with_their_counts(graded):
                for name in ("scores", "checks", "mistakes"))
     page = (out / "class.html").read_text()
     assert page.count('src="data:image/png;base64,') == 3 and page.count("src=") == 3  # nothing to fetch
+    assert page.count(">page</a>") == summary.submissions and (out / "submissions/correct_1/report.html").is_file()
     assert "<link" not in page and "<script" not in page
     assert f"3 of {n}: optim.adam" in page
 
@@ -183,7 +193,7 @@ def test_the_class_report_opens_in_a_headless_browser(graded, tmp_path):
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*flags, "--dump-dom", (out / "class.html").as_uri()], capture_output=True, text=True,
                          timeout=120).stdout
-    assert dom.count("<img") == 3 and dom.count("<h2") == 7 and "optim.adam" in dom
+    assert dom.count("<img") == 3 and dom.count("<h2") == 10 and "optim.adam" in dom
     shot = tmp_path / "class.png"
     subprocess.run([*flags, f"--screenshot={shot}", "--window-size=1200,2400", (out / "class.html").as_uri()],
                    capture_output=True, timeout=120)

@@ -142,16 +142,26 @@ def test_the_class_markdown_renders_nothing_submitted():
     summary = classreport.ClassSummary(
         students=2, submissions=1, scores=[(HOSTILE, 1.0, 2.0), ("b", 2.0, 2.0)], rows=[], checks=[],
         groups=[classreport.Group((("optim.sgd/first_step", ""),), [HOSTILE, f"{MARK} | `x` |"])],
-        not_graded=[(HOSTILE, "ungradable", HOSTILE), (f"``{MARK}|", "ungradable", "|" + HOSTILE)])
+        not_graded=[classreport.NotGraded([HOSTILE], HOSTILE, "ungradable", HOSTILE),
+                    classreport.NotGraded([f"``{MARK}|"], f"``{MARK}|", "ungradable", "|" + HOSTILE)],
+        imports=[classreport.ImportFailure("optim", [HOSTILE], [f"{MARK} | `x` |"])],
+        roster=[classreport.RosterRow(HOSTILE, f"``{MARK}|", HOSTILE, "graded", 1.0, 2.0)],
+        identical=[[([HOSTILE], f"``{MARK}|"), ([MARK], "b")]])
     markdown = classreport.markdown(summary, {})
     assert_inert_markdown(markdown)
-    table = [line for line in markdown.splitlines() if line.startswith("| ") and MARK in line]
-    assert table and all(_cells(line) == 3 for line in table)  # a submitted | splits no cell
+    lines = markdown.splitlines()
+    table = [(i, line) for i, line in enumerate(lines) if line.startswith("| ") and MARK in line]
+    assert table
+    for i, line in table:  # a submitted | splits no cell
+        head = next(lines[j - 1] for j in range(i, 0, -1) if lines[j].startswith("|---"))
+        columns = head.count(" | ") + 1
+        assert _cells(line, columns) == columns, line
 
 
-def _cells(row):
-    """The cells of a row under a three-column GitHub table head, as rendered (escaped pipes split none)."""
-    return rendered("| a | b | c |\n|---|---|---|\n" + row).split("<tbody>")[1].split("</tr>")[0].count("<td>")
+def _cells(row, columns=3):
+    """The cells of a row under a GitHub table head of `columns` columns, as rendered (escaped pipes split none)."""
+    head = "|" + " a |" * columns + "\n|" + "---|" * columns + "\n"
+    return rendered(head + row).split("<tbody>")[1].split("</tr>")[0].count("<td>")
 
 
 # --- a failure is never "passed" ------------------------------------------------------------------------------
@@ -190,7 +200,9 @@ def html_pages(text):
         students=1, submissions=1, scores=[(text, 1.0, 2.0)], rows=[classreport.Row(
             "optim.sgd:x", "optim.sgd", "x", "mistake", "says", [text])], checks=[],
         groups=[classreport.Group((("optim.sgd/first_step", ""),), [text, text])],
-        not_graded=[(text, "ungradable", text)])
+        not_graded=[classreport.NotGraded([text], text, "ungradable", text)],
+        imports=[classreport.ImportFailure("optim", [text], [text])],
+        roster=[classreport.RosterRow(text, text, text, "graded", 1.0, 2.0)], identical=[[([text], text)] * 2])
     return {"student": render(hostile_report(text), "html"), "class": classreport.html_page(summary, {})}
 
 

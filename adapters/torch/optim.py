@@ -4,8 +4,8 @@
 
 Each call builds a one-parameter torch optimizer, loads the spec's state into it (converting
 conventions: the spec's velocity is v = −η·b of torch's momentum buffer b), takes one step
-and converts the state back. Rules without a torch counterpart (rmsprop_nesterov; nadam,
-whose torch form has a momentum schedule) are left out, so they grade as missing.
+and converts the state back. Rules without a torch counterpart (rmsprop_nesterov) are left out,
+so they grade as missing. NAdam's momentum schedule is set to the spec's constant μ = β₁.
 """
 import numpy as np
 import torch
@@ -15,8 +15,9 @@ def _tensor(array):
     return torch.tensor(np.asarray(array, dtype=np.float64))
 
 
-def _step(optimizer_class, w, dw, config, defaults, hyper, state, **fixed):
-    """One torch step. hyper: spec key -> torch argument; state: spec key -> (torch key, to_torch, from_torch)."""
+def _step(optimizer_class, w, dw, config, defaults, hyper, state, derived=None, **fixed):
+    """One torch step. hyper: spec key -> torch argument; state: spec key -> (torch key, to_torch, from_torch);
+    derived: config -> more torch state that the spec's state determines (NAdam's Π μᵢ from t)."""
     config = {} if config is None else config
     for key, value in defaults.items():
         config.setdefault(key, value)
@@ -26,6 +27,7 @@ def _step(optimizer_class, w, dw, config, defaults, hyper, state, **fixed):
     if all(key in config for key in state) and state:
         loaded = {torch_key: to_torch(_tensor(config[key]), config) for key, (torch_key, to_torch, _) in state.items()}
         loaded["step"] = torch.tensor(float(config.get("t", 1)))
+        loaded.update(derived(config) if derived else {})
         optimizer.state[parameter] = loaded
     optimizer.step()
     after = optimizer.state[parameter]
@@ -119,3 +121,18 @@ def adadelta(w, dw, config=None):
     return _step(torch.optim.Adadelta, w, dw, config, {"learning_rate": 1.0, "rho": 0.9, "epsilon": 1e-6},
                  {**_ADAM_HYPER, "rho": "rho"},
                  {"cache": ("square_avg", _same, _same), "delta": ("acc_delta", _same, _same)})
+
+
+# torch's NAdam schedules μₜ = β₁(1 − ½·0.96^(tψ)) (ψ its momentum_decay); with ψ this large 0.96^(tψ) is 0.0 from
+# the first step, so μₜ = β₁: the spec's (Dozat's) constant-μ Nadam, which torch computes as written in the spec.
+CONSTANT_MU = 1e9
+
+
+def nadam(w, dw, config=None):
+    config = {} if config is None else config
+    for key in ("m", "v"):  # the state loaded from the first step: torch's own Π μᵢ would start in float32
+        config.setdefault(key, np.zeros_like(np.asarray(w, dtype=np.float64)))
+    config.setdefault("t", 0)
+    return _adam_like(torch.optim.NAdam, w, dw, config, {"learning_rate": 2e-3, "epsilon": 1e-8},
+                      derived=lambda c: {"mu_product": torch.tensor(c["beta1"] ** c["t"], dtype=torch.float64)},
+                      momentum_decay=CONSTANT_MU)

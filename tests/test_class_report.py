@@ -1,0 +1,189 @@
+"""The batch's outputs from stored results, without grading: the gradebook (Excel's encoding, the note of a
+submission that does not import), the class report (names, import failures apart from wrong answers, the
+roster, identical submissions, checks grouped by function with the passing ones folded), a folder holding
+only a zip, and a student's trajectory plot that shows the difference."""
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dlgrade import batch
+from dlgrade.sandbox import SubmissionError, resolve
+
+SYNTAX = "importing optim failed: SyntaxError: expected ':' (optim.py, line 5) " \
+         "(at <frozen importlib._bootstrap>:241 in _call_with_frames_removed: )"
+
+
+def check(id, status="passed", summary="", title=""):
+    function = id.partition("/")[0]
+    return {"id": id, "title": title or f"title of {id}", "function": function, "status": status, "score": 0.0,
+            "max_score": 1.0, "summary": summary, "details": {}}
+
+
+def report(*checks):
+    return {"score": sum(c["status"] == "passed" for c in checks), "max_score": len(checks), "checks": list(checks)}
+
+
+CORRECT = report(check("optim.sgd/oracle"), check("optim.adam/oracle"), check("optim.adam/trajectory"))
+WRONG_ADAM = report(check("optim.sgd/oracle"), check("optim.adam/oracle", "failed", "m: expected 1, got 2"),
+                    check("optim.adam/trajectory"))
+NO_IMPORT = report(*(check(i, "failed", SYNTAX) for i in ("optim.sgd/oracle", "optim.adam/oracle",
+                                                           "optim.adam/trajectory")))
+
+
+def stored(tmp_path, graded, ungradable=()):
+    """A batch's --out folder holding these outcomes: graded {key: (students, report)}, ungradable {key: (students,
+    message)}; (entries, store)."""
+    store, entries = batch.Store(tmp_path / "out"), []
+    for key, (students, data) in graded.items():
+        entry = batch.Entry(key, str(tmp_path / key), students)
+        store.save(entry, {"status": batch.GRADED, "message": "", "report": data, "gradescope": {}, "seconds": 1.0,
+                           "page": "<html></html>"}, "sha", {})
+        entries.append(entry)
+    for key, (students, message) in dict(ungradable).items():
+        entry = batch.Entry(key, str(tmp_path / key), students)
+        store.save(entry, {"status": batch.UNGRADABLE, "message": message, "seconds": 0.0}, "sha", {})
+        entries.append(entry)
+    return entries, store
+
+
+def student(id, name="", email=""):
+    return {"id": id, "name": name, "email": email}
+
+
+# --- the gradebook ---------------------------------------------------------------------------------------
+
+def test_the_gradebook_opens_in_excel_with_accents_and_says_why_a_module_did_not_import(tmp_path):
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Zoë Ångström-Núñez")], NO_IMPORT),
+                                       "s2": ([student("2", "=HYPERLINK(\"x\")")], CORRECT)})
+    data = batch.gradebook(entries, store).encode("utf-8")
+    assert data.startswith(b"\xef\xbb\xbf")  # the byte order mark Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0]["name"] == "Zoë Ångström-Núñez" and rows[0]["status"] == batch.GRADED
+    assert rows[0]["note"] == "importing optim failed: SyntaxError: expected ':' (optim.py, line 5)"
+    assert rows[1]["name"].startswith("'=") and rows[1]["note"] == ""  # formulas still neutralised
+
+
+# --- a folder holding only a zip ---------------------------------------------------------------------------
+
+def test_a_folder_holding_only_a_zip_is_graded_as_that_zip(tmp_path):
+    folder = tmp_path / "submission_123"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "hw.zip", "w") as archive:
+        archive.writestr("hw/optim.py", "def sgd(w, dw, config=None):\n    return w, config\n")
+        archive.writestr("hw/layers.py", "")
+    submission = resolve(folder)
+    try:
+        assert submission.layout == "package"
+        assert (Path(submission.root) / "optim.py").read_text().startswith("def sgd")
+    finally:
+        submission.cleanup()
+    (folder / "notes.txt").write_text("a zip beside other files is no lone zip")
+    with pytest.raises(SubmissionError, match="no .py modules"):
+        resolve(folder)
+
+
+# --- identical submissions -------------------------------------------------------------------------------------
+
+def test_same_code_sees_through_line_endings_folders_zips_and_notebook_outputs(tmp_path):
+    code = "def sgd(w, dw, config=None):\n    return w - dw, config  # mine\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "optim.py").write_text(code)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "optim.py").write_bytes(code.replace("\n", "  \r\n\r\n").encode())
+    with zipfile.ZipFile(tmp_path / "c.zip", "w") as archive:
+        archive.writestr("submission/optim.py", code)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "optim.py").write_text(code.replace("w - dw", "w + dw"))
+    (tmp_path / "e").mkdir()
+    (tmp_path / "e" / "optim.py").write_text(code.replace("mine", "yours"))  # comments count
+    cell = {"cell_type": "code", "source": code.splitlines(keepends=True), "metadata": {}, "outputs": []}
+    for name, count in (("f.ipynb", 1), ("g.ipynb", 7)):
+        ran = dict(cell, execution_count=count, outputs=[{"output_type": "stream", "text": str(count)}])
+        (tmp_path / name).write_text(json.dumps({"cells": [ran], "metadata": {}, "nbformat": 4}))
+    digests = {p: batch.same_code(tmp_path / p) for p in ("a", "b", "c.zip", "d", "e", "f.ipynb", "g.ipynb")}
+    assert digests["a"] == digests["b"] == digests["c.zip"] is not None
+    assert len({digests["a"], digests["d"], digests["e"]}) == 3
+    assert digests["f.ipynb"] == digests["g.ipynb"] is not None
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "bad.zip").write_text("no zip")
+    assert batch.same_code(tmp_path / "empty") is None and batch.same_code(tmp_path / "bad.zip") is None
+
+
+# --- the class report ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def summary_and_pages(tmp_path):
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    entries, store = stored(tmp_path, {
+        "s1": ([student("1", "Ada")], CORRECT), "s2": ([student("2", "Bob")], WRONG_ADAM),
+        "s3": ([student("3", "Cy"), student("4", "Dee")], NO_IMPORT), "s4": ([student("5", "Eve")], CORRECT)},
+        ungradable={"s5": ([student("6", "Fay")], "s5: not a valid zip file")})
+    summary = classreport.summarize(classreport.records_of(entries, store),
+                                    same_code={"s1": "x", "s4": "x", "s2": "y", "s3": None})
+    return classreport, summary, {"s1": "submissions/s1/report.html", "s2": "submissions/s2/report.html"}
+
+
+def test_the_class_report_names_students_and_keeps_import_failures_apart(summary_and_pages):
+    classreport, summary, _ = summary_and_pages
+    assert [(g.students, g.key, g.status) for g in summary.not_graded] == [(["Fay"], "s5", batch.UNGRADABLE)]
+    rates = {c.id: c for c in summary.checks}
+    assert (rates["optim.adam/oracle"].failed, rates["optim.adam/oracle"].broken) == (1, 2)  # Bob; not Cy, Dee
+    assert (rates["optim.sgd/oracle"].failed, rates["optim.sgd/oracle"].broken) == (0, 2)
+    assert rates["optim.adam/oracle"].title == "title of optim.adam/oracle"
+    [module] = summary.imports
+    assert (module.module, module.students) == ("optim", ["Cy", "Dee"])
+    assert module.reasons == ["SyntaxError: expected ':' (optim.py, line 5)"]
+    assert [r.name for r in summary.roster] == ["Ada", "Bob", "Cy", "Dee", "Eve", "Fay"]
+    assert summary.identical == [[(["Ada"], "s1"), (["Eve"], "s4")]]
+
+
+def test_the_class_page_groups_checks_by_function_and_folds_what_no_one_failed(summary_and_pages):
+    classreport, summary, pages = summary_and_pages
+    grouped = classreport.by_function(summary.checks)
+    assert [(f, [c.id for c in failing], [c.id for c in passing]) for f, failing, passing in grouped] == [
+        ("optim.adam", ["optim.adam/oracle", "optim.adam/trajectory"], []),  # 1 wrong; trajectory: import only
+        ("optim.sgd", ["optim.sgd/oracle"], [])]
+    page = classreport.html_page(summary, {}, pages)
+    assert '<a href="submissions/s1/report.html">page</a>' in page and page.count(">page</a>") == 2
+    assert "<code>optim.adam/oracle</code> title of optim.adam/oracle" in page
+    assert "Fay" in page.split('id="not-graded"')[1] and "Identical means the same code" in page
+    text = classreport.markdown(summary, {}, pages)
+    assert "| optim.adam/oracle — title of optim.adam/oracle | 1 of 5 (20 %) | 2 | 0 | 2 |" in text
+    assert "[page](submissions/s2/report.html)" in text
+    assert "- **2 submissions**: `Ada (s1)`, `Eve (s4)`" in text
+
+
+def test_checks_no_one_failed_are_folded_in_details(summary_and_pages):
+    classreport, summary, _ = summary_and_pages
+    passing = classreport.CheckRate("layers.relu_forward/oracle", "layers.relu_forward", 0, 0, 5, "agrees")
+    summary.checks.append(passing)
+    page = classreport.html_page(summary, {}, {})
+    folded = page.split("<details>")[1].split("</details>")[0]
+    assert "1 functions no one failed a check of" in folded and "layers.relu_forward/oracle" in folded
+    assert "layers.relu_forward/oracle" not in page.replace(folded, "")
+    assert "No one failed any check of: layers.relu_forward." in classreport.markdown(summary, {}, {})
+
+
+# --- a student's trajectory plot -----------------------------------------------------------------------------
+
+def test_the_trajectory_plot_shows_the_error_on_a_log_scale():
+    pytest.importorskip("matplotlib")
+    import numpy as np
+
+    from dlgrade.reporting.html import trajectory_figure
+
+    oracle = [[3.0, -1.0], [2.0, -0.5], [1.0, 0.0]]
+    student = [[3.0, -1.0], [2.0004, -0.5], [1.0004, 1e-6]]
+    figure = trajectory_figure("optim.adam", {"oracle": oracle, "student": student})
+    paths, errors = figure.axes
+    assert errors.get_yscale() == "log" and paths.get_yscale() == "linear"
+    shown = [line.get_ydata() for line in errors.get_lines()]
+    np.testing.assert_allclose(shown[0], [np.nan, 4e-4, 4e-4], rtol=1e-6)  # 0 has no place on a log axis
+    np.testing.assert_allclose(shown[1], [np.nan, np.nan, 1e-6], rtol=1e-6)
+    assert "equal there" in errors.get_xlabel()
