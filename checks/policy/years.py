@@ -98,7 +98,19 @@ def fingerprint(node):
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
             and isinstance(body[0].value.value, str):
         node.body = body[1:] or [ast.Pass()]
-    return hashlib.sha256(ast.dump(node).encode()).hexdigest()[:16]
+    return hashlib.sha256(_canonical(node).encode()).hexdigest()[:16]
+
+
+def _canonical(node):
+    """The tree as text, the same on every Python: node types and fields, no positions; empty fields left out
+    (a newer Python's new field, such as type_params, is empty in the course's code)."""
+    if isinstance(node, ast.AST):
+        fields = [f"{name}={_canonical(value)}" for name, value in ast.iter_fields(node)
+                  if value is not None and value != []]
+        return f"{type(node).__name__}({','.join(fields)})"
+    if isinstance(node, list):
+        return f"[{','.join(_canonical(item) for item in node)}]"
+    return repr(node)
 
 
 def fingerprints_of(path):
@@ -140,17 +152,19 @@ def detect(profile, root):
     for key, entry in _entries(table).items():
         found[key] = [(file, phrase) for file, phrases in entry.get("detect", {}).items()
                       for phrase in phrases if phrase in (_text(root, file) or "")]
+    entries = _entries(table)
+    candidates = [key for key, entry in entries.items() if _fingerprints_hold(entry, root, profile.conventions)[0]]
+
+    def rank(key):  # the most phrases found, then the fewest of its own not found, then the later years
+        return len(found[key]), len(found[key]) - sum(map(len, entries[key].get("detect", {}).values())), _span(key)
+    by_phrases = max(entries, key=rank)
     refused = []
-    candidates = []
-    for key, entry in _entries(table).items():
-        hold, differs = _fingerprints_hold(entry, root, profile.conventions)
-        if hold:
-            candidates.append(key)
-        elif found[key]:
-            refused.append(f"its files also read like {words(key)}, but {differs} is not the course's {words(key)} "
-                           f"code, so {words(key)} was not applied (name --profile "
-                           f"{profile.source}-{_span(key)[0]} if it is)")
-    best = max(candidates, key=lambda k: (len(found[k]), _span(k)))
+    if by_phrases not in candidates:  # the student's words say a year whose course code is not there
+        differs = _fingerprints_hold(_entries(table)[by_phrases], root, profile.conventions)[1]
+        refused.append(f"its files also read like {words(by_phrases)}, but {differs} is not the course's "
+                       f"{words(by_phrases)} code, so {words(by_phrases)} was not applied (name --profile "
+                       f"{profile.source}-{_span(by_phrases)[0]} if it is)")
+    best = max(candidates, key=rank)
     name = course_name(table)
     if not found[best]:
         best = table["default"]
@@ -187,3 +201,10 @@ def describe(profile):
     if profile.copied:
         parts.append(f"copied over from an earlier assignment, graded as the student's: {', '.join(profile.copied)}")
     return "; ".join(parts)
+
+
+if __name__ == "__main__":  # python -m dlgrade.checks.policy.years FILE…: the fingerprints to list in a profile
+    import sys
+    for path in sys.argv[1:]:
+        for name, value in fingerprints_of(path).items():
+            print(f"{path}: {name} = {value!r}")
