@@ -11,7 +11,8 @@ differs. Beside the tables, an entry may say how to recognise its trees:
                   a year with fingerprints is chosen only for a tree whose code has them all
 
 `--profile cs231n-2017` applies the entry holding 2017. `--profile cs231n` detects the year (settle): of the
-entries whose fingerprints hold, the one with the most phrases found; ties go to the later years. Phrases are
+entries whose fingerprints hold, one that has fingerprints (the course's own code is there), else the one with the
+most phrases found, then the fewest of its phrases missing, then the later years. Phrases are
 the student's to edit, so a year that takes functions out of the grading because the course provides them
 (2025's optim.py) is chosen only on its fingerprints, the course's code itself; the report's header says which
 year was applied and what in the tree said so. For a class whose year is known, name it.
@@ -164,7 +165,7 @@ def detect(profile, root):
         refused.append(f"its files also read like {words(by_phrases)}, but {differs} is not the course's "
                        f"{words(by_phrases)} code, so {words(by_phrases)} was not applied (name --profile "
                        f"{profile.source}-{_span(by_phrases)[0]} if it is)")
-    best = max(candidates, key=rank)
+    best = max(candidates, key=lambda k: (bool(entries[k].get("fingerprints")), rank(k)))  # the course's code first
     name = course_name(table)
     if not found[best]:
         best = table["default"]
