@@ -167,9 +167,9 @@ def environment_problems(results, profile):
     for what, group in lacking.items():
         module = what.partition("'")[2].partition("'")[0]
         package = profile.dependencies.get(module, module)
-        install = f"pip install {package}" + (f" (or pip install \"dlgrade[{profile.package}]\")"
-                                              if module in profile.dependencies and profile.package else "")
-        how = f"install it ({install}) and grade again" if module else "build it and grade again"
+        extra = f' or pip install "dlgrade[{profile.package}]"' if module in profile.dependencies and profile.package \
+            else ""
+        how = f"install it (pip install {package}{extra}) and grade again" if module else "build it and grade again"
         points = sum(r.details.get("unscored_points", 0.0) for r in group)
         functions = ", ".join(dict.fromkeys(r.function for r in group))
         lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not scored, neither for nor "
