@@ -296,3 +296,22 @@ def test_the_report_header_says_the_year_and_what_the_environment_lacks():
     text = render(report, "text")
     assert "course conventions: CS231n 2025, detected" in text
     assert "GRADING ENVIRONMENT: the grading environment has no package 'past'" in text
+
+
+def test_the_environment_line_names_the_pip_package_and_flags_a_package_the_profile_does_not_declare():
+    course = profile.load("cs231n-2021")
+
+    def lacking(package):
+        return runner.CheckResult(
+            "gradient_check.eval_numerical_gradient/oracle", "gradient_check.eval_numerical_gradient", "oracle", "",
+            runner.Status.ENVIRONMENT, 0.0, 0.0, f"importing gradient_check failed: the grading environment has no "
+            f"package '{package}' (No module named '{package}.builtins') (at gradient_check.py:1 in <module>)",
+            details={"unscored_points": 2.0})
+    [declared] = runner.environment_problems([lacking("past"), lacking("past")], course)
+    assert declared == ("the grading environment has no package 'past' (No module named 'past.builtins'): 2 checks "
+                        "(4 points) of gradient_check.eval_numerical_gradient not scored, neither for nor against "
+                        "the student; install it (pip install future or pip install \"dlgrade[cs231n]\") and grade "
+                        "again")
+    [undeclared] = runner.environment_problems([lacking("nosuchpkg")], course)
+    assert undeclared.endswith("(pip install nosuchpkg) and grade again (the profile does not declare it: check that "
+                               "the submission needs it)")

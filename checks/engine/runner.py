@@ -170,6 +170,8 @@ def environment_problems(results, profile):
         extra = f' or pip install "dlgrade[{profile.package}]"' if module in profile.dependencies and profile.package \
             else ""
         how = f"install it (pip install {package}{extra}) and grade again" if module else "build it and grade again"
+        if module and module not in profile.dependencies:  # a student could name a package that does not exist
+            how += " (the profile does not declare it: check that the submission needs it)"
         points = sum(r.details.get("unscored_points", 0.0) for r in group)
         functions = ", ".join(dict.fromkeys(r.function for r in group))
         lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not scored, neither for nor "
