@@ -260,11 +260,14 @@ def test_a_function_that_uses_an_unbuilt_extension_fails_alone_and_says_why(tmp_
 # --- messages in the course's convention ---------------------------------------------------------------------
 
 
-def test_a_failing_dropout_is_shown_as_the_student_s_function_received_it():
+def test_a_failing_input_is_shown_as_the_student_s_function_received_it():
     keep, drop = profile.load("cs231n-2021").conventions, profile.load("cs231n-2017").conventions
     spec = {"x": np.ones(2), "dropout_param": {"p": 0.0, "seed": 7}}
     assert keep.shown("layers.dropout_forward", spec)["dropout_param"] == {"p": 1.0, "seed": 7, "mode": "train"}
     assert drop.shown("layers.dropout_backward", spec)["dropout_param"] == {"p": 0.0, "seed": 7, "mode": "train"}
+    gamma = {"x": np.ones((1, 3, 2, 2)), "gamma": np.ones(3), "beta": np.zeros(3), "gn_param": {}}
+    assert keep.shown("layers.groupnorm_backward", gamma)["gamma"].shape == (1, 3, 1, 1)
+    assert profile.load().conventions.shown("layers.groupnorm_forward", gamma)["gamma"].shape == (3,)
     assert "probability of KEEPING a unit" in keep.meaning("layers.dropout_forward") and not drop.meaning(
         "layers.dropout_forward")
     mistake = BY_ID["layers.dropout_forward:p_is_keep"]

@@ -95,6 +95,11 @@ class Conventions:
         if type(inputs) is not dict:
             return inputs
         shown = dict(inputs)
+        shape = self.channel_shape.get(function.replace("_backward", "_forward"))
+        for name in ("gamma", "beta"):  # per-channel parameters in the course's shape, (1, C, 1, 1)
+            value = inputs.get(name)
+            if shape is not None and isinstance(value, np.ndarray) and value.ndim == 1:
+                shown[name] = value.reshape(CHANNEL_SHAPES[shape](value.size))
         for name, value in inputs.items():
             if type(value) is not dict or not name.endswith("_param"):
                 continue
