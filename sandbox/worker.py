@@ -163,9 +163,9 @@ class Worker:
         layout = self.layout
         if layout["layout"] == "package":
             root = layout["root"]
-            if not (os.path.isfile(os.path.join(root, f"{name}.py"))
-                    or os.path.isfile(os.path.join(root, name, "__init__.py"))):
-                raise _Missing(f"the submission has no {name}.py")
+            path = os.path.join(root, *name.split("."))  # a module of a subpackage: classifiers.fc_net
+            if not (os.path.isfile(f"{path}.py") or os.path.isfile(os.path.join(path, "__init__.py"))):
+                raise _Missing(f"the submission has no {name.replace('.', '/')}.py")
             return importlib.import_module(f"{self.package}.{name}")
         if "single" not in self.modules:  # one file or notebook holds every module
             self.modules["single"] = self._exec_cells(layout["cells"], layout["filename"])

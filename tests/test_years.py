@@ -318,3 +318,17 @@ def test_the_environment_line_names_the_pip_package_and_flags_a_package_the_prof
     [undeclared] = runner.environment_problems([lacking("nosuchpkg")], course)
     assert undeclared.endswith("(pip install nosuchpkg) and grade again (the profile does not declare it: check that "
                                "the submission needs it)")
+
+
+def test_a_module_of_a_subpackage_is_found_where_a_profile_maps_it(tmp_path):
+    """classifiers/fc_net.py (the nets' module) loads, its relative and absolute imports of the package with it."""
+    path = tmp_path / "course.toml"
+    path.write_text('[layout]\npackage = "cs231n"\n[layout.functions]\n"optim" = "classifiers.fc_net"\n')
+    assert profile.load(path).conventions.locate("optim.adam") == ("classifiers.fc_net", "adam")
+    submission = resolve(TREES["2021"], package="cs231n")
+    with client.Sandbox(submission, call_timeout=5.0, import_timeout=20.0, trusted=True) as box:
+        assert {"FullyConnectedNet", "affine_relu_forward", "conv_forward_fast"} <= set(box.functions(
+            "classifiers.fc_net"))
+        with pytest.raises(client.SandboxError, match="no classifiers/cnn.py"):
+            box.functions("classifiers.cnn")
+    submission.cleanup()

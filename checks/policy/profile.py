@@ -241,7 +241,8 @@ def _check_layout(layout, functions, source):
         if not parts:
             raise ProfileError(f"profile {source}: [layout.functions] names {name!r}, which is not a graded "
                                f"function or module")
-        if not isinstance(target, str) or len(target.split(".")) != parts or not all(target.split(".")):
+        pieces = target.split(".") if isinstance(target, str) else []  # a module may be a subpackage's (a.b)
+        if len(pieces) < parts or not all(piece.isidentifier() for piece in pieces):
             raise ProfileError(f"profile {source}: [layout.functions] {name!r} must map to a "
                                f"{'module.function' if parts == 2 else 'module'} name, not {target!r}")
 
