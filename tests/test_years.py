@@ -8,6 +8,7 @@ what is tested is the profile, and one sandboxed grade shows the package import 
 """
 import ast
 import dataclasses
+import re
 import shutil
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.mistakes import BY_ID
 from dlgrade.checks.policy import profile, years
+from dlgrade.checks.policy.profile import tomllib
 from dlgrade.sandbox import client, resolve
 from dlgrade.sandbox.submission import Submission
 from tests.grading import ROOT, failing
@@ -332,3 +334,10 @@ def test_a_module_of_a_subpackage_is_found_where_a_profile_maps_it(tmp_path):
         with pytest.raises(client.SandboxError, match="no classifiers/cnn.py"):
             box.functions("classifiers.cnn")
     submission.cleanup()
+
+
+def test_pip_install_dlgrade_cs231n_brings_every_package_the_profile_declares():
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["cs231n"]
+    named = {re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].lower() for requirement in extra}
+    declared = profile.load("cs231n").dependencies
+    assert declared["past"] == "future" and set(declared.values()) <= named
