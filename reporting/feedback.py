@@ -5,9 +5,10 @@ The formats (formats.py) and the HTML page (html.py) both read these; neither re
 from dlgrade.checks.engine.status import Status
 
 SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.INCOMPLETE: "…", Status.NOT_IMPLEMENTED: "·",
-          Status.MISSING: "·", Status.ERROR: "!", Status.POLICY: "⊘"}
+          Status.MISSING: "·", Status.ERROR: "!", Status.POLICY: "⊘", Status.ENVIRONMENT: "○"}
 STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error",
-                Status.POLICY: "refused by the library policy"}
+                Status.POLICY: "refused by the library policy",
+                Status.ENVIRONMENT: "not scored: the grading environment lacks what it needs"}
 
 
 def label(result):
@@ -52,6 +53,8 @@ def provenance(report):
     ran_under = ", ".join(f"{name} {report.environment[key]}" for key, name in (("python", "Python"),
                                                                                ("numpy", "NumPy"))
                           if key in report.environment)
-    return [f"{label}: {value}" for label, value in (("sha256", report.sha256), ("isolation", report.isolation),
-                                                     ("search", report.search), ("ran under", ran_under),
-                                                     ("library policy", report.policy)) if value]
+    lines = [f"{label}: {value}" for label, value in (("sha256", report.sha256), ("isolation", report.isolation),
+                                                      ("search", report.search), ("ran under", ran_under),
+                                                      ("library policy", report.policy),
+                                                      ("course conventions", getattr(report, "course", ""))) if value]
+    return lines + [f"GRADING ENVIRONMENT: {line}" for line in getattr(report, "environment_problems", [])]

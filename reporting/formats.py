@@ -121,6 +121,7 @@ def _as_dict(report):
     return {
         "submission": report.submission, "profile": report.profile, "seed": report.seed,
         "sha256": report.sha256, "isolation": report.isolation, "search": report.search, "policy": report.policy,
+        "course": report.course, "environment_problems": report.environment_problems,
         "score": report.score, "max_score": report.max_score, "seconds": round(report.seconds, 3),
         "calls": report.calls, "worker_restarts": report.restarts, "notes": report.notes,
         "checks": [{"id": r.id, "title": r.title, "function": r.function, "kind": r.kind, "status": r.status,

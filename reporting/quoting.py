@@ -86,4 +86,5 @@ def quoted(report):
     results = [dataclasses.replace(r, summary=quote(r.summary), details=quote_value(r.details))
                for r in report.results]
     return dataclasses.replace(report, submission=quote(report.submission, 500), results=results,
-                               notes=quote_notes(report.notes))
+                               notes=quote_notes(report.notes),
+                               environment_problems=[quote(line) for line in report.environment_problems])

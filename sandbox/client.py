@@ -18,6 +18,7 @@ function fails at once ("dead"), so one hang costs one timeout, not one per chec
 that dies is restarted on the next call; a function that kills it twice is dead.
 """
 import dataclasses
+import importlib.util
 import os
 import pwd
 import selectors
@@ -374,7 +375,7 @@ class Sandbox:
             if "value" not in reply:
                 prefix = "" if ErrorKind.MISSING.value in reply else f"importing {module} failed: "
                 self._broken[module] = _error_from(reply, ErrorKind.IMPORT_ERROR, prefix, self.forbidden,
-                                                   f"importing {module}")
+                                                   f"importing {module}", self.submission)
                 raise self._broken[module]
             self._loaded[module] = reply["value"]
         return self._loaded[module]["functions"]
@@ -409,7 +410,7 @@ class Sandbox:
             raise
         if "value" in reply:
             return Reply(reply["value"], reply.get("args_after"))
-        error = _error_from(reply, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}")
+        error = _error_from(reply, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}", self.submission)
         if error.kind in (ErrorKind.MISSING, ErrorKind.NOT_IMPLEMENTED):
             self._dead[key] = error  # deterministic: no need to ask again
         raise error
@@ -449,13 +450,14 @@ class Sandbox:
                 self._dead[key] = SandboxError(exc.kind, f"{exc.message}; not called again")
             raise
         if "value" not in reply:
-            raise _error_from(reply, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}")
+            raise _error_from(reply, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}", self.submission)
         results = []
         for answer in reply["value"]:
             if "value" in answer:
                 results.append(Reply(answer["value"]))
                 continue
-            error = _error_from(answer, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}")
+            error = _error_from(answer, ErrorKind.EXCEPTION, "", self.forbidden, f"{module}.{function}",
+                                self.submission)
             if error.kind in (ErrorKind.MISSING, ErrorKind.NOT_IMPLEMENTED):
                 self._dead[key] = error
             results.append(error)
@@ -603,10 +605,33 @@ def _mark_callables(value, callbacks):
     return value
 
 
-def _error_from(reply, default_kind, prefix, forbidden=(), what=""):
+def missing_from_environment(module, submission):
+    """Why a module the submission's code did not find is the grading environment's problem, in words; "" when
+    it is the submission's. The worker only names the module: a third-party package counts when it is installed
+    nowhere the grader can see (this process runs the same Python) and the submission has no module of that
+    name; a module of the course's own package counts when it is a compiled extension (a .pyx) left unbuilt."""
+    if not module or submission is None or type(module) is not str:
+        return ""
+    top, _, rest = module.partition(".")
+    root = Path(submission.root) if submission.layout == "package" else None
+    if root is not None and top == (submission.package or "submission"):  # the worker's name of a plain folder
+        built = rest and (root / (rest.replace(".", "/") + ".pyx")).is_file()
+        return f"{module} is a compiled extension ({rest.rpartition('.')[2]}.pyx) that is not built in the " \
+               f"grading environment" if built else ""
+    if not top.isidentifier() or (root is not None and ((root / f"{top}.py").exists() or (root / top).is_dir())):
+        return ""
+    try:
+        installed = importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        installed = True
+    return "" if installed else f"the grading environment has no package {top!r} (No module named {module!r})"
+
+
+def _error_from(reply, default_kind, prefix, forbidden=(), what="", submission=None):
     """The SandboxError of a worker's failed reply. A use of a forbidden package ("policy") is taken as one only
     when the package is one this Sandbox hides (the worker is not trusted to say what is forbidden), and
-    reads "optim.adam used torch (torch.optim.Adam at optim.py:12)"; either way the call failed."""
+    reads "optim.adam used torch (torch.optim.Adam at optim.py:12)"; either way the call failed. A module
+    not found is the grading environment's problem only where missing_from_environment says so."""
     if ErrorKind.POLICY.value in reply:
         use = reply[ErrorKind.POLICY.value]
         at = f" at {use['where'][:200]}" if use["where"] else ""
@@ -621,5 +646,8 @@ def _error_from(reply, default_kind, prefix, forbidden=(), what=""):
             return SandboxError(kind, f"raises NotImplementedError{detail}")
         return SandboxError(kind, prefix + str(reply[kind.value]))
     error = reply.get("error") if type(reply.get("error")) is dict else {}
+    lacking = missing_from_environment(error.get("missing", ""), submission)
+    if lacking:
+        return SandboxError(ErrorKind.ENVIRONMENT, f"{prefix}{lacking}", str(error.get("where", "")))
     return SandboxError(default_kind, f"{prefix}{error.get('type', 'Error')}: {error.get('message', '')}",
                         str(error.get("where", "")))

@@ -61,6 +61,7 @@ class ErrorKind(StrEnum):
     CRASH = "crash"                      # its process died or sent a malformed message
     DEPENDENCY = "dependency"            # a check also calls another function, which is missing
     POLICY = "policy"                    # it used a package the course's library policy forbids (a stand-in raised)
+    ENVIRONMENT = "environment"          # it needs a package the grading environment lacks (or an unbuilt extension)
 
     @property
     def absent(self):

@@ -47,6 +47,7 @@ class Submission:
     display: str
     layout: str                      # "package" or "cells"
     root: str = ""                   # package layout: the folder of modules (in the private snapshot)
+    package: str = ""                # a course's package name (cs231n), imported as itself; "" for a folder
     cells: list = field(default_factory=list)
     filename: str = ""
     notes: list = field(default_factory=list)  # sentences for the report (files left out of the snapshot)
@@ -55,7 +56,7 @@ class Submission:
 
     def worker_init(self):
         if self.layout == "package":
-            return {"layout": "package", "root": self.root}
+            return {"layout": "package", "root": self.root, "package": self.package}
         return {"layout": "cells", "cells": self.cells, "filename": self.filename}
 
     def cleanup(self):
@@ -226,7 +227,8 @@ def _in_package(folder, display, package):
     if not found:
         raise SubmissionError(f"{display}: no {package}/ folder of .py modules in it (the profile's layout "
                               f"expects the modules there)")
-    return Submission(display, "package", root=str(min(found, key=lambda p: len(p.parts)).resolve()))
+    return Submission(display, "package", root=str(min(found, key=lambda p: len(p.parts)).resolve()),
+                      package=package)
 
 
 def _from_notebook(data, filename, display):

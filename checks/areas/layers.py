@@ -23,14 +23,37 @@ from ..engine.context import Mismatch
 from ..engine.differences import expect_gradient
 from ..engine.mistakes import rows
 from ..engine.registry import check
-from ..engine.spec import ModeParam, declare_call
+from ..engine.spec import ModeParam, declare_call, declare_promise
 from ..engine.strategies import arrays, floats, seeds, shapes
 from ..policy.tolerances import FALSE_ALARM_RATE, STATISTICS_SEED
 
 # --- how the spec's layers take what a course may convey differently (engine.conventions translates) ----------
 
 SPEC_MODE = "train"  # the spec's mode of a param dict that has none
-declare_call("layers.dropout_forward", mode_param=ModeParam(1, SPEC_MODE), drop_probability=(1, "p"))
+declare_call("layers.dropout_forward", mode_param=ModeParam(1, SPEC_MODE), drop_probability=(1, "p"), keep_words={
+    "layers.dropout_forward:p_is_keep": "drops units with probability p; in this course p is the probability of "
+                                        "keeping a unit",
+    "layers.dropout_forward:not_inverted": "does not scale kept units by 1/p in training (and scales at test time "
+                                           "instead); the assignment uses inverted dropout",
+    "layers.dropout_backward:unscaled": "multiplies by the mask but not by 1/p"})
+
+
+
+def divides_evenly(case):
+    """The windows tile the (padded) input exactly: (H + 2·pad − HH) % stride == 0 and the same along W for a
+    convolution, (H − pool_height) % stride == 0 and the same along W for a pooling (what CS231n promises)."""
+    height, width = case["x"].shape[2:]
+    if "conv_param" in case:
+        stride, pad = case["conv_param"]["stride"], case["conv_param"]["pad"]
+        kernel = case["w"].shape[2:]
+        return (height + 2 * pad - kernel[0]) % stride == 0 and (width + 2 * pad - kernel[1]) % stride == 0
+    pool = case["pool_param"]
+    return (height - pool["pool_height"]) % pool["stride"] == 0 and (width - pool["pool_width"]) % pool["stride"] == 0
+
+
+for _function in ("conv_forward_naive", "conv_backward_naive", "max_pool_forward_naive", "max_pool_backward_naive",
+                  "avg_pool_forward_naive", "avg_pool_backward_naive"):
+    declare_promise("sizes_divide_evenly", f"layers.{_function}", divides_evenly)
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 
@@ -409,7 +432,7 @@ def dropout_values(ctx):
             mistake = "layers.dropout_forward:p_is_keep"
         else:
             mistake = None
-        ctx.fail(f"a nonzero output must be x/(1−p) = x/{1 - p:.6g}; {found}",
+        ctx.fail(f"a nonzero output must be x/({ctx.conventions.kept(ctx.function)}) = x/{1 - p:.6g}; {found}",
                  inputs={"x": x, "dropout_param": case["dropout_param"], "your out": out}, mistake=mistake)
     ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])
 
@@ -439,8 +462,9 @@ def dropout_kept_fraction(ctx):
         pvalue = stats.binomtest(kept, n, 1 - p).pvalue
         if pvalue < FALSE_ALARM_RATE:
             keeps_p = stats.binomtest(kept, n, p).pvalue >= FALSE_ALARM_RATE
-            ctx.fail(f"with p = {p:g} your dropout kept {kept} of {n} units (fraction {kept / n:.4f}); each unit "
-                     f"must be kept with probability 1 − p = {1 - p:g} (binomial test p-value {pvalue:.2g} "
+            ctx.fail(f"with p = {ctx.conventions.p(ctx.function, p):g} your dropout kept {kept} of {n} units "
+                     f"(fraction {kept / n:.4f}); each unit must be kept with probability "
+                     f"{ctx.conventions.kept(ctx.function)} = {1 - p:g} (binomial test p-value {pvalue:.2g} "
                      f"< α = {FALSE_ALARM_RATE:g})", inputs={"x": STAT_X, "dropout_param": param},
                      mistake="layers.dropout_forward:p_is_keep" if keeps_p else None)
 
@@ -468,9 +492,10 @@ def dropout_mean(ctx):
             mistake = "layers.dropout_forward:p_is_keep"
         else:
             mistake = None
-        ctx.fail(f"with p = {p:g} the mean of your out is {out.mean():.6g} and the mean of x is {x.mean():.6g}: "
-                 f"z = {z:.3g} under inverted dropout (each x_i kept with probability 1 − p and scaled by "
-                 f"1/(1 − p), so E[out] = x), |z| > {critical:.3g} at α = {FALSE_ALARM_RATE:g}",
+        keep = ctx.conventions.kept(ctx.function)
+        ctx.fail(f"with p = {ctx.conventions.p(ctx.function, p):g} the mean of your out is {out.mean():.6g} and the "
+                 f"mean of x is {x.mean():.6g}: z = {z:.3g} under inverted dropout (each x_i kept with probability "
+                 f"{keep} and scaled by 1/({keep}), so E[out] = x), |z| > {critical:.3g} at α = {FALSE_ALARM_RATE:g}",
                  inputs={"x": STAT_X, "dropout_param": param}, mistake=mistake)
 
 
@@ -494,7 +519,8 @@ def dropout_independent(ctx):
             pvalue = stats.binomtest(agree, n, q * q + (1 - q) ** 2).pvalue
             if pvalue < FALSE_ALARM_RATE:
                 shared = axis == 0 and bool(np.all(kept == kept[0]))
-                ctx.fail(f"with p = {param['p']:g}, disjoint pairs of {what} of your mask agree on {agree} of {n} "
+                ctx.fail(f"with p = {ctx.conventions.p(ctx.function, param['p']):g}, disjoint pairs of {what} of "
+                         f"your mask agree on {agree} of {n} "
                          f"units; independent units agree with probability q² + (1 − q)² = {q * q + (1 - q) ** 2:.4g} "
                          f"(binomial test p-value {pvalue:.2g} < α = {FALSE_ALARM_RATE:g})",
                          inputs={"x": STAT_X, "dropout_param": param},
@@ -514,7 +540,7 @@ def dropout_backward_mask(ctx):
         kept = out != 0
         if difference(out[kept], x[kept] / (1 - p), ctx.tol, "kept units") is not None:
             ctx.fail("this check judges dx by your dropout_forward's mask, and your forward's out is not 0 or "
-                     f"x/(1−p) = x/{1 - p:.6g} here (its own checks say more)",
+                     f"x/({ctx.conventions.kept(ctx.function)}) = x/{1 - p:.6g} here (its own checks say more)",
                      inputs={"x": x, "dropout_param": case["dropout_param"], "your out": out})
         judged.append(bool(kept.any()))
         dx = backward(ctx, "dropout_backward", dout, cache, ("dx",))["dx"]
@@ -522,7 +548,8 @@ def dropout_backward_mask(ctx):
         if found is None:
             return
         unscaled = difference(dx, dout * (out != 0), ctx.tol) is None
-        ctx.fail(f"dx must be dout·out/x (your forward's mask and its 1/(1−p)); {found}",
+        ctx.fail(f"dx must be dout·out/x (your forward's mask and its 1/({ctx.conventions.kept(ctx.function)})); "
+                 f"{found}",
                  inputs={"x": x, "dropout_param": case["dropout_param"], "dout": dout, "your out": out},
                  mistake="layers.dropout_backward:unscaled" if unscaled else None)
     ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])

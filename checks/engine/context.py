@@ -85,6 +85,7 @@ class Context:
     slow_call: float = float("inf")  # seconds per call up to which the minimum runs on past the budget
     dtype: str = "float64"           # the profile's precision column; float32: drawn inputs are float32-exact
     conventions: Conventions = field(default_factory=Conventions)  # the course's layout and arguments (conventions.py)
+    promise: Callable[[Any], bool] | None = None  # the profile's input promises ([domain]): only cases keeping them
     matched_variants: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)  # sentences for the report that do not fail the check
     examples_run: int = 0
@@ -213,6 +214,8 @@ class Context:
         needed = min(self.min_examples, count)
         if self.dtype == "float32":
             strategy, examples = strategy.map(float32_exact), [float32_exact(case) for case in examples]
+        if self.promise is not None:  # the assignment promises its students only such inputs
+            strategy, examples = strategy.filter(self.promise), [case for case in examples if self.promise(case)]
         for case in examples:
             self.examples_run += 1
             try:
@@ -305,7 +308,7 @@ def _as_failure(failure: CheckFailure | SandboxError, case: Any) -> CheckFailure
     """The exception a failed case ends the check with: a CheckFailure on its input, or an absent function's
     SandboxError as it is."""
     if isinstance(failure, SandboxError):
-        if failure.kind.absent or failure.kind is ErrorKind.POLICY:  # said as it is, not as a wrong answer
+        if failure.kind.absent or failure.kind in (ErrorKind.POLICY, ErrorKind.ENVIRONMENT):  # not a wrong answer
             return failure
         return CheckFailure(_sandbox_summary(failure), inputs=case)
     if failure.inputs is None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from dlgrade.sandbox import Handle
 
-from .spec import DROP_PROBABILITY, MODE_PARAMS
+from .spec import DROP_PROBABILITY, KEEP_WORDS, MODE_PARAMS
 
 DROPOUT_P = ("drop", "keep")
 MODES = ("optional", "required")
@@ -73,6 +73,59 @@ class Conventions:
                     args[position] = args[position].reshape(CHANNEL_SHAPES[shape](args[position].size))
         return args, {**self.keywords.get(function, {}), **kwargs}
 
+    def keeps(self, function):
+        """The course's drop probability of `function` (or of its forward, for a backward) is the probability of
+        KEEPING a unit (1 − the spec's)."""
+        return _with_drop(function) is not None and self.dropout_p == "keep"
+
+    def p(self, function, p):
+        """A probability of dropping a unit as the course writes it: its own `p`."""
+        return 1 - p if self.keeps(function) else p
+
+    def dropped(self, function):
+        """The drop probability in the course's terms, in words ("p", or "1 − p")."""
+        return "1 − p" if self.keeps(function) else "p"
+
+    def kept(self, function):
+        """The keep probability in the course's terms, in words ("1 − p", or "p")."""
+        return "p" if self.keeps(function) else "1 − p"
+
+    def shown(self, function, inputs):
+        """A failing input as the submission received it: its param dicts translated as arguments() sends them."""
+        if type(inputs) is not dict:
+            return inputs
+        shown = dict(inputs)
+        shape = self.channel_shape.get(function.replace("_backward", "_forward"))
+        for name in ("gamma", "beta"):  # per-channel parameters in the course's shape, (1, C, 1, 1)
+            value = inputs.get(name)
+            if shape is not None and isinstance(value, np.ndarray) and value.ndim == 1:
+                shown[name] = value.reshape(CHANNEL_SHAPES[shape](value.size))
+        for name, value in inputs.items():
+            if type(value) is not dict or not name.endswith("_param"):
+                continue
+            if self.keeps(function) and DROP_PROBABILITY[_with_drop(function)][1] in value:
+                key = DROP_PROBABILITY[_with_drop(function)][1]
+                value = {**value, key: 1 - value[key]}
+            forward = function.replace("_backward", "_forward")
+            if self.mode == "required" and forward in MODE_PARAMS and "mode" not in value:
+                value = dict(value, mode=MODE_PARAMS[forward].default)
+            shown[name] = value
+        return shown
+
+    def meaning(self, function):
+        """The one sentence a report says where the course's meaning of an argument differs from the spec's."""
+        if self.keeps(function):
+            key = DROP_PROBABILITY[_with_drop(function)][1]
+            return (f"in this course {key} is the probability of KEEPING a unit (the spec's {key} is the probability "
+                    f"of dropping one, 1 − this {key}): the input shown is what your function received")
+        return ""
+
+    def mistake_says(self, mistake):
+        """What a named mistake says in this course's terms."""
+        if self.keeps(mistake.function) and mistake.id in KEEP_WORDS:
+            return KEEP_WORDS[mistake.id]
+        return mistake.says
+
     def result(self, function, args, value):
         """The submission's return value in the spec's conventions (args: as the grader wrote them)."""
         if function in self.channel_shape and type(value) in (tuple, list) and len(value) == 2 \
@@ -84,6 +137,14 @@ class Conventions:
             shape = self._gamma_shapes[args[1].id]
             value = type(value)(_reshaped(v, shape) if i else v for i, v in enumerate(value))
         return value
+
+
+def _with_drop(function):
+    """The spec function whose drop probability `function` takes (itself, or a backward's forward); else None."""
+    for candidate in (function, function.replace("_backward", "_forward")):
+        if candidate in DROP_PROBABILITY:
+            return candidate
+    return None
 
 
 def _has(args, position, key):

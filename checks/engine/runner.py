@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from dlgrade.sandbox import ErrorKind, Sandbox, SandboxError, prove_sandbox
 
-from ..policy import source_scan
+from ..policy import source_scan, years
 from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Incomplete, Mismatch
 from .registry import REGISTRY, current_id
-from .spec import module_rank
+from .spec import PROMISES, module_rank
 from .status import Status
 
 
@@ -65,6 +65,8 @@ class Report:
     sha256: str = ""         # of the submission's bytes that were graded
     search: str = ""         # where the search's seed came from, in words
     policy: str = ""         # the library policy in force, in words
+    course: str = ""         # a course's year: whose conventions were applied and why, what was not graded
+    environment_problems: list = field(default_factory=list)  # what the grading environment lacks (not scored)
 
     @property
     def score(self):
@@ -123,9 +125,11 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     runs as (the grader must be root). trusted: no OS sandbox (--trust-submission); hidden: more paths the
     worker must not see. secret: a course secret, from which each submission's own seed is drawn
     (search_seed)."""
+    profile = years.settle(profile, submission)  # a course's year: named by the profile, or read from the tree
     seed, search = search_seed(profile.seed, submission.sha256, secret)
     profile = dataclasses.replace(profile, seed=seed)
-    checks = select(only or profile.graded)
+    graded = set(profile.graded_functions())
+    checks = [c for c in select(only) if c.function in graded]
     shares = function_points(profile, checks)
     started = time.perf_counter()
     parts = _partition(checks, jobs)
@@ -148,7 +152,31 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
                                 *_reported_uses(checks, profile, uses)]))
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
                   sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], outcomes[0][5],
-                  submission.sha256, search, describe_policy(policy, trusted))
+                  submission.sha256, search, describe_policy(policy, trusted), years.describe(profile),
+                  environment_problems(results, profile))
+
+
+def environment_problems(results, profile):
+    """One line per thing the grading environment lacks: what, which checks it kept from being scored (they count
+    neither for nor against the student), and how to install it; for the instructor, at the report's head."""
+    lacking = {}
+    for r in results:
+        if r.status is Status.ENVIRONMENT:
+            lacking.setdefault(r.summary.rpartition("failed: ")[2].partition(" (at ")[0], []).append(r)
+    lines = []
+    for what, group in lacking.items():
+        module = what.partition("'")[2].partition("'")[0]
+        package = profile.dependencies.get(module, module)
+        extra = f' or pip install "dlgrade[{profile.package}]"' if module in profile.dependencies and profile.package \
+            else ""
+        how = f"install it (pip install {package}{extra}) and grade again" if module else "build it and grade again"
+        if module and module not in profile.dependencies:  # a student could name a package that does not exist
+            how += " (the profile does not declare it: check that the submission needs it)"
+        points = sum(r.details.get("unscored_points", 0.0) for r in group)
+        functions = ", ".join(dict.fromkeys(r.function for r in group))
+        lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not scored, neither for nor "
+                     f"against the student; {how}")
+    return lines
 
 
 def describe_policy(policy, trusted):
@@ -264,7 +292,8 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     max_examples = profile.max_examples_for(c)
     ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
                   profile.accepted(c.function), profile.check_budget, profile.min_examples_for(c), profile.slow_call,
-                  profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values")
+                  profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values",
+                  promise=promise_of(profile, c.function))
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, title=c.title, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score,
                 optional=c.optional, replay=replay,
@@ -291,7 +320,10 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
         if ctx.matched_variants:
             details = {"variants": sorted(ctx.matched_variants)}
     except CheckFailure as failure:
-        status, summary, details = Status.FAILED, failure.summary, _failure_details(failure)
+        status, summary = Status.FAILED, failure.summary
+        details = _failure_details(failure, ctx.conventions, c.function)
+        if ctx.conventions.meaning(c.function):  # said once, where the course's meaning differs from the spec's
+            summary = f"{summary} ({ctx.conventions.meaning(c.function)})"
         counterexample = failure.inputs
         if c.optional:  # allowed, not required: said, never scored, and failed (no report calls it passed)
             summary = f"optional, not scored: not held (the spec allows it, not requires it): {summary}"
@@ -307,30 +339,39 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
             summary += f", which this course does not allow (profile: {profile.source})"
     except Exception as exc:  # a bug of the grader's: report it, never a traceback, and go on
         status, summary = Status.ERROR, f"internal grader error ({type(exc).__name__}: {exc}); please report it"
+    if status is Status.ENVIRONMENT:  # the grading environment's problem: not counted against the student
+        details, base["max_score"] = {"unscored_points": max_score}, 0.0
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,
                        seconds=time.perf_counter() - started, counterexample=counterexample, computed=ctx.computed)
+
+
+def promise_of(profile, function):
+    """case -> whether it keeps every input promise the profile makes of the function ([domain]); None: none."""
+    kept = [PROMISES[name][function] for name in profile.promises if function in PROMISES[name]]
+    return (lambda case: all(holds(case) for holds in kept)) if kept else None
 
 
 def _status_of(kind):
     """The status of a check ended by a SandboxError of `kind`: absent when the function is, refused by the library
     policy, else failed."""
     return {ErrorKind.NOT_IMPLEMENTED: Status.NOT_IMPLEMENTED, ErrorKind.MISSING: Status.MISSING,
-            ErrorKind.POLICY: Status.POLICY}.get(kind, Status.FAILED)
+            ErrorKind.POLICY: Status.POLICY, ErrorKind.ENVIRONMENT: Status.ENVIRONMENT}.get(kind, Status.FAILED)
 
 
-def _failure_details(failure):
+def _failure_details(failure, conventions, function):
+    """input (as the submission received it), expected, got, and the named mistake in the course's terms."""
     details = {}
     if failure.inputs is not None:
-        details["input"] = {k: show(v) for k, v in failure.inputs.items()} \
-            if isinstance(failure.inputs, dict) else show(failure.inputs)
+        inputs = conventions.shown(function, failure.inputs)
+        details["input"] = {k: show(v) for k, v in inputs.items()} if isinstance(inputs, dict) else show(inputs)
     if isinstance(failure, Mismatch):
         details["expected"] = show(failure.expected)
         details["got"] = show(_like(failure.got, failure.expected))
         failure.mistake = failure.name_mistake()
     if failure.mistake is not None:
         details["diagnosis"] = f"{failure.mistake.kind} '{failure.mistake.name}': this implementation " \
-                               f"{failure.mistake.says}"
+                               f"{conventions.mistake_says(failure.mistake)}"
         details["mistake"] = failure.mistake.id
     return details
 

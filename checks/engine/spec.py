@@ -16,6 +16,7 @@ class ModeParam:
 
 MODE_PARAMS: dict[str, ModeParam] = {}             # spec function -> its param dict with a mode
 DROP_PROBABILITY: dict[str, tuple[int, str]] = {}  # spec function -> (argument, key) of the probability of a drop
+KEEP_WORDS: dict[str, str] = {}  # mistake id -> what it says where the course's p keeps a unit (p is 1 − the spec's)
 PER_CHANNEL: list[str] = []  # spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel
 
 
@@ -30,11 +31,23 @@ def module_rank(module: str) -> int:
 
 
 def declare_call(function: str, *, mode_param: ModeParam | None = None,
-                 drop_probability: tuple[int, str] | None = None, per_channel: bool = False) -> None:
-    """How the spec's `function` takes what a course may convey differently (engine.conventions translates)."""
+                 drop_probability: tuple[int, str] | None = None, per_channel: bool = False,
+                 keep_words: dict[str, str] | None = None) -> None:
+    """How the spec's `function` takes what a course may convey differently (engine.conventions translates);
+    keep_words: {mistake id: what it says in a course whose p is the probability of keeping a unit}."""
+    KEEP_WORDS.update(keep_words or {})
     if mode_param is not None:
         MODE_PARAMS[function] = mode_param
     if drop_probability is not None:
         DROP_PROBABILITY[function] = drop_probability
     if per_channel and function not in PER_CHANNEL:
         PER_CHANNEL.append(function)
+
+
+PROMISES: dict = {}  # promise name -> {spec function: case -> bool}: inputs an assignment promises its students
+
+
+def declare_promise(name: str, function: str, holds) -> None:
+    """An input promise an assignment may make of `function`'s inputs: holds(case) says whether a drawn (or
+    textbook) case keeps it. A profile's [domain] promises names it; the checks then meet only such cases."""
+    PROMISES.setdefault(name, {})[function] = holds

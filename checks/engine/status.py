@@ -13,6 +13,7 @@ class Status(str, enum.Enum):
     MISSING = "missing"                  # the submission has no such function
     ERROR = "error"                      # the grader itself failed (a bug to report)
     POLICY = "policy"                    # it used what the course's library policy forbids (scored 0)
+    ENVIRONMENT = "environment"          # the grading environment lacks a package it needs: not counted at all
 
     @property
     def absent(self):

@@ -4,8 +4,12 @@ The bundled default is checks/policy/profiles/default.toml. A course's own profi
 it changes; everything else comes from the default. A bundled profile is named by its file's stem
 (`--profile cs231n` is checks/policy/profiles/cs231n.toml). [layout] says where a course's code puts
 the spec's functions and which it grades, [conventions] how its arguments differ from the spec's
-(engine.conventions translates them at the call), [libraries] what a submission may use (libraries.py).
+(engine.conventions translates them at the call), [libraries] what a submission may use (libraries.py),
+[domain] the input promises the assignment makes (the checks draw only such inputs), [dependencies] the
+packages the course's own files import. A course's [years] say how its assignment differed from year to year
+(checks/policy/years.py): `--profile cs231n-2017` applies one year's, `--profile cs231n` detects it from the tree.
 """
+import dataclasses
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +22,17 @@ else:  # pragma: no cover
 from ..engine import conventions as course
 from ..engine import mistakes
 from ..engine.registry import REGISTRY, current_id
-from ..engine.spec import PER_CHANNEL
+from ..engine.spec import PER_CHANNEL, PROMISES
 from . import libraries as library_policy
 from .tolerances import DTYPES
+from .years import check_years, course_name, year_entry, years_overlay
+from .years import words as years_words
 
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
-_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries"}
-_LAYOUT = {"package", "graded", "functions"}
+_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries", "domain",
+             "dependencies", "years"}
+_LAYOUT = {"package", "graded", "functions", "provided", "not_asked", "copied"}
 
 
 class ProfileError(Exception):
@@ -52,6 +59,30 @@ class Profile:
     graded: tuple = ()         # [layout] graded: the modules or functions graded (empty: all of them)
     conventions: course.Conventions = field(default_factory=course.Conventions)  # [layout] functions, [conventions]
     libraries: library_policy.LibraryPolicy = field(default_factory=library_policy.LibraryPolicy)  # [libraries]
+    provided: tuple = ()       # [layout] provided: the course's own code (modules or functions), never graded
+    not_asked: tuple = ()      # [layout] not_asked: what this year's assignment does not ask for
+    copied: tuple = ()         # [layout] copied: functions the assignment has copied over from an earlier one
+    promises: tuple = ()       # [domain] promises: the input promises the checks keep to (engine.spec.PROMISES)
+    dependencies: dict = field(default_factory=dict)  # [dependencies] import name -> the pip package providing it
+    years: dict = field(default_factory=dict)  # [years]: the course's years (years.py); empty once one is applied
+    year: str = ""             # the [years] table applied ("2016-2017"), "" when none
+    course: str = ""           # which year's conventions were applied and why, for the report's header
+    data: dict = field(default_factory=dict, repr=False, compare=False)  # the tables it was built from
+
+    def for_year(self, year, why):
+        """This profile with the tables of its [years] entry `year` overlaid (each key it names replaces the
+        base's), its seed and example counts kept; why: how the year was chosen, said in the report."""
+        data = years_overlay(self.data, self.years, year)
+        chosen = _build(data, {c.function for c in REGISTRY}, self.source, _read(DEFAULT)["settings"])
+        return dataclasses.replace(chosen, seed=self.seed, max_examples=self.max_examples, examples=self.examples,
+                                   year=year, course=why)
+
+    def graded_functions(self):
+        """The functions graded: [layout] graded (empty: every function), less the provided and the not asked."""
+        functions = sorted({c.function for c in REGISTRY})
+        left_out = set(self.provided) | set(self.not_asked)
+        graded = [f for f in functions if not self.graded or f in self.graded or f.partition(".")[0] in self.graded]
+        return tuple(f for f in graded if f not in left_out and f.partition(".")[0] not in left_out)
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
@@ -72,17 +103,25 @@ class Profile:
 
 
 def load(path=None):
-    """The default profile, overlaid with the file at `path`.
+    """The default profile, overlaid with the file at `path`: a TOML file, a bundled profile's name, or a bundled
+    course's name and year (cs231n-2017: the [years] entry holding 2017 applied).
 
     Every table names only functions that have checks (importing dlgrade.checks registered them). A
     function the profiles give no points gets the sum of its checks' weights (runner.function_points).
     """
     data = _read(DEFAULT)
     functions, defaults = {c.function for c in REGISTRY}, dict(data["settings"])
+    year = None
     if path is not None:
-        for section, values in _read(_locate(path)).items():
+        file, year = _locate(path)
+        for section, values in _read(file).items():
             data.setdefault(section, {}).update(values)
-    return _build(data, functions, str(path) if path else "default", defaults)
+    profile = _build(data, functions, str(path) if path else "default", defaults)
+    if year is not None:
+        entry = year_entry(profile.years, year, str(path))
+        return profile.for_year(entry, f"{course_name(profile.years)} {year}, the conventions of "
+                                       f"{years_words(entry)}: named by the profile ({path})")
+    return profile
 
 
 def bundled():
@@ -91,13 +130,18 @@ def bundled():
 
 
 def _locate(path):
-    """A profile file: `path` itself, or the bundled profile of that name."""
+    """(profile file, year or None): `path` itself, the bundled profile of that name, or a bundled course's
+    profile and a year of it (cs231n-2017)."""
     file = Path(path)
-    if not file.exists() and not file.suffix and file.name == str(path) and (PROFILES / f"{path}.toml").exists():
-        return PROFILES / f"{path}.toml"
+    bundled_name = not file.exists() and not file.suffix and file.name == str(path)
+    if bundled_name and (PROFILES / f"{path}.toml").exists():
+        return PROFILES / f"{path}.toml", None
+    stem, _, year = str(path).rpartition("-")
+    if bundled_name and year.isdigit() and (PROFILES / f"{stem}.toml").exists():
+        return PROFILES / f"{stem}.toml", int(year)
     if not file.exists():
         raise ProfileError(f"profile {path}: no such file (and no bundled profile of that name: {bundled()})")
-    return file
+    return file, None
 
 
 def _read(path):
@@ -147,10 +191,35 @@ def _build(data, functions, source, defaults):
     except library_policy.PolicyError as exc:
         raise ProfileError(str(exc)) from None
     values = {key: type(default)(settings.get(key, default)) for key, default in defaults.items()}
+    course_years = data.get("years", {})
+    check_years(course_years, source, ProfileError)
     return Profile(**values, points=dict(data.get("points", {})),
                    accept={k: list(v) for k, v in data.get("accept", {}).items()},
                    examples=examples, source=source, package=layout.get("package", ""),
-                   graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy)
+                   graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy,
+                   provided=tuple(layout.get("provided", ())), not_asked=tuple(layout.get("not_asked", ())),
+                   copied=tuple(layout.get("copied", ())), promises=_promises(data.get("domain", {}), source),
+                   dependencies=_dependencies(data.get("dependencies", {}), source), years=course_years,
+                   data=data)
+
+
+def _promises(table, source):
+    """[domain] promises: names of the input promises the areas declare (engine.spec.PROMISES)."""
+    unknown_keys = set(table) - {"promises"}
+    promises = table.get("promises", [])
+    if unknown_keys or not isinstance(promises, list) or any(p not in PROMISES for p in promises):
+        raise ProfileError(f"profile {source}: [domain] takes promises = a list of {sorted(PROMISES)}, "
+                           f"not {table!r}")
+    return tuple(promises)
+
+
+def _dependencies(table, source):
+    """[dependencies]: {import name: the pip package that provides it}, both plain names."""
+    for name, package in table.items():
+        if not (isinstance(package, str) and name.isidentifier() and package.replace("-", "_").isidentifier()):
+            raise ProfileError(f"profile {source}: [dependencies] maps an import name to a pip package's name, "
+                               f"not {name!r} = {package!r}")
+    return dict(table)
 
 
 def _check_layout(layout, functions, source):
@@ -162,16 +231,18 @@ def _check_layout(layout, functions, source):
     if not isinstance(package, str) or "/" in package or package in (".", ".."):
         raise ProfileError(f"profile {source}: [layout] package must be a folder name, not {package!r}")
     modules = {f.partition(".")[0] for f in functions}
-    graded = layout.get("graded", [])
-    if not isinstance(graded, list) or any(g not in functions | modules for g in graded):
-        raise ProfileError(f"profile {source}: [layout] graded must list modules or functions of the spec, "
-                           f"not {graded!r}")
+    for key in ("graded", "provided", "not_asked", "copied"):
+        names = layout.get(key, [])
+        if not isinstance(names, list) or any(g not in functions | modules for g in names):
+            raise ProfileError(f"profile {source}: [layout] {key} must list modules or functions of the spec, "
+                               f"not {names!r}")
     for name, target in layout.get("functions", {}).items():
         parts = 2 if name in functions else 1 if name in modules else 0
         if not parts:
             raise ProfileError(f"profile {source}: [layout.functions] names {name!r}, which is not a graded "
                                f"function or module")
-        if not isinstance(target, str) or len(target.split(".")) != parts or not all(target.split(".")):
+        pieces = target.split(".") if isinstance(target, str) else []  # a module may be a subpackage's (a.b)
+        if len(pieces) < parts or not all(piece.isidentifier() for piece in pieces):
             raise ProfileError(f"profile {source}: [layout.functions] {name!r} must map to a "
                                f"{'module.function' if parts == 2 else 'module'} name, not {target!r}")
 
