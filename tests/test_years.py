@@ -318,8 +318,24 @@ def test_the_environment_line_names_the_pip_package_and_flags_a_package_the_prof
                         "the student; install it (pip install future or pip install \"dlgrade[cs231n]\") and grade "
                         "again")
     [undeclared] = runner.environment_problems([lacking("nosuchpkg")], course)
-    assert undeclared.endswith("(pip install nosuchpkg) and grade again (the profile does not declare it: check that "
-                               "the submission needs it)")
+    assert undeclared.endswith("not earned; the profile does not declare it ([dependencies]): if the course uses "
+                               "it, declare it, install it (pip install nosuchpkg) and grade again")
+
+
+def test_a_wrong_function_that_raises_module_not_found_keeps_its_points_in_the_total(tmp_path):
+    """Only a package the profile declares leaves checks unscored: the name comes from the student's code, so a
+    wrong function raising ModuleNotFoundError(name=...) would otherwise leave the total and raise the percentage."""
+    tree = tmp_path / "a2"
+    shutil.copytree(TREES["2021"], tree)
+    optim = tree / "cs231n" / "optim.py"
+    optim.write_text(optim.read_text() + "\n\ndef adam(w, dw, config=None):\n"
+                     "    raise ModuleNotFoundError('no', name='made_up_package_name')\n")
+    chosen = profile.load("cs231n-2021")
+    report = runner.grade(resolve(tree, package="cs231n"), dataclasses.replace(chosen, max_examples=2, examples={}),
+                          only=["optim.adam"], trusted=True)
+    assert {r.status for r in report.results} == {"environment"} and report.score == 0 < report.max_score
+    [line] = report.environment_problems
+    assert "not earned" in line and "made_up_package_name" in line
 
 
 def test_a_module_of_a_subpackage_is_found_where_a_profile_maps_it(tmp_path):

@@ -156,24 +156,40 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
                   environment_problems(results, profile))
 
 
+def _lacking(summary):
+    """(what the environment lacks, the module's name or "" for an unbuilt extension) from a check's summary."""
+    what = summary.rpartition("failed: ")[2].partition(" (at ")[0]
+    return what, what.partition("'")[2].partition("'")[0] if "has no package" in what else ""
+
+
+def _declared(summary, profile):
+    """Whether a module not found leaves its checks unscored: a package the profile declares the course's files
+    import, or the course's unbuilt extension. Any other name keeps its points in the maximum (not earned): the
+    worker's code names the module, and a wrong function that raised ModuleNotFoundError must not leave the total."""
+    module = _lacking(summary)[1]
+    return module in profile.dependencies if module else True
+
+
 def environment_problems(results, profile):
     """One line per thing the grading environment lacks: what, which checks it kept from being scored (they count
     neither for nor against the student), and how to install it; for the instructor, at the report's head."""
     lacking = {}
     for r in results:
         if r.status is Status.ENVIRONMENT:
-            lacking.setdefault(r.summary.rpartition("failed: ")[2].partition(" (at ")[0], []).append(r)
+            lacking.setdefault(_lacking(r.summary), []).append(r)
     lines = []
-    for what, group in lacking.items():
-        module = what.partition("'")[2].partition("'")[0]
+    for (what, module), group in lacking.items():
         package = profile.dependencies.get(module, module)
         extra = f' or pip install "dlgrade[{profile.package}]"' if module in profile.dependencies and profile.package \
             else ""
         how = f"install it (pip install {package}{extra}) and grade again" if module else "build it and grade again"
-        if module and module not in profile.dependencies:  # a student could name a package that does not exist
-            how += " (the profile does not declare it: check that the submission needs it)"
-        points = sum(r.details.get("unscored_points", 0.0) for r in group)
         functions = ", ".join(dict.fromkeys(r.function for r in group))
+        if module and module not in profile.dependencies:  # a student could name a package that does not exist
+            points = sum(r.max_score for r in group)
+            lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not earned; the profile "
+                         f"does not declare it ([dependencies]): if the course uses it, declare it, {how}")
+            continue
+        points = sum(r.details.get("unscored_points", 0.0) for r in group)
         lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not scored, neither for nor "
                      f"against the student; {how}")
     return lines
@@ -339,7 +355,7 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
             summary += f", which this course does not allow (profile: {profile.source})"
     except Exception as exc:  # a bug of the grader's: report it, never a traceback, and go on
         status, summary = Status.ERROR, f"internal grader error ({type(exc).__name__}: {exc}); please report it"
-    if status is Status.ENVIRONMENT:  # the grading environment's problem: not counted against the student
+    if status is Status.ENVIRONMENT and _declared(summary, profile):  # the environment's problem: not counted
         details, base["max_score"] = {"unscored_points": max_score}, 0.0
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,
