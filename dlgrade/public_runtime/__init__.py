@@ -1,0 +1,321 @@
+"""The course's public self-check: check your functions on the grader's public examples before you hand them in.
+
+In a notebook, after the cell that defines your function:
+
+    import dlgrade_public as dlgrade
+    dlgrade.check("optim.adam", adam)      # or dlgrade.check("optim.adam"): the `adam` of your notebook
+    dlgrade.check_all()                    # every function of the spec your notebook defines
+
+In a shell, on your files (a folder of modules, one .py or a .ipynb):
+
+    python -m dlgrade_public path/ [--only optim.adam]
+
+Each public check calls your function on fixed examples (the textbook cases and a few drawn once, the same for
+everyone) and compares what it returns with the expected values, with the grader's tolerances and messages; when a
+wrong value is what a known mistake gives, it names the mistake. Passing says "public checks passed", and only that:
+the grader runs more checks (relations, statistics, edge cases) and searches examples from a seed that is secret, so
+your grade may differ. The expected values here are the answers on these inputs only.
+
+Needs only NumPy; your code runs here, in your own Python (no sandbox: it is your code on your machine).
+"""
+import copy
+import gzip
+import inspect
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .compare import difference, show
+
+DATA = Path(__file__).resolve().parent / "examples.json.gz"
+FORMAT = 1
+PASSED, FAILED, MISSING = "passed", "FAILED", "missing"
+HIDDEN = ("Your grade may differ: the grader also runs checks you cannot run here, on examples drawn from a secret "
+          "seed (memorising these answers earns nothing there).")
+
+__all__ = ["check", "check_all", "functions", "Result"]
+
+
+class Result:
+    """What check() and check_all() return: the public checks' outcomes ([(check id, status, message lines)]); true
+    when every public check that ran passed. Shown as the report."""
+
+    def __init__(self, outcomes, report, mistakes):
+        self.outcomes, self.report = outcomes, report
+        self.mistakes = mistakes  # {check id: the named mistake's id ("optim.adam:eps_hat")} of the failed checks
+
+    @property
+    def passed(self):
+        return bool(self.outcomes) and all(status == PASSED for _, status, _ in self.outcomes)
+
+    def __bool__(self):
+        return self.passed
+
+    def __repr__(self):
+        return self.report
+
+
+def _load():
+    with gzip.open(DATA, "rt", encoding="utf-8") as file:
+        data = json.load(file)
+    if data.get("format") != FORMAT:
+        raise RuntimeError(f"{DATA.name} is of format {data.get('format')}; this runtime reads format {FORMAT}: "
+                           "use the runtime exported with it")
+    return data
+
+
+_DATA = _load()
+
+
+def functions():
+    """The spec functions that have public checks, in the grader's order."""
+    return list(dict.fromkeys(c["function"] for c in _DATA["checks"]))
+
+
+def check(function, implementation=None, *, namespace=None, verbose=True):
+    """Run the public checks of `function` ("optim.adam") on `implementation` (default: the function of that name in
+    the caller's namespace). Functions a check also calls (a backward's forward) come from `namespace` (default:
+    the caller's globals). Prints the report unless verbose=False; returns a Result."""
+    namespace = _caller_namespace(namespace)
+    if function not in functions():
+        known = ", ".join(functions())
+        raise ValueError(f"no public checks of {function!r}; the bundle has: {known}")
+    name = function.rpartition(".")[2]
+    implementation = implementation if implementation is not None else namespace.get(name)
+    result = _run([function], lambda wanted: implementation if wanted == function else _lookup(namespace, wanted))
+    if verbose:
+        print(result.report)
+    return result
+
+
+def check_all(namespace=None, *, only=(), verbose=True):
+    """Run the public checks of every spec function found in `namespace` (default: the caller's globals), or of
+    `only` (functions or modules); prints and returns a Result."""
+    namespace = _caller_namespace(namespace)
+    wanted = [f for f in functions() if (not only or f in only or f.partition(".")[0] in only)
+              and (only or _lookup(namespace, f) is not None)]
+    result = _run(wanted, lambda f: _lookup(namespace, f))
+    if verbose:
+        print(result.report)
+    return result
+
+
+def _caller_namespace(namespace):
+    if namespace is not None:
+        return namespace if isinstance(namespace, dict) else vars(namespace)
+    frame = inspect.currentframe().f_back.f_back
+    return frame.f_globals
+
+
+def _lookup(namespace, function):
+    """function's implementation in a namespace: by its name, or module.name (a notebook's `optim.adam`)."""
+    module, _, name = function.rpartition(".")
+    found = namespace.get(name)
+    if found is None and module in namespace:
+        found = getattr(namespace[module], name, None)
+    return found if callable(found) else None
+
+
+# --- running the recorded examples on a student's functions -------------------------------------------------------
+
+
+class _Failure(Exception):
+    def __init__(self, lines, mistake=None):
+        super().__init__(lines[0])
+        self.lines, self.mistake = lines, mistake
+
+
+def _run(wanted, implementation_of):
+    outcomes, lines, mistakes = [], [], {}
+    for function in wanted:
+        for c in (c for c in _DATA["checks"] if c["function"] == function):
+            status, message, mistake = _run_check(c, implementation_of)
+            outcomes.append((c["id"], status, message))
+            if mistake:
+                mistakes[c["id"]] = mistake
+            lines.append(f"{status.upper() if status != PASSED else status:8} {c['id']}  ({c['title']})")
+            lines += [f"    {line}" for line in message]
+    return Result(outcomes, "\n".join(lines + [_summary(outcomes, wanted)]), mistakes)
+
+
+def _summary(outcomes, wanted):
+    if not outcomes:
+        return ("No public checks ran: none of the spec's functions was found"
+                + (f" (looked for {', '.join(wanted)})" if wanted else "") + ". " + HIDDEN)
+    passed = sum(status == PASSED for _, status, _ in outcomes)
+    examples = sum(len(c["examples"]) for c in _DATA["checks"] if c["id"] in {o[0] for o in outcomes})
+    if passed == len(outcomes):
+        return f"public checks passed: {passed} of {passed} on {examples} fixed examples. {HIDDEN}"
+    return (f"public checks: {passed} of {len(outcomes)} passed, {len(outcomes) - passed} failed, on {examples} fixed "
+            f"examples. {HIDDEN}")
+
+
+def _run_check(c, implementation_of):
+    """(status, message lines, the named mistake's id or None) of one public check."""
+    for function in [c["function"], *c["calls_others"]]:
+        if implementation_of(function) is None:
+            why = "" if function == c["function"] else " (this check also calls it)"
+            return MISSING, [f"no function {function.rpartition('.')[2]} found{why}"], None
+    notes = []
+    try:
+        for example in c["examples"]:
+            notes += _run_example(c, example, implementation_of)
+    except _Failure as failure:
+        return FAILED, failure.lines, failure.mistake
+    return PASSED, list(dict.fromkeys(notes)), None
+
+
+def _run_example(c, example, implementation_of):
+    """Make the example's calls in order and its comparisons where they came; raise _Failure at the first wrong one.
+    Returns notes (an accepted documented variant matched)."""
+    results, notes = [], []
+    for event in example["events"]:
+        if "call" in event:
+            results.append(_call(example["calls"][event["call"]], results, implementation_of))
+            continue
+        expect = event["expect"]
+        try:
+            got = _rebuild(expect["template"], results)
+        except (KeyError, IndexError, TypeError) as exc:  # a part the grader compares is not where the spec has it
+            raise _Failure([f"{expect['label'] or 'the result'}: what your function returned lacks {exc} (the spec's "
+                            f"{c['function']} returns it)"]) from None
+        expected = _decode(expect["expected"])
+        tol = _Tolerance(*expect["tol"])
+        found = difference(got, expected, tol, expect["label"])
+        if found is None:
+            continue
+        variant = next((name for name, value in expect["variants"]
+                        if difference(got, _decode(value), tol, expect["label"]) is None), None)
+        if variant:
+            notes.append(f"matches the documented variant {variant}, which this course accepts")
+            continue
+        raise _mismatch(found, got, expected, expect, tol)
+    return notes
+
+
+def _mismatch(found, got, expected, expect, tol):
+    """The grader's report of a wrong value (a _Failure): where it differs, the input, expected (where the course
+    shows it), got, and the mistake whose form gives what you returned."""
+    lines = [found if _DATA["show_expected"] else f"{expect['label'] or 'the result'} is wrong on this input"]
+    lines += [f"input {k}: {v}" for k, v in expect["inputs"].items()]
+    if _DATA["show_expected"]:
+        lines.append(f"expected: {show(expected)}")
+    lines.append(f"got: {show(_like(got, expected))}")
+    for mistake, name, kind, says, value in expect["mistakes"]:
+        if difference(got, _decode(value), tol, expect["label"], nan_matches_nan=True) is None:
+            lines.append(f"diagnosis: {kind} '{name}': this implementation {says}")
+            return _Failure(lines, mistake)
+    return _Failure(lines)
+
+
+def _call(call, results, implementation_of):
+    """The student's function on the recorded arguments: {"value": its return (copied, kept positions live),
+    "args": the arguments after the call}."""
+    function = call["function"]
+    args = [_decode(a, results) for a in call["args"]]
+    kwargs = {k: _decode(v, results) for k, v in call["kwargs"].items()}
+    try:
+        with np.errstate(all="ignore"):
+            value = implementation_of(function)(*args, **kwargs)
+    except NotImplementedError:
+        raise _Failure([f"{function} is not implemented (it raises NotImplementedError)"]) from None
+    except Exception as exc:
+        raise _Failure([f"it raised an exception: {function}: {type(exc).__name__}: {exc}"]) from None
+    if call["returns"] is not None and (type(value) not in (tuple, list) or len(value) != call["returns"]):
+        what = f"a {type(value).__name__} of {len(value)} values" if type(value) in (tuple, list) \
+            else f"a {type(value).__name__}"
+        raise _Failure([f"{function} should return a tuple of {call['returns']} values; it returned {what}"])
+    if call["returns"] is not None:
+        value = tuple(value)
+    keep = call["keep"]
+    live = value if keep == [-1] else None
+    if keep and keep != [-1]:
+        live = {i: v for i, v in enumerate(value) if i in keep}
+        value = type(value)(None if i in keep else copy.deepcopy(v) for i, v in enumerate(value))
+    elif not keep:
+        value = copy.deepcopy(value)
+    return {"value": value, "args": copy.deepcopy(args) if call["return_args"] else None, "live": live}
+
+
+def _rebuild(template, results):
+    if "__ref__" in template:
+        call, path = template["__ref__"]
+        node = results[call]
+        for key in path:
+            node = node[key]
+        return node
+    key = next(iter(template))
+    if key == "__dict__":
+        return {k: _rebuild(v, results) for k, v in template[key].items()}
+    parts = [_rebuild(v, results) for v in template[key]]
+    return tuple(parts) if key == "__tuple__" else parts
+
+
+def _decode(value, results=None):
+    if isinstance(value, list):
+        return [_decode(v, results) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__array__" in value:
+        return np.array(value["data"], dtype=np.dtype(value["__array__"])).reshape(value["shape"])
+    if "__scalar__" in value:
+        return np.dtype(value["__scalar__"]).type(value["data"])
+    if "__tuple__" in value:
+        return tuple(_decode(v, results) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {k: _decode(v, results) for k, v in value["__dict__"].items()}
+    if "__handle__" in value:  # what your own earlier call kept (a forward's cache)
+        call, position = value["__handle__"]
+        live = results[call]["live"]
+        return live if position == -1 else live[position]
+    if "__rng__" in value:
+        return np.random.default_rng(value["__rng__"])
+    raise ValueError(f"unknown value in {DATA.name}: {sorted(value)}")
+
+
+def _like(got, expected):
+    """got, with dicts cut to the keys expected has (the rest is your function's business)."""
+    if isinstance(got, dict) and isinstance(expected, dict):
+        return {k: _like(got[k], expected[k]) for k in expected if k in got}
+    if isinstance(got, (tuple, list)) and isinstance(expected, (tuple, list)) and len(got) == len(expected):
+        return type(got)(_like(g, e) for g, e in zip(got, expected))
+    return got
+
+
+class _Tolerance:
+    def __init__(self, rtol, atol):
+        self.rtol, self.atol = rtol, atol
+
+    def describe(self):
+        return f"rtol={self.rtol:g}, atol={self.atol:g}"
+
+
+def main(argv=None):
+    """python -m dlgrade_public PATH [--only F ...]: exit 0 when every public check that ran passed, else 1 (2: no
+    such file)."""
+    import argparse
+
+    from . import files
+    parser = argparse.ArgumentParser(prog="python -m dlgrade_public", description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", help="your folder of modules (optim.py, layers.py, …), one .py or a .ipynb")
+    parser.add_argument("--only", action="append", default=[], help="a function (optim.adam) or a module (optim)")
+    args = parser.parse_args(argv)
+    try:
+        namespaces, warnings = files.load(Path(args.path), {f.partition(".")[0] for f in functions()})
+    except files.Unreadable as exc:
+        print(f"python -m dlgrade_public: error: {exc}", file=sys.stderr)
+        return 2
+    for warning in warnings:
+        print(f"note: {warning}")
+
+    def implementation_of(function):
+        module, _, name = function.partition(".")
+        found = namespaces.get(module, {}).get(name)
+        return found if callable(found) else None
+    wanted = [f for f in functions() if (not args.only or f in args.only or f.partition(".")[0] in args.only)
+              and (args.only or implementation_of(f) is not None)]
+    result = _run(wanted, implementation_of)
+    print(result.report)
+    return 0 if result.passed else 1
