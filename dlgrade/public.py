@@ -193,12 +193,18 @@ class RecordingContext(Context):
 
 
 def _form(row, oracle):
-    """[id, name, kind, says, value] of a mistake row's form on this input (None where it is undefined)."""
+    """[id, value] of a mistake row's form on this input (None where it is undefined); its words go in the data's
+    table of mistakes once (mistake_words)."""
     try:
         value = oracle(**row.kwargs)
     except Exception:  # undefined on this input (the grader skips it too)
         return None
-    return [row.id, row.name, row.kind, row.says, encode(value)]
+    return [row.id, encode(value)]
+
+
+def mistake_words(function):
+    """{id: [name, kind, says]} of the function's rows and pairs: what the runtime says of a mistake it names."""
+    return {row.id: [row.name, row.kind, row.says] for row in [*mistakes.of(function), *mistakes.pairs(function)]}
 
 
 def drawn_cases(strategy, count, public_seed):
@@ -328,8 +334,11 @@ def export(out, profile, cases=PUBLIC_EXAMPLES, log=print):
             checks.append({"id": c.id, "function": c.function, "title": c.title, "doc": c.doc, "examples": examples,
                            "calls_others": sorted({call["function"] for ex in examples for call in ex["calls"]}
                                                   - {c.function})})
+    words = {}
+    for function in dict.fromkeys(c["function"] for c in checks):
+        words.update(mistake_words(function))
     data = {"format": FORMAT, "profile": profile.source, "seed": PUBLIC_SEED, "show_expected": profile.show_expected,
-            "checks": checks, "left_out": left_out}
+            "checks": checks, "mistakes": words, "left_out": left_out}
     package = Path(out) / PACKAGE
     if package.exists():
         shutil.rmtree(package)

@@ -82,8 +82,7 @@ def check(function, implementation=None, *, namespace=None, verbose=True):
     if function not in functions():
         known = ", ".join(functions())
         raise ValueError(f"no public checks of {function!r}; the bundle has: {known}")
-    name = function.rpartition(".")[2]
-    implementation = implementation if implementation is not None else namespace.get(name)
+    implementation = implementation if implementation is not None else _lookup(namespace, function)
     result = _run([function], lambda wanted: implementation if wanted == function else _lookup(namespace, wanted))
     if verbose:
         print(result.report)
@@ -148,8 +147,9 @@ def _summary(outcomes, wanted):
     examples = sum(len(c["examples"]) for c in _DATA["checks"] if c["id"] in {o[0] for o in outcomes})
     if passed == len(outcomes):
         return f"public checks passed: {passed} of {passed} on {examples} fixed examples. {HIDDEN}"
-    return (f"public checks: {passed} of {len(outcomes)} passed, {len(outcomes) - passed} failed, on {examples} fixed "
-            f"examples. {HIDDEN}")
+    counts = ", ".join(f"{sum(status == s for _, status, _ in outcomes)} {s.lower()}" for s in (FAILED, MISSING)
+                       if any(status == s for _, status, _ in outcomes))
+    return f"public checks: {passed} of {len(outcomes)} passed, {counts}, on {examples} fixed examples. {HIDDEN}"
 
 
 def _run_check(c, implementation_of):
@@ -203,8 +203,9 @@ def _mismatch(found, got, expected, expect, tol):
     if _DATA["show_expected"]:
         lines.append(f"expected: {show(expected)}")
     lines.append(f"got: {show(_like(got, expected))}")
-    for mistake, name, kind, says, value in expect["mistakes"]:
+    for mistake, value in expect["mistakes"]:
         if difference(got, _decode(value), tol, expect["label"], nan_matches_nan=True) is None:
+            name, kind, says = _DATA["mistakes"][mistake]
             lines.append(f"diagnosis: {kind} '{name}': this implementation {says}")
             return _Failure(lines, mistake)
     return _Failure(lines)
