@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from dlgrade.checks.engine import mistakes
 from dlgrade.checks.engine.compare import show
 from dlgrade.checks.engine.context import Context, MemoisedOracle, float32_exact
+from dlgrade.checks.engine.conventions import Conventions
 from dlgrade.checks.engine.registry import Check
 from dlgrade.checks.engine.runner import select
 from dlgrade.checks.policy.tolerances import tolerance
@@ -316,7 +317,14 @@ def _renumber_refs(template, number):
 
 
 def export(out, profile, cases=PUBLIC_EXAMPLES, log=print):
-    """Write the bundle under out/dlgrade_public (replacing one there) and out/README.md; the package's path."""
+    """Write the bundle under out/dlgrade_public (replacing one there) and out/README.md; the package's path.
+    UsageError for a profile with course conventions: the runtime calls the spec's names with the spec's arguments,
+    and a course's correct code written otherwise would fail its public checks."""
+    if profile.conventions != Conventions():
+        raise UsageError(f"profile {profile.source} declares course conventions (names, dropout's p, modes, shapes "
+                         "or keywords other than the spec's); the public self-check calls the spec's functions as the "
+                         "spec writes them, so it would fail your students' correct code: it is not made for this "
+                         "profile")
     checks, left_out = [], []
     for c in select(profile.graded):
         if c.optional or c.pays not in ("values", "textbook"):
@@ -324,12 +332,12 @@ def export(out, profile, cases=PUBLIC_EXAMPLES, log=print):
         try:
             examples, skipped = record(c, profile, cases)
         except Unrecordable as why:
-            left_out.append(f"{c.id}: {why}")
+            left_out.append([c.id, str(why)])
             continue
         if not examples:
-            left_out.append(f"{c.id}: it compares only values it derives from the returns (statistics, relations)")
+            left_out.append([c.id, "it compares only values it derives from the returns (statistics, relations)"])
         elif skipped:
-            left_out.append(f"{c.id}: {skipped} of its comparisons are of values it derives from the returns")
+            left_out.append([c.id, f"{skipped} of its comparisons are of values it derives from the returns"])
         if examples:
             checks.append({"id": c.id, "function": c.function, "title": c.title, "doc": c.doc, "examples": examples,
                            "calls_others": sorted({call["function"] for ex in examples for call in ex["calls"]}

@@ -135,7 +135,16 @@ def test_the_data_is_the_public_examples_with_their_expected_values_and_mistakes
     assert ["eps_inside"] == [name for name, _ in expects[0]["variants"]]  # the default profile accepts it
     assert len(adam["examples"]) == 1 + public.PUBLIC_EXAMPLES + 1  # textbook, the simplest case, the drawn ones
     assert "gradient_check.eval_numerical_gradient/quadratic" not in by_id  # it passes a callable: left out, said
-    assert any(line.startswith("gradient_check.eval_numerical_gradient/quadratic") for line in data["left_out"])
+    assert "gradient_check.eval_numerical_gradient/quadratic" in dict(data["left_out"])
+
+
+@pytest.mark.parametrize("function, words", [
+    ("optim.adma", "'optim.adam'"),
+    ("init.he_normal", "init.he_normal has no public checks: the grader checks it by statistics"),
+])
+def test_a_function_without_public_checks_gets_a_sentence(runtime, function, words):
+    result = runtime.check(function, lambda *args: None, verbose=False)
+    assert not result and words in result.report and ("did you mean" in result.report) == (function == "optim.adma")
 
 
 def test_every_known_wrong_implementation_fails_its_public_check(runtime):
@@ -280,6 +289,7 @@ def test_a_student_checks_a_notebook_file_from_the_shell(bundle, tmp_path):
     (["--out", "FILE"], "exists and is not a folder"),
     (["--out", "DIR", "--profile", "no-such-profile"], "no such file"),
     (["--out", "DIR", "--examples", "-1"], "--examples must be 0 or more"),
+    (["--out", "DIR", "--profile", "cs231n"], "declares course conventions"),
 ])
 def test_export_public_refuses_bad_options_with_a_sentence(args, words, tmp_path, capsys):
     (tmp_path / "FILE").write_text("")
