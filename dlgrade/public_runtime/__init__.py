@@ -33,8 +33,9 @@ from .compare import difference, show
 DATA = Path(__file__).resolve().parent / "examples.json.gz"
 FORMAT = 1
 PASSED, FAILED, MISSING = "passed", "FAILED", "missing"
-HIDDEN = ("Your grade may differ: the grader also runs checks you cannot run here, on examples drawn from a secret "
-          "seed (memorising these answers earns nothing there).")
+HIDDEN = ("Your grade may differ: the grader also runs checks you cannot run here, and searches many more examples of "
+          "its own (from the course's secret, different for every submission); knowing these answers earns nothing "
+          "there.")
 
 __all__ = ["check", "check_all", "functions", "Result"]
 
@@ -249,10 +250,19 @@ def _call(call, results, implementation_of):
     live = value if keep == [-1] else None
     if keep and keep != [-1]:
         live = {i: v for i, v in enumerate(value) if i in keep}
-        value = type(value)(None if i in keep else copy.deepcopy(v) for i, v in enumerate(value))
+        value = type(value)(None if i in keep else _copied(v) for i, v in enumerate(value))
     elif not keep:
-        value = copy.deepcopy(value)
-    return {"value": value, "args": copy.deepcopy(args) if call["return_args"] else None, "live": live}
+        value = _copied(value)
+    return {"value": value, "args": _copied(args) if call["return_args"] else None, "live": live}
+
+
+def _copied(value):
+    """value as it was returned, safe from your function's later calls (a state it keeps and changes), as the
+    grader's worker sends a copy; a value that cannot be copied is compared as it is."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return value
 
 
 def _rebuild(template, results):
