@@ -65,9 +65,10 @@ class RecordingSandbox:
 
     def call(self, module, function, args=(), kwargs=None, *, keep=(), return_args=False, timeout=None):
         index = len(self.calls)
-        self.calls.append({"function": f"{module}.{function}", "args": [self._encode(a) for a in args],
-                           "kwargs": {k: self._encode(v) for k, v in (kwargs or {}).items()}, "keep": list(keep),
-                           "return_args": bool(return_args), "returns": self.returns})
+        returned = self.node_index(fresh_only=True)
+        self.calls.append({"function": f"{module}.{function}", "args": [self._encode(a, returned) for a in args],
+                           "kwargs": {k: self._encode(v, returned) for k, v in (kwargs or {}).items()},
+                           "keep": list(keep), "return_args": bool(return_args), "returns": self.returns})
         live = [self._live(copy.deepcopy(a)) for a in args]
         value = getattr(importlib.import_module(f"dlgrade.reference.{module}"), function)(
             *live, **{k: self._live(copy.deepcopy(v)) for k, v in (kwargs or {}).items()})
@@ -107,37 +108,51 @@ class RecordingSandbox:
             return type(value)(self._live(v) for v in value)
         return value
 
-    def _encode(self, value):
+    def _encode(self, value, returned):
+        """An argument as data; a part of an earlier call's return handed back (the check feeds a value of the
+        submission's to the next call) as {"__ref__": [call, path]}: the runtime hands back the student's own."""
+        if id(value) in returned:
+            call, path = returned[id(value)]
+            return {"__ref__": [call, path]}
         if isinstance(value, Handle):
             return {"__handle__": list(self.handles[value.id][1])}
         if isinstance(value, RngSeed):
             return {"__rng__": value.seed}
         if callable(value):
             raise Unrecordable("a call passes a function the student's code calls back")
+        if type(value) is dict:
+            return {"__dict__": {k: self._encode(v, returned) for k, v in value.items()}} \
+                if all(type(k) is str for k in value) else encode(value)
+        if type(value) in (list, tuple):
+            parts = [self._encode(v, returned) for v in value]
+            return {"__tuple__": parts} if type(value) is tuple else parts
         return encode(value)
 
-    def node_index(self):
+    def node_index(self, fresh_only=False):
         """id(object) -> (call index, path) of every array, float and container the calls returned: the places a
-        compared value can come from. Paths start with "value" (the return) or "args" (arguments after the call)."""
+        compared value can come from. Paths start with "value" (the return) or "args" (arguments after the call).
+        fresh_only: arrays, dicts and lists only, the objects a reply always holds anew (a float or a tuple of
+        numbers may be the very object the check passed in)."""
         index = {}
+        kinds = (np.ndarray, dict, list) if fresh_only else (np.ndarray, float, np.generic, dict, list, tuple)
         for call, reply in enumerate(self.returned):
-            if reply.value is None or type(reply.value) in (bool, int, str):  # shared objects: the latest call's
-                index[id(reply.value)] = (call, ["value"])
-            _index_nodes(reply.value, (call, ["value"]), index)
+            if not fresh_only and (reply.value is None or type(reply.value) in (bool, int, str)):
+                index[id(reply.value)] = (call, ["value"])  # shared objects: the latest call's
+            _index_nodes(reply.value, (call, ["value"]), index, kinds)
             if reply.args_after is not None:
-                _index_nodes(reply.args_after, (call, ["args"]), index)
+                _index_nodes(reply.args_after, (call, ["args"]), index, kinds)
         return index
 
 
-def _index_nodes(value, where, index):
-    if isinstance(value, (np.ndarray, float, np.generic, dict, list, tuple)):
+def _index_nodes(value, where, index, kinds):
+    if isinstance(value, kinds):
         index.setdefault(id(value), where)
     if type(value) is dict:
         for key, v in value.items():
-            _index_nodes(v, (where[0], [*where[1], key]), index)
+            _index_nodes(v, (where[0], [*where[1], key]), index, kinds)
     elif type(value) in (list, tuple):
         for i, v in enumerate(value):
-            _index_nodes(v, (where[0], [*where[1], i]), index)
+            _index_nodes(v, (where[0], [*where[1], i]), index, kinds)
 
 
 class RecordingContext(Context):
@@ -281,16 +296,17 @@ def record(c: Check, profile, cases):
 
 
 def _renumber_handles(value, number):
-    """An encoded value whose handles name calls by their number within the example."""
+    """An encoded value whose handles and references name calls by their number within the example."""
     if isinstance(value, list):
         return [_renumber_handles(v, number) for v in value]
     if not isinstance(value, dict):
         return value
-    if "__handle__" in value:
-        call, position = value["__handle__"]
-        if call not in number:
-            raise Unrecordable("a call passes a cache made in another example")
-        return {"__handle__": [number[call], position]}
+    for key in ("__handle__", "__ref__"):
+        if key in value:
+            call, where = value[key]
+            if call not in number:
+                raise Unrecordable("a call passes what a call of another example returned")
+            return {key: [number[call], where]}
     return {k: _renumber_handles(v, number) for k, v in value.items()}
 
 

@@ -23,6 +23,7 @@ import pytest
 
 from dlgrade import public
 from dlgrade.checks.engine.mistakes import BY_ID
+from dlgrade.checks.engine.registry import Check
 from dlgrade.checks.engine.runner import grade
 from dlgrade.sandbox import resolve
 from tests.grading import ALTERNATIVE, REFERENCE, mistake_source, quick_profile
@@ -297,3 +298,27 @@ def test_export_public_refuses_bad_options_with_a_sentence(args, words, tmp_path
     assert public.main(args) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+def test_a_value_the_check_hands_back_is_the_students_own_in_the_bundle(runtime):
+    """A check that feeds what the submission returned into its next call is recorded with a reference to that
+    return (not the oracle's value), so the runtime hands the student's own back, as the grader does."""
+    def two_steps(ctx):
+        w, dw = np.array([1.0, -2.0]), np.array([0.5, 0.5])
+        first = ctx.call("optim.sgd", w, dw, {"learning_rate": 0.1}, returns=2)
+        second = ctx.call("optim.sgd", first[0], dw, first[1], returns=2)
+        ctx.expect(second[0], np.array([0.9, -2.1]), inputs={"w": w, "dw": dw}, label="next_w")
+    check = Check("optim.sgd", "two_steps", "two steps", two_steps, 1.0, "float64", "oracle", "", examples=0)
+    [example], skipped = public.record(check, quick_profile(), 0)
+    assert skipped == 0
+    second = example["calls"][1]
+    assert second["args"][0] == {"__ref__": [0, ["value", 0]]} and second["args"][2] == {"__ref__": [0, ["value", 1]]}
+    received = []
+
+    def sgd(w, dw, config=None):  # keeps its own key in config
+        received.append(config)
+        lr = config["learning_rate"]
+        return w - lr * dw, {"learning_rate": lr, "mine": len(received)}
+    recorded = {"function": "optim.sgd", "calls_others": [], "examples": [example]}
+    assert runtime._run_check(recorded, lambda function: sgd)[0] == runtime.PASSED
+    assert received[1] == {"learning_rate": 0.1, "mine": 1}  # its own config came back, not the oracle's

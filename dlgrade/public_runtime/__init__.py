@@ -292,6 +292,8 @@ def _decode(value, results=None):
         return tuple(_decode(v, results) for v in value["__tuple__"])
     if "__dict__" in value:
         return {k: _decode(v, results) for k, v in value["__dict__"].items()}
+    if "__ref__" in value:  # what your own earlier call returned, handed back as the grader does
+        return _copied(_rebuild(value, results))
     if "__handle__" in value:  # what your own earlier call kept (a forward's cache)
         call, position = value["__handle__"]
         live = results[call]["live"]
