@@ -184,7 +184,8 @@ def submission_with(tmp_path, changes):
 
 
 def student_modules(runtime, folder):
-    namespaces, _ = runtime.files.load(folder, set(MODULES))
+    namespaces, _, failed = runtime.files.load(folder, set(MODULES))
+    assert failed == []
     return {m: types.SimpleNamespace(**ns) for m, ns in namespaces.items()}
 
 
@@ -242,6 +243,8 @@ STUDENT = textwrap.dedent('''
     assert right and not wrong, (right, wrong)
     leaked = sorted(n for n in sys.modules if n.partition(".")[0] in ("dlgrade", "hypothesis", "scipy", "reference"))
     assert not leaked, leaked
+    import importlib.util  # nothing but the bundle and NumPy could have been imported here
+    assert [importlib.util.find_spec(n) for n in ("dlgrade", "hypothesis", "scipy")] == [None] * 3
 ''')
 
 
@@ -284,6 +287,19 @@ def test_a_student_checks_a_notebook_file_from_the_shell(bundle, tmp_path):
     assert re.search(r"passed +layers\.relu_forward/oracle", out)
     assert "diagnosis: mistake 'grad_at_zero'" in out
     assert "public checks: 1 of 2 passed, 1 failed" in out and "grade may differ" in out
+
+
+def test_a_module_that_fails_to_import_costs_only_its_own_checks_and_the_exit_status(bundle, tmp_path):
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    (folder / "optim.py").write_text("def sgd(w, dw, config=None):\n    return w, config\n\n1 / 0\n")
+    (folder / "schedules.py").write_text("def time_based_decay(lr0, decay_rate, epoch):\n"
+                                         "    return lr0 / (1 + decay_rate * epoch)\n")
+    done = fresh_python(bundle, tmp_path, "import runpy; runpy.run_module('dlgrade_public', run_name='__main__')",
+                        str(folder))
+    assert done.returncode == 1, done.stderr
+    assert "ZeroDivisionError" in done.stdout and "not checked: optim" in done.stdout
+    assert re.search(r"passed +schedules\.time_based_decay/oracle", done.stdout)
 
 
 @pytest.mark.parametrize("args, words", [

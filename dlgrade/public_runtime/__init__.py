@@ -321,8 +321,8 @@ class _Tolerance:
 
 
 def main(argv=None):
-    """python -m dlgrade_public PATH [--only F ...]: exit 0 when every public check that ran passed, else 1 (2: no
-    such file)."""
+    """python -m dlgrade_public PATH [--only F ...]: exit 0 when every public check that ran passed and every module
+    imported, else 1 (2: a path that is no submission)."""
     import argparse
 
     from . import files
@@ -331,7 +331,7 @@ def main(argv=None):
     parser.add_argument("--only", action="append", default=[], help="a function (optim.adam) or a module (optim)")
     args = parser.parse_args(argv)
     try:
-        namespaces, warnings = files.load(Path(args.path), {f.partition(".")[0] for f in functions()})
+        namespaces, warnings, failed = files.load(Path(args.path), {f.partition(".")[0] for f in functions()})
     except files.Unreadable as exc:
         print(f"python -m dlgrade_public: error: {exc}", file=sys.stderr)
         return 2
@@ -346,4 +346,6 @@ def main(argv=None):
               and (args.only or implementation_of(f) is not None)]
     result = _run(wanted, implementation_of)
     print(result.report)
-    return 0 if result.passed else 1
+    if failed:
+        print(f"not checked: {', '.join(failed)} (importing failed, above)")
+    return 0 if result.passed and not failed else 1

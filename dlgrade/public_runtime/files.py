@@ -15,7 +15,8 @@ class Unreadable(Exception):
 
 
 def load(path, modules):
-    """({module: its namespace}, warnings) of the submission at path; a .py or notebook serves every module."""
+    """({module: its namespace}, warnings, the modules that failed to import) of the submission at path; a .py or
+    notebook serves every module."""
     if path.is_dir():
         found = {m: path / f"{m}.py" for m in modules if (path / f"{m}.py").is_file()}
         if not found:
@@ -23,16 +24,23 @@ def load(path, modules):
         package = (path / "__init__.py").is_file()  # a package: its modules import each other relatively
         root = str(path.resolve().parent if package else path)
         sys.path.insert(0, root)  # your modules may import each other
+        namespaces, warnings, failed = {}, [], []
         try:
-            return {m: _module(f"{path.name}.{m}" if package else m, file) for m, file in found.items()}, []
+            for module, file in found.items():  # a module that fails to import costs only its own functions
+                try:
+                    namespaces[module] = _module(f"{path.name}.{module}" if package else module, file)
+                except Unreadable as exc:
+                    warnings.append(f"{exc}; the functions of {module} are not checked")
+                    failed.append(module)
         finally:
             sys.path.remove(root)
+        return namespaces, warnings, failed
     if path.suffix == ".py" and path.is_file():
         namespace = _module(path.stem, path)
-        return dict.fromkeys(modules, namespace), []
+        return dict.fromkeys(modules, namespace), [], []
     if path.suffix == ".ipynb" and path.is_file():
         namespace, warnings = _notebook(path)
-        return dict.fromkeys(modules, namespace), warnings
+        return dict.fromkeys(modules, namespace), warnings, []
     raise Unreadable(f"{path} is not a folder, a .py file or a .ipynb notebook")
 
 
