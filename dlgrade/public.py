@@ -350,8 +350,8 @@ def export(out, profile, cases=PUBLIC_EXAMPLES, log=print):
         except Unrecordable as why:
             left_out.append([c.id, str(why)])
             continue
-        except Exception as exc:  # the check fails against the oracle: a bug of the grader's, said, never exported
-            left_out.append([c.id, f"it did not pass against the oracle ({type(exc).__name__}: {exc}); report it"])
+        except Exception as exc:  # it fails against the oracle, or asks what the recorder does not answer: said
+            left_out.append([c.id, f"it could not be recorded against the oracle ({type(exc).__name__}: {exc})"])
             log(f"export-public: {c.id} left out: {left_out[-1][1]}")
             continue
         if not examples:

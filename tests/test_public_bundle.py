@@ -148,6 +148,11 @@ def test_a_function_without_public_checks_gets_a_sentence(runtime, function, wor
     assert not result and words in result.report and ("did you mean" in result.report) == (function == "optim.adma")
 
 
+# Known-wrong implementations (KNOWN_WRONG) that the public examples cannot show, each with the reason: the grader's
+# search finds them, the self-check need not. Empty today: every one is caught on the public examples.
+MISSED_ON_PUBLIC_EXAMPLES: dict[str, str] = {}
+
+
 def test_every_known_wrong_implementation_fails_its_public_check(runtime):
     checks = [c["id"] for c in runtime._DATA["checks"]]
     assert len(checks) > 60
@@ -158,7 +163,7 @@ def test_every_known_wrong_implementation_fails_its_public_check(runtime):
                                verbose=False)
         if dict((i, s) for i, s, _ in result.outcomes)[check_id] != runtime.FAILED:
             missed.append(check_id)
-    assert missed == []
+    assert missed == sorted(MISSED_ON_PUBLIC_EXAMPLES, key=checks.index)
 
 
 # Known-wrong implementations of functions whose checks call no other of them: one submission holds them all.
