@@ -166,6 +166,20 @@ def test_every_known_wrong_implementation_fails_its_public_check(runtime):
     assert missed == sorted(MISSED_ON_PUBLIC_EXAMPLES, key=checks.index)
 
 
+@pytest.mark.parametrize("check_id, named", [
+    # divides by D instead of N: one input makes it look like 'missing_half' (N = 2, D = 1), another like
+    # 'mean_over_elements' (N = 1); no form gives its values on every example, so none is named
+    ("losses.mse_loss/oracle_rows", None),
+    # `<=` both resets the count on a tie and keeps the later epoch: the pair, not 'not_strict' alone
+    ("training.early_stopping/hand_worked", "training.early_stopping:not_strict' and 'last_best"),
+])
+def test_a_mistake_is_named_only_when_its_form_gives_the_values_on_every_public_example(runtime, check_id, named):
+    function = check_id.partition("/")[0]
+    result = runtime.check(function, namespace=reference_modules({function: KNOWN_WRONG[check_id]}), verbose=False)
+    assert dict((i, s) for i, s, _ in result.outcomes)[check_id] == runtime.FAILED
+    assert result.mistakes.get(check_id) == named
+
+
 # Known-wrong implementations of functions whose checks call no other of them: one submission holds them all.
 WRONG = {
     "optim.adam": KNOWN_WRONG["optim.adam/trajectory"],

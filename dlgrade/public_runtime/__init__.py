@@ -137,9 +137,11 @@ def _lookup(namespace, function):
 
 
 class _Failure(Exception):
-    def __init__(self, lines, mistake=None):
+    """A wrong answer: the report's lines and the mistakes whose form gives what was returned there (ids)."""
+
+    def __init__(self, lines, candidates=()):
         super().__init__(lines[0])
-        self.lines, self.mistake = lines, mistake
+        self.lines, self.candidates = lines, list(candidates)
 
 
 def _run(wanted, implementation_of):
@@ -179,8 +181,36 @@ def _run_check(c, implementation_of):
         for example in c["examples"]:
             notes += _run_example(c, example, implementation_of)
     except _Failure as failure:
-        return FAILED, failure.lines, failure.mistake
+        mistake = _confirmed(c, failure.candidates, implementation_of)
+        if mistake is None:
+            return FAILED, failure.lines, None
+        name, kind, says = _DATA["mistakes"][mistake]
+        return FAILED, [*failure.lines, f"diagnosis: {kind} '{name}': this implementation {says}"], mistake
     return PASSED, list(dict.fromkeys(notes)), None
+
+
+def _confirmed(c, candidates, implementation_of):
+    """The first of the mistakes whose form gave what you returned where the check failed that gives what you returned
+    on every comparison of the check's examples where it is defined (one input may make two forms coincide)."""
+    comparisons = [pair for example in c["examples"] for pair in _comparisons(example, implementation_of)]
+    for mistake in candidates:
+        if all(difference(got, _decode(form), _Tolerance(*expect["tol"]), expect["label"], nan_matches_nan=True) is None
+               for got, expect in comparisons for named, form in expect["mistakes"] if named == mistake):
+            return mistake
+    return None
+
+
+def _comparisons(example, implementation_of):
+    """(what you returned, the comparison) of each comparison of the example, up to a call that fails."""
+    results = []
+    for event in example["events"]:
+        try:
+            if "call" in event:
+                results.append(_call(example["calls"][event["call"]], results, implementation_of))
+            else:
+                yield _rebuild(event["expect"]["template"], results), event["expect"]
+        except (_Failure, KeyError, IndexError, TypeError):
+            return
 
 
 def _run_example(c, example, implementation_of):
@@ -213,18 +243,14 @@ def _run_example(c, example, implementation_of):
 
 def _mismatch(found, got, expected, expect, tol):
     """The grader's report of a wrong value (a _Failure): where it differs, the input, expected (where the course
-    shows it), got, and the mistake whose form gives what you returned."""
+    shows it), got; and the mistakes whose form gives what you returned, for _confirmed to name one."""
     lines = [found if _DATA["show_expected"] else f"{expect['label'] or 'the result'} is wrong on this input"]
     lines += [f"input {k}: {v}" for k, v in expect["inputs"].items()]
     if _DATA["show_expected"]:
         lines.append(f"expected: {show(expected)}")
     lines.append(f"got: {show(_like(got, expected))}")
-    for mistake, value in expect["mistakes"]:
-        if difference(got, _decode(value), tol, expect["label"], nan_matches_nan=True) is None:
-            name, kind, says = _DATA["mistakes"][mistake]
-            lines.append(f"diagnosis: {kind} '{name}': this implementation {says}")
-            return _Failure(lines, mistake)
-    return _Failure(lines)
+    return _Failure(lines, [mistake for mistake, value in expect["mistakes"]
+                            if difference(got, _decode(value), tol, expect["label"], nan_matches_nan=True) is None])
 
 
 def _call(call, results, implementation_of):
