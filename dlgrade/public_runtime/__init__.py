@@ -42,7 +42,7 @@ __all__ = ["check", "check_all", "functions", "Result"]
 
 class Result:
     """What check() and check_all() return: the public checks' outcomes ([(check id, status, message lines)]); true
-    when every public check that ran passed. Shown as the report."""
+    when every public check that ran passed; str() is the report."""
 
     def __init__(self, outcomes, report, mistakes):
         self.outcomes, self.report = outcomes, report
@@ -55,8 +55,11 @@ class Result:
     def __bool__(self):
         return self.passed
 
-    def __repr__(self):
+    def __str__(self):
         return self.report
+
+    def __repr__(self):  # a notebook shows it under the printed report: its last line's first sentence, once more
+        return f"<public self-check: {self.report.splitlines()[-1].split('. ')[0]}>"
 
 
 def _load():
