@@ -17,6 +17,7 @@ inputs only, which is what a public check is. The grade comes from the grader's 
 """
 import argparse
 import copy
+import dataclasses
 import gzip
 import importlib
 import json
@@ -187,7 +188,7 @@ class RecordingContext(Context):
             self.skipped += 1
         else:
             event = {"template": template, "expected": encode(want), "label": label,
-                     "tol": [tol.rtol, tol.atol], "inputs": _shown(inputs), "variants": [], "mistakes": []}
+                     "tol": dataclasses.asdict(tol), "inputs": _shown(inputs), "variants": [], "mistakes": []}
             if oracle:
                 event["variants"] = [[row.name, encode(oracle(**row.kwargs))] for row in
                                      mistakes.of(of or self.function) if row.documented and row.name in self.accepted]

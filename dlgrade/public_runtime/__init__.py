@@ -197,7 +197,7 @@ def _confirmed(c, candidates, implementation_of):
     on every comparison of the check's examples where it is defined (one input may make two forms coincide)."""
     comparisons = [pair for example in c["examples"] for pair in _comparisons(example, implementation_of)]
     for mistake in candidates:
-        if all(difference(got, _decode(form), _Tolerance(*expect["tol"]), expect["label"], nan_matches_nan=True) is None
+        if all(difference(got, _decode(form), _Tolerance(expect["tol"]), expect["label"], nan_matches_nan=True) is None
                for got, expect in comparisons for named, form in expect["mistakes"] if named == mistake):
             return mistake
     return None
@@ -231,7 +231,7 @@ def _run_example(c, example, implementation_of):
             raise _Failure([f"{expect['label'] or 'the result'}: what your function returned lacks {exc} (the spec's "
                             f"{c['function']} returns it)"]) from None
         expected = _decode(expect["expected"])
-        tol = _Tolerance(*expect["tol"])
+        tol = _Tolerance(expect["tol"])
         found = difference(got, expected, tol, expect["label"])
         if found is None:
             continue
@@ -342,8 +342,10 @@ def _like(got, expected):
 
 
 class _Tolerance:
-    def __init__(self, rtol, atol):
-        self.rtol, self.atol = rtol, atol
+    """The grader's tolerance row as data (rtol, atol and whatever else compare.difference reads of it)."""
+
+    def __init__(self, fields):
+        self.__dict__.update(fields)
 
     def describe(self):
         return f"rtol={self.rtol:g}, atol={self.atol:g}"
