@@ -2,6 +2,7 @@
 
     python grader.py PATH [--results results.json] [--only optim.adam] [--format text|md|json|junit|html]
     python grader.py batch SUBMISSIONS --out DIR [--jobs N] [--regrade] [--dask ADDRESS]   (a whole class)
+    python grader.py export-public --out DIR [--profile P]   (the students' self-check, no oracle: dlgrade/public.py)
 
 PATH is a folder of modules (optim.py, layers.py, …), one .py, a .ipynb or a .zip.
 Exit status: 0 when grading completed and the report was written (whatever the score), 2 on a usage
@@ -46,6 +47,9 @@ def main(argv=None):
     if argv[:1] == ["batch"]:  # grader.py batch SUBMISSIONS --out DIR: a whole class (dlgrade/batch.py)
         from dlgrade import batch
         return batch.main(argv[1:])
+    if argv[:1] == ["export-public"]:  # the students' public self-check bundle (dlgrade/public.py)
+        from dlgrade import public
+        return public.main(argv[1:])
     args, refused = _parse(argv)
     if refused:
         _write_not_graded(_results_option(argv), f"the autograder is set up wrong, not your submission: {refused}")

@@ -1,0 +1,1 @@
+../../checks/engine/compare.py
