@@ -15,7 +15,8 @@ class ModeParam:
 
 
 MODE_PARAMS: dict[str, ModeParam] = {}             # spec function -> its param dict with a mode
-DROP_PROBABILITY: dict[str, tuple[int, str]] = {}  # spec function -> (argument, key) of the probability of a drop
+DROP_PROBABILITY: dict[str, tuple[int | None, str]] = {}  # spec function -> (argument, key) of the probability of
+                                                         # a drop: argument None, the keyword argument `key` itself
 PER_CHANNEL: list[str] = []  # spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel
 
 
@@ -30,7 +31,7 @@ def module_rank(module: str) -> int:
 
 
 def declare_call(function: str, *, mode_param: ModeParam | None = None,
-                 drop_probability: tuple[int, str] | None = None, per_channel: bool = False) -> None:
+                 drop_probability: tuple[int | None, str] | None = None, per_channel: bool = False) -> None:
     """How the spec's `function` takes what a course may convey differently (engine.conventions translates)."""
     if mode_param is not None:
         MODE_PARAMS[function] = mode_param
