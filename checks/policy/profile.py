@@ -171,7 +171,9 @@ def _check_layout(layout, functions, source):
         if not parts:
             raise ProfileError(f"profile {source}: [layout.functions] names {name!r}, which is not a graded "
                                f"function or module")
-        if not isinstance(target, str) or len(target.split(".")) != parts or not all(target.split(".")):
+        # a module may sit in a subpackage of the course's package: "classifiers.fc_net.FullyConnectedNet"
+        if not isinstance(target, str) or len(target.split(".")) < parts \
+                or not all(part.isidentifier() for part in target.split(".")):
             raise ProfileError(f"profile {source}: [layout.functions] {name!r} must map to a "
                                f"{'module.function' if parts == 2 else 'module'} name, not {target!r}")
 
