@@ -51,6 +51,7 @@ MISTAKES = [
 ]
 
 NORMALIZATIONS = (None, "batchnorm", "layernorm")
+ENTRIES = 6  # entries of one parameter whose finite differences are taken (every entry of a smaller one)
 FLOAT64 = "float64"  # the constructor's dtype, as a name the wire carries (params.astype("float64") reads it)
 
 
@@ -204,37 +205,60 @@ def agrees_in_train_mode(ctx, net, case):
                label="")
 
 
-def central_differences(ctx, net, case, instance, h):
-    """∂loss/∂θ of your own loss, (loss(θ + h) − loss(θ − h)) / 2h for every entry θ of every parameter, the
-    2·size calls sent in one round trip."""
+def sampled_entries(case, seed):
+    """{parameter: the entries whose differences are taken}: every entry of a parameter of at most ENTRIES, else
+    ENTRIES of them drawn with the grading seed (the oracle checks judge every entry; these judge the gradient
+    against the student's own loss, as the course's own grad_check_sparse does)."""
+    rng = np.random.default_rng(seed)
+    chosen = {}
+    for key, value in case["params"].items():
+        flat = range(value.size) if value.size <= ENTRIES else sorted(rng.choice(value.size, ENTRIES, replace=False))
+        chosen[key] = [np.unravel_index(i, value.shape) for i in flat]
+    return chosen
+
+
+def central_differences(ctx, net, case, instance, entries, h):
+    """{"key[index]": (loss(θ + h) − loss(θ − h)) / 2h} of your own loss for the entries θ chosen, the 2 calls per
+    entry sent in one round trip."""
     params, perturbed = case["params"], []
-    for key, value in params.items():
-        for index in np.ndindex(value.shape):
+    for key, indices in entries.items():
+        for index in indices:
             for sign in (1, -1):
-                moved = value.copy()
+                moved = params[key].copy()
                 moved[index] += sign * h
                 perturbed.append({**params, key: moved})
     losses = iter(ctx.call_method_many(instance, net.function, "loss",
                                        [((case["X"].copy(), case["y"].copy()), {"params": p}) for p in perturbed],
                                        returns=2))
     numeric = {}
-    for key, value in params.items():
-        numeric[key] = np.zeros(value.shape)
-        for index in np.ndindex(value.shape):
+    for key, indices in entries.items():
+        for index in indices:
             plus, minus = float(next(losses)[0]), float(next(losses)[0])
-            numeric[key][index] = (plus - minus) / (2 * h)
+            numeric[_entry(key, index)] = (plus - minus) / (2 * h)
     return numeric
+
+
+def _entry(key, index):
+    return f"{key}[{', '.join(map(str, index))}]"
 
 
 def matches_finite_differences(ctx, net, case):
     instance = net.build(ctx, case)
     got = net.train(ctx, case, instance)
-    missing = [key for key in case["params"] if key not in got["grads"]]
+    params, grads = case["params"], got["grads"]
+    missing = [key for key in params if key not in grads]
     if missing:
         ctx.fail(f"grads has no {', '.join(missing)}: grads has every key of params", inputs=net.inputs(case, True))
-    expect_gradient(ctx, {k: got["grads"][k] for k in case["params"]},
-                    lambda h: central_differences(ctx, net, case, instance, h), forward=got["loss"],
-                    inputs=net.inputs(case, True), label="grads (expected: central differences of your loss)")
+    for key, value in params.items():
+        if np.shape(grads[key]) != value.shape:
+            ctx.fail(f"grads[{key!r}] has shape {np.shape(grads[key])}; params[{key!r}] has shape {value.shape}",
+                     inputs=net.inputs(case, True))
+    entries = sampled_entries(case, ctx.seed)
+    chosen = {_entry(key, index): float(np.asarray(grads[key])[index]) for key, indices in entries.items()
+              for index in indices}
+    expect_gradient(ctx, chosen, lambda h: central_differences(ctx, net, case, instance, entries, h),
+                    forward=got["loss"], inputs=net.inputs(case, True),
+                    label="grads (expected: central differences of your loss)")
 
 
 # --- FullyConnectedNet ----------------------------------------------------------------------------------------
@@ -264,7 +288,8 @@ def fc_loss_grads(ctx):
 
 @check(FC, "finite_differences", title="gradients match finite differences of your loss", points=2,
        tol="finite_difference", kind="gradient", examples=0.25,
-       doc="every entry of grads equals the central difference of your own loss(X, y), dropout (seeded) included")
+       doc=f"grads equals the central differences of your own loss(X, y), dropout (seeded) included, on every "
+           f"entry of each parameter, or {ENTRIES} entries drawn with the grading seed")
 def fc_finite_differences(ctx):
     ctx.falsify(in_course(ctx, fc_cases()), lambda case: matches_finite_differences(ctx, FC_NET, case),
                 examples=_fc_textbooks(ctx, 0.5)[:1])
@@ -306,7 +331,8 @@ def conv_loss_grads(ctx):
 
 @check(CONV, "finite_differences", title="gradients match finite differences of your loss", points=1,
        tol="finite_difference", kind="gradient", examples=0.15,
-       doc="every entry of grads equals the central difference of your own loss(X, y)")
+       doc=f"grads equals the central differences of your own loss(X, y) on every entry of each parameter, or "
+           f"{ENTRIES} entries drawn with the grading seed")
 def conv_finite_differences(ctx):
     ctx.falsify(conv_cases(), lambda case: matches_finite_differences(ctx, CONV_NET, case),
                 examples=[conv_textbook()])
