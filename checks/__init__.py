@@ -17,6 +17,7 @@ from .areas import (  # noqa: F401  (they register)
     layers_norms,
     losses,
     net,
+    nets,
     optim,
     schedules,
     sgd_exercise,

@@ -112,6 +112,13 @@ def batchnorm_backward(dout, cache, *, through_stats=True):
     return _norm_backward(dout, cache, through_stats=through_stats)
 
 
+def batchnorm_backward_alt(dout, cache, *, through_stats=True):
+    """The same (dx, dγ, dβ) as batchnorm_backward, which already has the simplified closed form the
+    assignment asks for here: dx = (γ/(Nσ)) · (N·dout − Σdout − x̂·Σ(dout·x̂)), σ = √(σ² + ε), sums over the
+    batch. One formula, so one body. Mistake through_stats=False: dx = dout·γ/σ."""
+    return batchnorm_backward(dout, cache, through_stats=through_stats)
+
+
 def layernorm_forward(x, gamma, beta, ln_param, *, ddof=0):
     """x (N, D): statistics per row over D, eps=1e-5, the same in train and test; out = γx̂ + β.
     Mistake ddof=1: unbiased variance."""

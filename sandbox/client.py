@@ -384,12 +384,16 @@ class Sandbox:
         """Cells of a notebook that raised when run (the others still count)."""
         return self._loaded.get(module, {}).get("warnings", [])
 
-    def call(self, module, function, args=(), kwargs=None, *, keep=(), return_args=False, timeout=None):
+    def call(self, module, function, args=(), kwargs=None, *, keep=(), return_args=False, timeout=None, target=None,
+             assign=None):
         """Call module.function(*args, **kwargs) in the worker.
 
         Python callables among the args run here, in the grader, when the student calls them.
         keep: positions of the returned tuple to leave in the worker as Handles ([-1]: all of it).
         return_args: also send back the arguments as they are after the call (in-place edits).
+        target: a Handle (an object kept, such as an instance of module's class): function is then
+        "Class.method", and the method of that object is called, after assign ({attribute: {key: value}})
+        set those entries of its dict attributes (a network's params).
         """
         key = (module, function)
         if key in self._dead:
@@ -399,7 +403,7 @@ class Sandbox:
         request = {"op": "call", "module": module, "function": function,
                    "args": [_mark_callables(a, callbacks) for a in args],
                    "kwargs": {k: _mark_callables(v, callbacks) for k, v in (kwargs or {}).items()},
-                   "keep": list(keep), "return_args": return_args}
+                   "keep": list(keep), "return_args": return_args, **_on_target(target, assign)}
         self.calls += 1
         try:
             reply = self._exchange(request, timeout or self.call_timeout, callbacks)
@@ -415,7 +419,7 @@ class Sandbox:
             self._dead[key] = error  # deterministic: no need to ask again
         raise error
 
-    def call_batch(self, module, function, calls, *, timeout=None):
+    def call_batch(self, module, function, calls, *, timeout=None, target=None, assigns=None):
         """module.function on each (args, kwargs) of calls, in one round trip: a list of a Reply per call and,
         when one fails, its SandboxError in its place (the calls after it are not made). The batch may take
         the calls' timeouts together. No callables among the arguments (each callback is a round trip).
@@ -424,7 +428,7 @@ class Sandbox:
         list of calls is the grader's, not the worker's, whose code the submission can change. A reply
         that ends before every call was answered, with no failure to end it, leaves the rest failed
         ("the worker answered 1 of 6 calls"), never dropped; an extra, repeated or reordered answer
-        fails the whole batch (a malformed reply)."""
+        fails the whole batch (a malformed reply). target, and assigns (one assign per call): as call's."""
         key = (module, function)
         if key in self._dead:
             raise self._dead[key]
@@ -437,8 +441,9 @@ class Sandbox:
         request = {"op": "call_batch", "calls": [
             {"call": call_id, "module": module, "function": function,
              "args": [_mark_callables(a, callbacks) for a in args],
-             "kwargs": {k: _mark_callables(v, callbacks) for k, v in kwargs.items()}, "keep": [], "return_args": False}
-            for call_id, (args, kwargs) in zip(ids, calls)]}
+             "kwargs": {k: _mark_callables(v, callbacks) for k, v in kwargs.items()}, "keep": [], "return_args": False,
+             **_on_target(target, assign)}
+            for call_id, (args, kwargs), assign in zip(ids, calls, assigns or [None] * len(calls))]}
         if callbacks:
             raise ValueError("call_batch sends plain data only; call a function that takes a callable with call")
         self.calls += len(calls)
@@ -592,6 +597,11 @@ def remove_folder(path):
     except OSError as exc:
         return exc.strerror or str(exc)
     return ""
+
+
+def _on_target(target, assign):
+    """The fields of a call of a kept object's method (Sandbox.call's target and assign); none for a function."""
+    return {} if target is None else {"target": target, "assign": assign or {}}
 
 
 def _mark_callables(value, callbacks):

@@ -193,16 +193,22 @@ class Worker:
 
     # --- calls ------------------------------------------------------------------------------
     def op_call(self, request):
+        """Call a function of a loaded module; or, with a target (a Handle), the method named by the last part
+        of "function" ("Class.method") of the object kept there, after the entries of "assign"
+        ({attribute: {key: value}}) are set in those dict attributes of the object."""
         module = self.modules.get(request["module"])
         if module is None:
             return {"error": _error_info(f"module {request['module']!r} is not loaded")}
-        function = getattr(module, request["function"], None)
-        if not callable(function):
+        target = request.get("target")
+        function = None if target else getattr(module, request["function"], None)
+        if not target and not callable(function):
             where = f"{request['module']}.py" if self.layout["layout"] == "package" else "the submission"
             return {protocol.ErrorKind.MISSING.value: f"{where} has no function {request['function']}"}
         args = [self._inbound(a) for a in request["args"]]
         kwargs = {k: self._inbound(v) for k, v in request["kwargs"].items()}
         try:
+            if target:
+                function = self._method(target, request["function"].rpartition(".")[2], request.get("assign") or {})
             result = function(*args, **kwargs)
         except NotImplementedError as exc:
             return {protocol.ErrorKind.NOT_IMPLEMENTED.value: str(exc)}
@@ -212,6 +218,18 @@ class Worker:
         if request["return_args"]:
             reply["args_after"] = [_plain_or_marker(a) for a in args]
         return reply
+
+    def _method(self, target, name, assign):
+        """The bound method `name` of the object behind the handle, after the assignments (the object's own code
+        may run in them: a property, a dict of its own making, so the caller catches what they raise)."""
+        if not isinstance(target, protocol.Handle) or target.id not in self.handles:
+            raise LookupError(f"no object kept under {target!r}")
+        obj = self.handles[target.id]
+        for attribute, entries in assign.items():
+            table = getattr(obj, attribute)
+            for key, value in entries.items():
+                table[key] = self._inbound(value)
+        return getattr(obj, name)
 
     def _failure(self, exc):
         """The reply for an exception of the submission's: a use of a forbidden package under "policy" (the

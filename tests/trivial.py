@@ -69,6 +69,11 @@ HELPER = textwrap.dedent('''
 
 
     def make(reference, kind):
+        if isinstance(reference, type):  # a class (a network): built as the reference's, its methods trivial
+            return type(reference.__name__, (reference,), {{
+                name: make(method, kind) for name, method in vars(reference).items()
+                if callable(method) and not name.startswith("_")}})
+
         def trivial(*args, **kwargs):
             if kind == "none":
                 return None
@@ -110,5 +115,7 @@ def write(folder, profile, kind, sleep=3.0):
     for module, lines in modules.items():
         imports = sorted({line for line in lines if line.startswith("from ")})
         body = [line for line in lines if not line.startswith("from ")]
-        (root / f"{module}.py").write_text("\n".join(["from _trivial import make", *imports, "", *body, ""]))
+        path = root.joinpath(*module.split(".")).with_suffix(".py")  # a module of a subpackage: its folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(["from _trivial import make", *imports, "", *body, ""]))
     return resolve(folder, package=profile.package)

@@ -12,6 +12,9 @@ function stays written against the spec alone. Where a convention is not set, th
     channel_shape  {spec forward: "(1, C, 1, 1)"}: gamma and beta go in with that shape, and the
                    backward's dgamma and dbeta come back in the shape the grader gave gamma
     keywords       {spec function: {name: value}}: keyword arguments added to every call
+    renamed        {spec function: {keyword: the course's}}: a keyword argument under the course's name (a
+                   class's constructor), or {keyword: {name = …, values = {str(spec value): course value}}}
+                   where the course also writes its values differently (a value not listed: not in the course)
 
 Which functions have a drop probability, a param dict with a mode or per-channel parameters, and where in their
 arguments, is the areas' to say (engine.spec); this module holds no name of the spec.
@@ -37,6 +40,7 @@ class Conventions:
     mode: str = "optional"
     channel_shape: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
+    renamed: dict = field(default_factory=dict)
     _gamma_shapes: dict = field(default_factory=dict, init=False, repr=False)  # cache handle id -> gamma's shape
 
     def for_check(self):
@@ -60,7 +64,9 @@ class Conventions:
         args = list(args)
         if function in DROP_PROBABILITY and self.dropout_p == "keep":
             position, key = DROP_PROBABILITY[function]
-            if _has(args, position, key):
+            if position is None and key in kwargs:  # a keyword argument of its own (a network's constructor)
+                kwargs = {**kwargs, key: 1 - kwargs[key]}
+            elif position is not None and _has(args, position, key):
                 args[position] = {**args[position], key: 1 - args[position][key]}
         if self.mode == "required" and function in MODE_PARAMS:
             position, default = MODE_PARAMS[function].position, MODE_PARAMS[function].default
@@ -71,7 +77,25 @@ class Conventions:
             for position in (1, 2):
                 if isinstance(args[position], np.ndarray) and args[position].ndim == 1:
                     args[position] = args[position].reshape(CHANNEL_SHAPES[shape](args[position].size))
-        return args, {**self.keywords.get(function, {}), **kwargs}
+        return args, {**self.keywords.get(function, {}), **self._renamed(function, kwargs)}
+
+    def _renamed(self, function, kwargs):
+        """kwargs under the course's names and in its values (renamed)."""
+        renamed = self.renamed.get(function, {})
+        sent = {}
+        for name, value in kwargs.items():
+            course = renamed.get(name, name)
+            if type(course) is dict:
+                name, value = course["name"], course["values"][str(value)]
+            else:
+                name = course
+            sent[name] = value
+        return sent
+
+    def accepts(self, function, keyword, value):
+        """The course has the spec's keyword value (a value table of renamed may leave it out)."""
+        course = self.renamed.get(function, {}).get(keyword)
+        return type(course) is not dict or str(value) in course["values"]
 
     def keeps(self, function):
         """The course's drop probability of `function` (or of its forward, for a backward) is the probability of

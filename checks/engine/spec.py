@@ -15,7 +15,8 @@ class ModeParam:
 
 
 MODE_PARAMS: dict[str, ModeParam] = {}             # spec function -> its param dict with a mode
-DROP_PROBABILITY: dict[str, tuple[int, str]] = {}  # spec function -> (argument, key) of the probability of a drop
+DROP_PROBABILITY: dict[str, tuple[int | None, str]] = {}  # spec function -> (argument, key) of the probability of
+                                                         # a drop: argument None, the keyword argument `key` itself
 KEEP_WORDS: dict[str, str] = {}  # mistake id -> what it says where the course's p keeps a unit (p is 1 − the spec's)
 PER_CHANNEL: list[str] = []  # spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel
 
@@ -31,7 +32,7 @@ def module_rank(module: str) -> int:
 
 
 def declare_call(function: str, *, mode_param: ModeParam | None = None,
-                 drop_probability: tuple[int, str] | None = None, per_channel: bool = False,
+                 drop_probability: tuple[int | None, str] | None = None, per_channel: bool = False,
                  keep_words: dict[str, str] | None = None) -> None:
     """How the spec's `function` takes what a course may convey differently (engine.conventions translates);
     keep_words: {mistake id: what it says in a course whose p is the probability of keeping a unit}."""

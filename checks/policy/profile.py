@@ -250,10 +250,10 @@ def _check_layout(layout, functions, source):
 def _conventions(table, aliases, functions, source):
     """engine.conventions.Conventions of the [conventions] table (see there) and [layout.functions]."""
     choices = {"dropout_p": course.DROPOUT_P, "mode": course.MODES}
-    unknown = set(table) - set(choices) - {"channel_shape", "keywords"}
+    unknown = set(table) - set(choices) - {"channel_shape", "keywords", "renamed"}
     if unknown:
         raise ProfileError(f"profile {source}: unknown convention(s) {sorted(unknown)}; expected "
-                           f"{sorted([*choices, 'channel_shape', 'keywords'])}")
+                           f"{sorted([*choices, 'channel_shape', 'keywords', 'renamed'])}")
     for key, allowed in choices.items():
         if key in table and table[key] not in allowed:
             raise ProfileError(f"profile {source}: convention {key} must be one of {list(allowed)}, "
@@ -267,10 +267,24 @@ def _conventions(table, aliases, functions, source):
         if not isinstance(keywords, dict):
             raise ProfileError(f"profile {source}: [conventions.keywords] {name!r} must be a table of "
                                f"keyword arguments, not {keywords!r}")
+    for name, renamed in table.get("renamed", {}).items():
+        _known_function(name, functions, source, "conventions.renamed")
+        _check_renamed(name, renamed, source)
     spec = course.Conventions()
     return course.Conventions(functions=dict(aliases), dropout_p=table.get("dropout_p", spec.dropout_p),
                               mode=table.get("mode", spec.mode), channel_shape=dict(table.get("channel_shape", {})),
-                              keywords={k: dict(v) for k, v in table.get("keywords", {}).items()})
+                              keywords={k: dict(v) for k, v in table.get("keywords", {}).items()},
+                              renamed={k: dict(v) for k, v in table.get("renamed", {}).items()})
+
+
+def _check_renamed(name, renamed, source):
+    """[conventions.renamed] "function" = {keyword = "course's keyword" or {name = "…", values = {…}}}."""
+    def valid(course):
+        return isinstance(course, str) or (isinstance(course, dict) and set(course) == {"name", "values"}
+                                           and isinstance(course["name"], str) and isinstance(course["values"], dict))
+    if not isinstance(renamed, dict) or not all(valid(course) for course in renamed.values()):
+        raise ProfileError(f"profile {source}: [conventions.renamed] {name!r} must map keyword arguments to the "
+                           f"course's names (a string, or a table {{name, values}}), not {renamed!r}")
 
 
 def _check_setting(key, value, kind, source):

@@ -92,6 +92,14 @@ def batchnorm_backward(dout, cache):
     return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
 
 
+def batchnorm_backward_alt(dout, cache):
+    """The simplified closed form: dx = γ/(N·std) · (N·dout − Σdout − x̂·Σ(dout·x̂))."""
+    xhat, gamma, (_, std, _) = cache
+    n = dout.shape[0]
+    dgamma, dbeta = (dout * xhat).sum(axis=0), dout.sum(axis=0)
+    return gamma / (n * std) * (n * dout - dbeta - xhat * dgamma), dgamma, dbeta
+
+
 def layernorm_forward(x, gamma, beta, ln_param):
     eps = (ln_param or {}).get("eps", 1e-5)
     xhat_t, graph, _, _ = _normalize_columns(x.T, eps)

@@ -6,6 +6,7 @@ from .cs231n.layers import (  # noqa: F401
     affine_backward,
     affine_forward,
     batchnorm_backward,
+    batchnorm_backward_alt,
     conv_backward_naive,
     conv_forward_naive,
     dropout_backward,
