@@ -44,6 +44,7 @@ class CheckResult:
     computed: bool = False  # agreed with the oracle's informative values on a seed-dependent example (the gate)
     optional: bool = False  # behaviour the spec allows, not requires: never scored, failed when not held
     title: str = ""         # the check's title, in words (its id is function/slug)
+    role: str = ""          # what a pass shows (Check.pays): values, textbook or relation
 
     @property
     def module(self):
@@ -65,6 +66,8 @@ class Report:
     sha256: str = ""         # of the submission's bytes that were graded
     search: str = ""         # where the search's seed came from, in words
     policy: str = ""         # the library policy in force, in words
+    secret_search: bool = False  # the search's seed came from a course secret (a per-submission search)
+    gradescope: dict = field(default_factory=dict)  # the profile's [gradescope]: what students see when
 
     @property
     def score(self):
@@ -148,7 +151,7 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
                                 *_reported_uses(checks, profile, uses)]))
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
                   sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], outcomes[0][5],
-                  submission.sha256, search, describe_policy(policy, trusted))
+                  submission.sha256, search, describe_policy(policy, trusted), bool(secret), profile.gradescope)
 
 
 def describe_policy(policy, trusted):
@@ -267,7 +270,7 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
                   profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values")
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, title=c.title, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score,
-                optional=c.optional, replay=replay,
+                optional=c.optional, replay=replay, role=c.pays,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
     status, summary, details, counterexample = Status.PASSED, "", {}, None

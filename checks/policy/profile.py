@@ -19,12 +19,13 @@ from ..engine import conventions as course
 from ..engine import mistakes
 from ..engine.registry import REGISTRY, current_id
 from ..engine.spec import PER_CHANNEL
+from . import gradescope as gradescope_policy
 from . import libraries as library_policy
 from .tolerances import DTYPES
 
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
-_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries"}
+_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries", "gradescope"}
 _LAYOUT = {"package", "graded", "functions"}
 
 
@@ -52,6 +53,7 @@ class Profile:
     graded: tuple = ()         # [layout] graded: the modules or functions graded (empty: all of them)
     conventions: course.Conventions = field(default_factory=course.Conventions)  # [layout] functions, [conventions]
     libraries: library_policy.LibraryPolicy = field(default_factory=library_policy.LibraryPolicy)  # [libraries]
+    gradescope: dict = field(default_factory=dict)  # [gradescope]: what students see when (policy/gradescope.py)
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
@@ -146,11 +148,16 @@ def _build(data, functions, source, defaults):
         policy = library_policy.from_table(data.get("libraries", {}), source)
     except library_policy.PolicyError as exc:
         raise ProfileError(str(exc)) from None
+    try:
+        shown = gradescope_policy.from_table(data.get("gradescope", {}), source).as_table()
+    except gradescope_policy.GradescopeError as exc:
+        raise ProfileError(str(exc)) from None
     values = {key: type(default)(settings.get(key, default)) for key, default in defaults.items()}
     return Profile(**values, points=dict(data.get("points", {})),
                    accept={k: list(v) for k, v in data.get("accept", {}).items()},
                    examples=examples, source=source, package=layout.get("package", ""),
-                   graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy)
+                   graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy,
+                   gradescope=shown)
 
 
 def _check_layout(layout, functions, source):
