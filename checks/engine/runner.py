@@ -222,8 +222,8 @@ def _grade_part(submission, profile, shares, replay_prefix, sandbox, uses, check
             box.drop_handles()
         probes = [_run_one(c, box, profile, 0.0, replay_prefix) for c in gate_probes(results)]
         apply_gates(results, probes)
-        notes = [f"{module}: {w}" for module in dict.fromkeys(by_id[i].module for i in check_ids)
-                 for w in box.warnings(module)]
+        notes = list(dict.fromkeys(w for module in dict.fromkeys(by_id[i].module for i in check_ids)
+                                   for w in box.warnings(module)))  # a notebook's cells, which every module shares
     return results, notes + box.notes, box.calls, box.restarts, box.environment, box.description
 
 
