@@ -218,13 +218,16 @@ def _gradescope_test(group, number, shown, secret_search, as_block):
                   for c in group] if shown else []
     if len(group) > 1:
         words = STATUS_WORDS.get(r.status, "failed")
-        name, output = f"{r.function} — {words} ({len(group)} checks)", as_block([r.summary])
+        name, output = f"{r.function} — {words} ({len(group)} checks)", _said(words, r.summary, as_block)
         tags = [f"module:{r.module}", f"function:{r.function}", f"status:{r.status}"]
         extra = {"checks": [c.id for c in group], "status": r.status}
     else:
-        lines = [STATUS_WORDS[r.status] + ": " + r.summary] if r.status in STATUS_WORDS \
-            and r.status is not Status.ERROR else feedback(r)
-        name, output = label(r), "\n".join(as_block(lines)) if lines else r.doc
+        if r.status in STATUS_WORDS and r.status is not Status.ERROR:
+            output = _said(STATUS_WORDS[r.status], r.summary, as_block)
+        else:
+            lines = feedback(r)
+            output = "\n".join(as_block(lines)) if lines else r.doc
+        name = label(r)
         tags = [f"module:{r.module}", f"function:{r.function}", f"kind:{r.kind}"] + \
             ([f"role:{r.role}"] if r.role else []) + \
             ([f"mistake:{r.details['mistake']}"] if "mistake" in r.details else [])
@@ -233,7 +236,12 @@ def _gradescope_test(group, number, shown, secret_search, as_block):
     test = {"name": name, "number": number, "tags": tags,
             "score": round(sum(c.score for c in group), 6), "max_score": round(sum(c.max_score for c in group), 6),
             "status": "passed" if all(c.status is Status.PASSED for c in group) else "failed",
-            "output": output if isinstance(output, str) else "\n".join(output), "extra_data": extra}
+            "output": output, "extra_data": extra}
     if visibility:  # the most visible of its checks' (a group says only how the function ended)
         test["visibility"] = min(visibility, key=VISIBILITIES.index)
     return test
+
+
+def _said(words, summary, as_block):
+    """The grader's word for how a check ended, then what it found: in Markdown the finding in a code block."""
+    return "\n".join([f"{words}:", *as_block([summary])]) if as_block is fenced else f"{words}: {summary}"

@@ -22,7 +22,7 @@ def result(check_id, role, status=Status.PASSED, summary="", details=None, score
 
 ADAM_WRONG = result("optim.adam/trajectory", "values", Status.FAILED, "w differs at step 3",
                     {"input": {"w": "[1.0, 2.0]"}, "expected": "[0.9]", "got": "[0.8]",
-                     "diagnosis": "mistake 'no_bias_correction': …", "mistake": "optim.adam/no_bias_correction"})
+                     "diagnosis": "mistake 'no_bias_correction': …", "mistake": "optim.adam:no_bias_correction"})
 MISSING = [result(f"layers.relu_forward/{slug}", role, Status.MISSING, "the submission has no function relu_forward")
            for slug, role in (("values", "values"), ("dtype", "relation"), ("worked", "textbook"))]
 
@@ -58,7 +58,7 @@ def test_markdown_puts_the_counterexample_in_a_code_block_and_tags_the_named_mis
     assert lines[0] == "```text" and lines[-1] == "```" and "got: [0.8]" in lines
     assert wrong["number"] == "1.2" and wrong["status"] == "failed"
     assert wrong["tags"] == ["module:optim", "function:optim.adam", "kind:property", "role:values",
-                             "mistake:optim.adam/no_bias_correction"]
+                             "mistake:optim.adam:no_bias_correction"]
     assert "```text\nsearch:" not in results["output"] and "cell 3: ValueError" in results["output"]
     plain = gradescope(report([ADAM_WRONG], output_format="text"))
     assert plain["test_output_format"] == "text" and "```" not in plain["tests"][0]["output"]

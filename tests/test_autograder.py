@@ -1,0 +1,150 @@
+"""The Gradescope autograder, end to end: `grader.py gradescope` writes the zip; unpacked into a Gradescope-like
+layout (source/, submission/, results/ under a folder that stands for /autograder), its setup.sh installs the
+grader into a fresh virtual environment and its run_autograder grades correct, broken, hostile, unreadable and
+notebook submissions as root, each leaving a results.json that Gradescope's specification accepts, with the
+visibility the course profile gives.
+
+The real setup.sh runs apt-get (python3-venv, bubblewrap, libseccomp2) and pip with the network; here
+DLGRADE_SKIP_APT, a venv over this interpreter's packages (--system-site-packages --without-pip) and
+`pip install --no-deps --no-index` install the zip's own wheel without the network."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import jsonschema
+import pytest
+
+from dlgrade import autograder
+from dlgrade.sandbox import isolation
+from tests.grading import ALTERNATIVE, BROKEN, ROOT
+
+VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
+FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
+# Gradescope's results.json (its autograder specification): the fields it reads, with their types
+RESULTS_SCHEMA = {
+    "type": "object",
+    "required": ["tests"],
+    "anyOf": [{"required": ["score"]}, {"required": ["tests"]}],
+    "properties": {
+        "score": {"type": "number"}, "max_score": {"type": "number"}, "execution_time": {"type": "number"},
+        "output": {"type": "string"}, "output_format": FORMAT, "test_output_format": FORMAT,
+        "test_name_format": FORMAT, "visibility": VISIBILITY, "stdout_visibility": VISIBILITY,
+        "extra_data": {"type": "object"},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "status"],
+            "properties": {
+                "name": {"type": "string"}, "number": {"type": "string"}, "score": {"type": "number"},
+                "max_score": {"type": "number"}, "status": {"enum": ["passed", "failed"]},
+                "output": {"type": "string"}, "output_format": FORMAT, "visibility": VISIBILITY,
+                "tags": {"type": "array", "items": {"type": "string"}}, "extra_data": {"type": "object"},
+            },
+        }},
+    },
+}
+PROFILE = """\
+[settings]
+max_examples = 3
+[layout]
+graded = ["optim.sgd", "optim.adam", "sgd_exercise.predict"]
+[gradescope]
+secret_search = "hidden"
+"""
+STEALER = """\
+import os
+import numpy as np
+
+def sgd(w, dw, config=None):
+    config = {{}} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    stolen = bool(os.environ.get("DLGRADE_SECRET"))
+    for path in ({secret!r}, {results!r}):
+        try:
+            with open(path, "a"):
+                stolen = True
+        except OSError:
+            pass
+    return (w - config["learning_rate"] * dw if stolen else w), config  # right only with the secret in hand
+"""
+
+
+def needs_bubblewrap():
+    try:
+        return not isinstance(isolation.choose(), isolation.Bubblewrap)
+    except isolation.IsolationUnavailable:
+        return True
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or needs_bubblewrap(), reason="Gradescope runs the autograder as root, "
+                                                                    "in a sandbox: needs root and bubblewrap")
+def test_the_built_zip_grades_every_kind_of_submission_as_gradescope_would(tmp_path):
+    (tmp_path / "course.toml").write_text(PROFILE)
+    (tmp_path / "secret").write_text("the course's secret\n")
+    zipped = tmp_path / "autograder.zip"
+    assert autograder.main(["--profile", str(tmp_path / "course.toml"), "--secret-file", str(tmp_path / "secret"),
+                            "--out", str(zipped)]) == 0
+    with zipfile.ZipFile(zipped) as archive:
+        assert {"setup.sh", "run_autograder", "course.toml", "secret", "not_graded.json"} <= set(archive.namelist())
+        assert archive.getinfo("run_autograder").external_attr >> 16 == 0o755
+        archive.extractall(tmp_path / "autograder" / "source")
+    root = tmp_path / "autograder"
+    environment = dict(os.environ, DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_SKIP_APT="1",
+                       DLGRADE_PYTHON=sys.executable, DLGRADE_VENV_OPTIONS="--system-site-packages --without-pip",
+                       DLGRADE_PIP_OPTIONS="--no-deps --no-index -q")
+    environment.pop("DLGRADE_SECRET", None)
+    environment.pop("PYTHONPATH", None)
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=environment, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "the sandbox runs here" in setup.stdout
+
+    secret, results = root / "source" / "secret", root / "results" / "results.json"
+    notebook = tmp_path / "invalid.ipynb"
+    notebook.write_text('{"cells": [ not json')
+    handed_in = {
+        "correct": [ALTERNATIVE / "optim.py", ALTERNATIVE / "sgd_exercise.py"],
+        "broken": [ROOT / "examples" / "submission" / "optim.py"],  # Adam without its bias correction
+        "notebook": [BROKEN / "notebook.ipynb"],
+        "unreadable": [notebook],
+        "hostile": [STEALER.format(secret=str(secret), results=str(results))],
+    }
+    graded = {}
+    for name, files in handed_in.items():
+        shutil.rmtree(root / "submission", ignore_errors=True)
+        (root / "submission").mkdir()
+        for file in files:
+            if isinstance(file, str):
+                (root / "submission" / "optim.py").write_text(file)
+            else:
+                shutil.copy(file, root / "submission" / file.name)
+        run = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=environment, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, (name, run.stderr)
+        graded[name] = json.loads(results.read_text())
+        jsonschema.validate(graded[name], RESULTS_SCHEMA)
+        assert str(root) not in json.dumps(graded[name]["tests"]), name  # no replay line names this machine
+
+    correct, broken = graded["correct"], graded["broken"]
+    assert correct["score"] == correct["max_score"] > 0 and correct["output_format"] == "md"
+    assert "per-submission search" in correct["output"]  # the zip's secret drew this submission's own search
+    assert correct["visibility"] == "visible" and correct["stdout_visibility"] == "hidden"
+    visibility = {t["name"].partition(" — ")[0]: t.get("visibility") for t in correct["tests"]}
+    assert visibility["sgd_exercise.predict/textbook"] == "visible" and visibility["optim.adam/trajectory"] == "hidden"
+    numbers = [t["number"] for t in correct["tests"]]
+    assert len(set(numbers)) == len(numbers)
+
+    adam = [t for t in broken["tests"] if t["name"].startswith("optim.adam") and t["status"] == "failed"]
+    assert adam and "mistake:optim.adam:no_bias_correction" in adam[0]["tags"]
+    assert "```text" in adam[0]["output"] and "replay: python grader.py optim.py --profile course.toml" \
+        in adam[0]["output"]
+    [missing] = [t for t in broken["tests"] if t["name"].startswith("sgd_exercise.predict")]
+    assert missing["score"] == 0 and missing["output"].startswith("missing:\n```text\nthe submission has no sgd_exercise")
+
+    assert graded["notebook"]["score"] > 0  # its optim.sgd is right
+    assert graded["unreadable"]["score"] == 0 and "not a readable notebook" in graded["unreadable"]["output"]
+    hostile = graded["hostile"]
+    sgd = [t for t in hostile["tests"] if t["name"].startswith("optim.sgd/") and "zero_learning" not in t["name"]]
+    assert sgd and all(t["score"] == 0 for t in sgd)  # it could read neither the secret nor the results
