@@ -101,7 +101,6 @@ def test_the_built_zip_grades_every_kind_of_submission_as_gradescope_would(tmp_p
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert "the sandbox runs here" in setup.stdout
 
-    secret, results = root / "source" / "secret", root / "results" / "results.json"
     notebook = tmp_path / "invalid.ipynb"
     notebook.write_text('{"cells": [ not json')
     handed_in = {
@@ -109,23 +108,30 @@ def test_the_built_zip_grades_every_kind_of_submission_as_gradescope_would(tmp_p
         "broken": [ROOT / "examples" / "submission" / "optim.py"],  # Adam without its bias correction
         "notebook": [BROKEN / "notebook.ipynb"],
         "unreadable": [notebook],
-        "hostile": [STEALER.format(secret=str(secret), results=str(results))],
+        "hostile": [STEALER],
     }
-    graded = {}
-    for name, files in handed_in.items():
-        shutil.rmtree(root / "submission", ignore_errors=True)
-        (root / "submission").mkdir()
+    runs = {}
+    for name, files in handed_in.items():  # one /autograder each, sharing the image's source and venv, run at once
+        each = tmp_path / name
+        (each / "submission").mkdir(parents=True)
+        for shared in ("source", "venv"):
+            (each / shared).symlink_to(root / shared)
         for file in files:
             if isinstance(file, str):
-                (root / "submission" / "optim.py").write_text(file)
+                (each / "submission" / "optim.py").write_text(
+                    file.format(secret=str(each / "source" / "secret"), results=str(each / "results" / "results.json")))
             else:
-                shutil.copy(file, root / "submission" / file.name)
-        run = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=environment, cwd=tmp_path,
-                             capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, (name, run.stderr)
-        graded[name] = json.loads(results.read_text())
+                shutil.copy(file, each / "submission" / file.name)
+        runs[name] = subprocess.Popen(["bash", str(each / "source" / "run_autograder")], cwd=tmp_path, text=True,
+                                      env=dict(environment, DLGRADE_AUTOGRADER_ROOT=str(each)),
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    graded = {}
+    for name, run in runs.items():
+        stderr = run.communicate(timeout=600)[1]
+        assert run.returncode == 0, (name, stderr)
+        graded[name] = json.loads((tmp_path / name / "results" / "results.json").read_text())
         jsonschema.validate(graded[name], RESULTS_SCHEMA)
-        assert str(root) not in json.dumps(graded[name]["tests"]), name  # no replay line names this machine
+        assert str(tmp_path) not in json.dumps(graded[name]["tests"]), name  # no replay line names this machine
 
     correct, broken = graded["correct"], graded["broken"]
     assert correct["score"] == correct["max_score"] > 0 and correct["output_format"] == "md"
@@ -141,10 +147,20 @@ def test_the_built_zip_grades_every_kind_of_submission_as_gradescope_would(tmp_p
     assert "```text" in adam[0]["output"] and "replay: python grader.py optim.py --profile course.toml" \
         in adam[0]["output"]
     [missing] = [t for t in broken["tests"] if t["name"].startswith("sgd_exercise.predict")]
-    assert missing["score"] == 0 and missing["output"].startswith("missing:\n```text\nthe submission has no sgd_exercise")
+    assert missing["score"] == 0 and missing["output"].startswith("missing:\n```text\nthe submission has no ")
 
     assert graded["notebook"]["score"] > 0  # its optim.sgd is right
     assert graded["unreadable"]["score"] == 0 and "not a readable notebook" in graded["unreadable"]["output"]
     hostile = graded["hostile"]
     sgd = [t for t in hostile["tests"] if t["name"].startswith("optim.sgd/") and "zero_learning" not in t["name"]]
     assert sgd and all(t["score"] == 0 for t in sgd)  # it could read neither the secret nor the results
+
+    broken_image = tmp_path / "broken-image"  # no grader installed: run_autograder still leaves a result
+    (broken_image / "submission").mkdir(parents=True)
+    (broken_image / "source").symlink_to(root / "source")
+    run = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
+                         env=dict(environment, DLGRADE_AUTOGRADER_ROOT=str(broken_image)), timeout=60)
+    assert run.returncode == 0 and "wrote no results.json" in run.stderr
+    failed = json.loads((broken_image / "results" / "results.json").read_text())
+    jsonschema.validate(failed, RESULTS_SCHEMA)
+    assert failed["score"] == 0 and "the autograder itself could not run" in failed["output"]
