@@ -164,3 +164,30 @@ def test_the_built_zip_grades_every_kind_of_submission_as_gradescope_would(tmp_p
     failed = json.loads((broken_image / "results" / "results.json").read_text())
     jsonschema.validate(failed, RESULTS_SCHEMA)
     assert failed["score"] == 0 and "the autograder itself could not run" in failed["output"]
+
+
+@pytest.mark.parametrize("options, words", [
+    (["--profile", "no_such_course"], "no such file"),
+    (["--profile", "cs231n", "--public", "--secret-file", "secret"], "a public search has no secret"),
+    (["--profile", "cs231n", "--extra", "batch;rm -rf /"], "letters, digits and . _ - only"),
+    (["--profile", "cs231n", "--wheel", "absent-0.1-py3-none-any.whl"], "no such file"),
+])
+def test_a_wrong_build_is_refused_with_the_reason(tmp_path, capsys, options, words):
+    assert autograder.main([*options, "--out", str(tmp_path / "autograder.zip")]) == 2
+    assert words in capsys.readouterr().err and not (tmp_path / "autograder.zip").exists()
+
+
+@pytest.mark.parametrize("options, secret", [([], "drawn"), (["--public"], None)])
+def test_the_secret_is_drawn_or_left_out(tmp_path, capsys, monkeypatch, options, secret):
+    monkeypatch.delenv("DLGRADE_SECRET", raising=False)
+    wheel = tmp_path / "dlgrade-0.2.0-py3-none-any.whl"  # the build's own wheel is the end-to-end test's
+    wheel.write_bytes(b"a wheel")
+    zipped = tmp_path / "autograder.zip"
+    assert autograder.main(["--profile", "cs231n", "--wheel", str(wheel), "--out", str(zipped), *options]) == 0
+    with zipfile.ZipFile(zipped) as archive:
+        names = set(archive.namelist())
+        assert {"cs231n.toml", wheel.name, "setup.sh", "run_autograder"} <= names
+        if secret is None:
+            assert "secret" not in names
+        else:
+            assert len(archive.read("secret")) == 64 and "a new course secret was drawn" in capsys.readouterr().err
