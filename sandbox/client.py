@@ -16,6 +16,8 @@ in the order sent.
 A call that hangs is killed after its timeout and the worker restarted; from then on that
 function fails at once ("dead"), so one hang costs one timeout, not one per check. A worker
 that dies is restarted on the next call; a function that kills it twice is dead.
+A notebook (or a single file) is sent to the worker one cell at a time, each within the import timeout:
+a cell that hangs or kills the worker is skipped and the worker restarted without it (_run_cells).
 """
 import dataclasses
 import os
@@ -94,6 +96,7 @@ class Sandbox:
         self._skipped_cells = {}  # notebook cell -> why it is not run (it hung or ended the worker; kept across starts)
         self._raised_cells = {}   # notebook cell -> the failed reply of a cell that raised (in the running worker)
         self._cells_ran = None    # in the running worker, the cells run so far (None: not run yet)
+        self._cells_failure = None  # no cell ran through: the first one's failed reply, or why it was skipped
         self._crashes = {}
         self._next_id = 0
         self.notes = []          # sentences for the report (a scratch folder that could not be removed)
@@ -373,7 +376,10 @@ class Sandbox:
             try:
                 if self.submission.layout == "cells" and self._cells_ran is None:
                     self._run_cells()
-                reply = self._exchange({"op": "load", "module": module}, self.import_timeout, {})
+                if isinstance(self._cells_failure, str):  # its first cell hung or ended the worker
+                    raise SandboxError(ErrorKind.IMPORT_ERROR, self._cells_failure)
+                reply = self._cells_failure or self._exchange({"op": "load", "module": module}, self.import_timeout,
+                                                              {})
             except SandboxError as exc:
                 self._broken[module] = SandboxError(
                     ErrorKind.IMPORT_ERROR, f"importing {module} failed: {exc.message}")
@@ -391,9 +397,9 @@ class Sandbox:
         is noted and the next one runs; a cell that hangs or ends the worker is skipped from then on: the worker
         is restarted and runs the cells again without it, so the functions defined before and after it are
         graded. After HUNG_CELLS_BEFORE_STOP such cells the rest is not run (each costs a timeout). When no cell
-        ran through, SandboxError: the submission did not load (the first cell's failure)."""
+        ran through, the submission did not load: _cells_failure is the first cell's failure, for every module."""
         cells, index = self.submission.cells, 0
-        self._raised_cells, self._cells_ran = {}, []
+        self._raised_cells, self._cells_ran, self._cells_failure = {}, [], None
         while index < len(cells):
             if index in self._skipped_cells or not cells[index].strip():
                 index += 1
@@ -418,10 +424,7 @@ class Sandbox:
         failed = sorted([*self._skipped_cells, *self._raised_cells])
         if failed and not self._cells_ran:
             first = failed[0]
-            if first in self._raised_cells:
-                raise _error_from(self._raised_cells[first], ErrorKind.IMPORT_ERROR, "", self.forbidden,
-                                  "importing it")
-            raise SandboxError(ErrorKind.IMPORT_ERROR, self._skipped_cells[first])
+            self._cells_failure = self._raised_cells.get(first) or self._skipped_cells[first]
 
     def warnings(self, module):
         """The cells of a notebook that raised (the others still count) or were skipped, by name and first line."""

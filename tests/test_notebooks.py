@@ -38,3 +38,12 @@ def test_a_hanging_a_failing_and_an_exiting_cell_are_skipped_and_the_rest_is_gra
     assert "was skipped: the submission's process failed" in exited
     assert report.restarts == 2  # one restart per skipped cell, not one per module or check
     assert "hw.ipynb[cell 1]" in render(report, "text")
+
+
+def test_a_file_that_hangs_on_import_costs_one_timeout_not_one_per_module(tmp_path):
+    path = tmp_path / "hw.py"  # one file is one cell: none ran through, so every module failed to import
+    path.write_text(functions("_state", "sgd") + "\n\nwhile True:\n    pass\n")
+    report = grade(resolve(path), only=["optim.sgd", "schedules.step_decay"], import_timeout=1.5)
+    assert {r.summary.partition(" of its CPU")[0] for r in report.results} == {
+        f"importing {module} failed: did not finish within 1.5 s" for module in ("optim", "schedules")}
+    assert report.restarts == 1  # before: one timeout and restart per module
