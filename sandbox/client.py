@@ -404,7 +404,7 @@ class Sandbox:
             if index in self._skipped_cells or not cells[index].strip():
                 index += 1
                 continue
-            if len(self._skipped_cells) >= HUNG_CELLS_BEFORE_STOP:
+            if len(self._skipped_cells) >= HUNG_CELLS_BEFORE_STOP and index > max(self._skipped_cells):
                 self._skipped_cells[index] = f"not run: {HUNG_CELLS_BEFORE_STOP} cells before it hung or ended " \
                                              f"the worker"
                 index += 1
@@ -425,6 +425,11 @@ class Sandbox:
         if failed and not self._cells_ran:
             first = failed[0]
             self._cells_failure = self._raised_cells.get(first) or self._skipped_cells[first]
+
+    @property
+    def skipped_cells(self):
+        """The notebook's cells that did not run (they hung or ended the worker), by name."""
+        return [f"{self.submission.filename}[cell {index}]" for index in sorted(self._skipped_cells)]
 
     def warnings(self, module):
         """The cells of a notebook that raised (the others still count) or were skipped, by name and first line."""

@@ -279,7 +279,8 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
         if refused:
             raise SandboxError(ErrorKind.POLICY, refused)
         if name not in box.functions(module):
-            raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}")
+            skipped = f" ({', '.join(box.skipped_cells)} did not run: see the notes)" if box.skipped_cells else ""
+            raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}{skipped}")
         c.run(ctx)
         notes = list(ctx.notes)
         if ctx.matched_variants:
