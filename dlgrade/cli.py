@@ -69,6 +69,8 @@ def main(argv=None):
             raise UsageError("--jobs must be at least 1")
         target = find_target(args.target, profile) if args.target else None
         submission = resolve(target.path) if target else resolve(args.path, package=profile.package)
+        if args.replay_path and not target:  # the report names the student's copy, as its replay lines do
+            submission.display = args.replay_path
         check_worker_user(args.worker_user, submission, args.trust_submission)
         check_isolation(args, argv)
     except SubmissionError as exc:
