@@ -3,6 +3,7 @@
     python grader.py PATH [--results results.json] [--only optim.adam] [--format text|md|json|junit|html]
     python grader.py batch SUBMISSIONS --out DIR [--jobs N] [--regrade] [--dask ADDRESS]   (a whole class)
     python grader.py export-public --out DIR [--profile P]   (the students' self-check, no oracle: dlgrade/public.py)
+    python grader.py gradescope --profile course.toml --out autograder.zip          (the Gradescope autograder)
 
 PATH is a folder of modules (optim.py, layers.py, …), one .py, a .ipynb or a .zip.
 Exit status: 0 when grading completed and the report was written (whatever the score), 2 on a usage
@@ -50,6 +51,9 @@ def main(argv=None):
     if argv[:1] == ["export-public"]:  # the students' public self-check bundle (dlgrade/public.py)
         from dlgrade import public
         return public.main(argv[1:])
+    if argv[:1] == ["gradescope"]:  # grader.py gradescope --profile P --out Z: the autograder zip (autograder.py)
+        from dlgrade import autograder
+        return autograder.main(argv[1:])
     args, refused = _parse(argv)
     if refused:
         _write_not_graded(_results_option(argv), f"the autograder is set up wrong, not your submission: {refused}")
@@ -74,11 +78,14 @@ def main(argv=None):
         submission = resolve(target.path) if target else resolve(args.path, package=profile.package)
         if target:
             add_library_sources(submission, library_sources(target), args.target)
+        if args.replay_path and not target:  # the report names the student's copy, as its replay lines do
+            submission.display = args.replay_path
         check_worker_user(args.worker_user, submission, args.trust_submission)
         check_isolation(args, argv)
     except SubmissionError as exc:
         print(f"grader.py: error: {exc}", file=sys.stderr)
-        return 0 if _write_not_graded(args.results, f"this submission cannot be graded: {exc}") else 2
+        said = str(exc).replace(args.path, args.replay_path) if args.replay_path and args.path else str(exc)
+        return 0 if _write_not_graded(args.results, f"this submission cannot be graded: {said}") else 2
     except UsageError as exc:
         print(f"grader.py: error: {exc}", file=sys.stderr)
         _write_not_graded(args.results, f"the autograder is set up wrong, not your submission: {exc}")

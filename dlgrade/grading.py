@@ -73,6 +73,10 @@ def parse_args(argv):
     parser.add_argument("--target", metavar="NAME",
                         help="grade a library through an adapter instead of PATH: a bundled adapter (torch, optax, "
                              "numpy_ml, keras) or an importable module path; writes its conformance matrix")
+    parser.add_argument("--replay-path", metavar="PATH",
+                        help="how replay lines name the submission (default: PATH as given) and, given this, the "
+                             "profile by its file name: a line a student runs on their own copy, with no path of "
+                             "the grading machine's (the Gradescope build passes the submitted file's name)")
     parser.add_argument("--matrix", metavar="STEM",
                         help="with --target: write the matrix to STEM.md and STEM.json (default: conformance-NAME)")
     return parser.parse_args(argv)
@@ -221,9 +225,13 @@ def load_profile(source=None, *, seed=None, max_examples=None):
 
 
 def replay_prefix(args):
-    words = ["python", "grader.py"] + (["--target", args.target] if args.target else [args.path])
+    """The start of every replay line: the command that grades this submission again, the way it was graded.
+    With --replay-path, the submission is named as the student's own copy is and the profile by its file
+    name (the grading machine's folders mean nothing to the student)."""
+    replay_path = getattr(args, "replay_path", None)
+    words = ["python", "grader.py"] + (["--target", args.target] if args.target else [replay_path or args.path])
     if args.profile:
-        words += ["--profile", args.profile]
+        words += ["--profile", Path(args.profile).name if replay_path else args.profile]
     if args.max_examples is not None:
         words += ["--max-examples", str(args.max_examples)]
     return " ".join(shlex.quote(w) for w in words)

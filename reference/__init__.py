@@ -1,4 +1,4 @@
-"""The oracle: every function of the student API (shared/spec/STUDENT_API.md) in float64.
+"""The oracle: every function of the student API (docs/STUDENT_API.md) in float64.
 
 The spec-facing modules (`optim`, `layers`, …) parse configs and keep state; the numerics
 live once in `reference._core`, written against the array namespace of their inputs

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dlgrade.checks.engine.status import Status
+from dlgrade.checks.policy.gradescope import VISIBILITIES
 
 from .feedback import STATUS_WORDS, SYMBOL, feedback, label, provenance, symbol
 from .html import page
@@ -158,31 +159,90 @@ def _junit(report):
 def gradescope_not_graded(reason):
     """Gradescope's results.json for a submission that has no report (it could not be read, or the grader could
     not grade it): score 0 and one failed test saying why, so Gradescope shows the reason, not "autograder
-    failed". Plain text like gradescope()'s, so a file name quoted in the reason renders as written."""
+    failed". Plain text, so a file name quoted in the reason renders as written."""
     return {"output_format": "text", "test_output_format": "text", "test_name_format": "text",
-            "score": 0.0, "output": f"dlgrade: not graded: {reason}",
+            "visibility": "visible", "score": 0.0, "output": f"dlgrade: not graded: {reason}",
             "tests": [{"name": "not graded", "status": "failed", "score": 0.0, "output": reason}]}
 
 
 def gradescope(report):
-    """Gradescope's results.json: one test per check, named by its id (which begins with
-    module.function) and title. Its
-    outputs are plain text (output_format), so no markup in them is rendered."""
+    """Gradescope's results.json: one test per check, named by its id (which begins with module.function) and
+    title, numbered "module.check" in the report's order and tagged (module, function, kind, role, the named
+    mistake); a function whose checks all ended the same way without passing (missing, not implemented, its
+    module not imported) is one test. What students see when is the profile's [gradescope] policy
+    (report.gradescope; checks/policy/gradescope.py): a fixed-cases check takes its `textbook` visibility, a
+    searched one `public_search`, or `secret_search` under a course secret. In Markdown (output_format "md")
+    every string the submission controls sits in a code fence (quoting.fenced), so counterexamples render as
+    code blocks and nothing in them as Markdown; in text, nothing at all is rendered."""
     report = quoted(report)
-    return {
-        "output_format": "text", "test_output_format": "text", "test_name_format": "text",
+    shown = report.gradescope or {}
+    markdown = shown.get("output_format") == "md"
+    as_block = fenced if markdown else list
+    header = f"dlgrade: {_points(report.score)} / {_points(report.max_score)} (seed {report.seed}, profile " \
+             f"{code_span(report.profile) if markdown else report.profile})"
+    said = [*provenance(report), *(f"note: {n}" for n in report.notes)]
+    tests = []
+    for module_number, (_module, results) in enumerate(groupby(report.results, key=lambda r: r.module), 1):
+        for check_number, group in enumerate(_gradescope_groups(list(results)), 1):
+            tests.append(_gradescope_test(group, f"{module_number}.{check_number}", shown, report.secret_search,
+                                          as_block))
+    results = {
+        "output_format": "md" if markdown else "text", "test_output_format": "md" if markdown else "text",
+        "test_name_format": "text",
         "score": round(report.score, 6), "max_score": round(report.max_score, 6),
         "execution_time": round(report.seconds, 3),
-        "output": f"dlgrade: {_points(report.score)} / {_points(report.max_score)} "
-                  f"(seed {report.seed}, profile {report.profile})"
-                  + "".join(f"\n{line}" for line in provenance(report))
-                  + "".join(f"\nnote: {n}" for n in report.notes),
-        "tests": [{
-            "name": label(r), "score": round(r.score, 6), "max_score": round(r.max_score, 6),
-            "status": "passed" if r.status is Status.PASSED else "failed",
-            "output": "\n".join([STATUS_WORDS[r.status] + ": " + r.summary] if r.status in STATUS_WORDS
-                                and r.status is not Status.ERROR else feedback(r)) or r.doc,
-            "extra_data": {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay,
-                           "kind": r.kind, "status": r.status},
-        } for r in report.results],
+        "output": "\n".join([header, *(["", *as_block(said)] if markdown else said)]),
+        "tests": tests,
     }
+    if shown:
+        results.update(visibility=shown["total"], stdout_visibility=shown["stdout_visibility"])
+    return results
+
+
+def _gradescope_groups(results):
+    """A module's results as Gradescope's tests: each check alone, but a function whose checks all share one status
+    other than passed and one summary (a missing function, a stub, a module that did not import) as one."""
+    for _function, group in groupby(results, key=lambda r: r.function):
+        group = list(group)
+        if len(group) > 1 and len({(r.status, r.summary) for r in group}) == 1 and group[0].status is not \
+                Status.PASSED and not any(r.details for r in group):
+            yield group
+        else:
+            yield from ([r] for r in group)
+
+
+def _gradescope_test(group, number, shown, secret_search, as_block):
+    """One test of results.json for one check, or for a function's checks that ended the same way."""
+    r = group[0]
+    visibility = [shown["textbook"] if c.role == "textbook" else shown["secret_search" if secret_search
+                                                                       else "public_search"]
+                  for c in group] if shown else []
+    if len(group) > 1:
+        words = STATUS_WORDS.get(r.status, "failed")
+        name, output = f"{r.function} — {words} ({len(group)} checks)", _said(words, r.summary, as_block)
+        tags = [f"module:{r.module}", f"function:{r.function}", f"status:{r.status}"]
+        extra = {"checks": [c.id for c in group], "status": r.status}
+    else:
+        if r.status in STATUS_WORDS and r.status is not Status.ERROR:
+            output = _said(STATUS_WORDS[r.status], r.summary, as_block)
+        else:
+            lines = feedback(r)
+            output = "\n".join(as_block(lines)) if lines else r.doc
+        name = label(r)
+        tags = [f"module:{r.module}", f"function:{r.function}", f"kind:{r.kind}"] + \
+            ([f"role:{r.role}"] if r.role else []) + \
+            ([f"mistake:{r.details['mistake']}"] if "mistake" in r.details else [])
+        extra = {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay, "kind": r.kind,
+                 "status": r.status}
+    test = {"name": name, "number": number, "tags": tags,
+            "score": round(sum(c.score for c in group), 6), "max_score": round(sum(c.max_score for c in group), 6),
+            "status": "passed" if all(c.status is Status.PASSED for c in group) else "failed",
+            "output": output, "extra_data": extra}
+    if visibility:  # the most visible of its checks' (a group says only how the function ended)
+        test["visibility"] = min(visibility, key=VISIBILITIES.index)
+    return test
+
+
+def _said(words, summary, as_block):
+    """The grader's word for how a check ended, then what it found: in Markdown the finding in a code block."""
+    return "\n".join([f"{words}:", *as_block([summary])]) if as_block is fenced else f"{words}: {summary}"

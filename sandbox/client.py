@@ -16,6 +16,8 @@ in the order sent.
 A call that hangs is killed after its timeout and the worker restarted; from then on that
 function fails at once ("dead"), so one hang costs one timeout, not one per check. A worker
 that dies is restarted on the next call; a function that kills it twice is dead.
+A notebook (or a single file) is sent to the worker one cell at a time, each within the import timeout:
+a cell that hangs or kills the worker is skipped and the worker restarted without it (_run_cells).
 """
 import dataclasses
 import importlib.util
@@ -36,6 +38,8 @@ from .protocol import Callback, ErrorKind, Handle, RngSeed
 WORKER = Path(__file__).with_name("worker.py")
 BLOCKED_IMPORTS = ("dlgrade",)
 CRASHES_BEFORE_DEAD = 2
+HUNG_CELLS_BEFORE_STOP = 3       # notebook cells that hang or end the worker before the rest is not run
+MAX_CELL_NOTES = 20              # notebook cells reported by name; the rest are counted
 REPLY_BASE_HEADER = 4 * 2**20    # a reply's JSON may be this much larger than its request's …
 REPLY_BASE_BUFFERS = 32 * 2**20  # … and its arrays this much larger,
 REPLY_FACTOR = 16                # on top of this many times the request's size
@@ -90,6 +94,10 @@ class Sandbox:
         self._loaded = {}        # module -> function names, in the running worker
         self._broken = {}        # module -> SandboxError (import failed; not retried)
         self._dead = {}          # (module, function) -> SandboxError
+        self._skipped_cells = {}  # notebook cell -> why it is not run (it hung or ended the worker; kept across starts)
+        self._raised_cells = {}   # notebook cell -> the failed reply of a cell that raised (in the running worker)
+        self._cells_ran = None    # in the running worker, the cells run so far (None: not run yet)
+        self._cells_failure = None  # no cell ran through: the first one's failed reply, or why it was skipped
         self._crashes = {}
         self._next_id = 0
         self.notes = []          # sentences for the report (a scratch folder that could not be removed)
@@ -157,7 +165,7 @@ class Sandbox:
             self._workdir = None
 
     def _start(self):
-        self._loaded = {}
+        self._loaded, self._cells_ran = {}, None
         env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "DLGRADE_WORKER_LIMITS": self._limits.environment(self.isolation is not None)}
         pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
@@ -367,7 +375,12 @@ class Sandbox:
             self._start()
         if module not in self._loaded:
             try:
-                reply = self._exchange({"op": "load", "module": module}, self.import_timeout, {})
+                if self.submission.layout == "cells" and self._cells_ran is None:
+                    self._run_cells()
+                if isinstance(self._cells_failure, str):  # its first cell hung or ended the worker
+                    raise SandboxError(ErrorKind.IMPORT_ERROR, self._cells_failure)
+                reply = self._cells_failure or self._exchange({"op": "load", "module": module}, self.import_timeout,
+                                                              {})
             except SandboxError as exc:
                 self._broken[module] = SandboxError(
                     ErrorKind.IMPORT_ERROR, f"importing {module} failed: {exc.message}")
@@ -380,9 +393,62 @@ class Sandbox:
             self._loaded[module] = reply["value"]
         return self._loaded[module]["functions"]
 
+    def _run_cells(self):
+        """Run the notebook's (or file's) cells one at a time, each within the import timeout. A cell that raises
+        is noted and the next one runs; a cell that hangs or ends the worker is skipped from then on: the worker
+        is restarted and runs the cells again without it, so the functions defined before and after it are
+        graded. After HUNG_CELLS_BEFORE_STOP such cells the rest is not run (each costs a timeout). When no cell
+        ran through, the submission did not load: _cells_failure is the first cell's failure, for every module."""
+        cells, index = self.submission.cells, 0
+        self._raised_cells, self._cells_ran, self._cells_failure = {}, [], None
+        while index < len(cells):
+            if index in self._skipped_cells or not cells[index].strip():
+                index += 1
+                continue
+            if len(self._skipped_cells) >= HUNG_CELLS_BEFORE_STOP and index > max(self._skipped_cells):
+                self._skipped_cells[index] = f"not run: {HUNG_CELLS_BEFORE_STOP} cells before it hung or ended " \
+                                             f"the worker"
+                index += 1
+                continue
+            try:
+                reply = self._exchange({"op": "cell", "index": index}, self.import_timeout, {})
+            except SandboxError as exc:  # the worker was stopped: start again without this cell
+                self._skipped_cells[index] = exc.message
+                self._start()
+                self._raised_cells, self._cells_ran, index = {}, [], 0
+                continue
+            if "value" in reply:
+                self._cells_ran.append(index)
+            else:
+                self._raised_cells[index] = reply
+            index += 1
+        failed = sorted([*self._skipped_cells, *self._raised_cells])
+        if failed and not self._cells_ran:
+            first = failed[0]
+            self._cells_failure = self._raised_cells.get(first) or self._skipped_cells[first]
+
+    @property
+    def skipped_cells(self):
+        """The notebook's cells that did not run (they hung or ended the worker), by name."""
+        return [f"{self.submission.filename}[cell {index}]" for index in sorted(self._skipped_cells)]
+
     def warnings(self, module):
-        """Cells of a notebook that raised when run (the others still count)."""
-        return self._loaded.get(module, {}).get("warnings", [])
+        """The cells of a notebook that raised (the others still count) or were skipped, by name and first line."""
+        if self.submission.layout != "cells" or len(self.submission.cells) < 2:
+            return []
+        notes = []
+        for index in sorted([*self._skipped_cells, *self._raised_cells]):
+            first_line = next((line.strip() for line in self.submission.cells[index].splitlines() if line.strip()),
+                              "")[:60]
+            name = f"{self.submission.filename}[cell {index}] ({first_line!r})"
+            if index in self._skipped_cells:
+                notes.append(f"{name} was skipped: {self._skipped_cells[index]}; the cells before and after it ran")
+            else:
+                error = _error_from(self._raised_cells[index], ErrorKind.EXCEPTION, "", self.forbidden, name)
+                notes.append(f"{name} raised {error}")
+        if len(notes) > MAX_CELL_NOTES:
+            notes[MAX_CELL_NOTES:] = [f"and {len(notes) - MAX_CELL_NOTES} more cells raised or were skipped"]
+        return notes
 
     def call(self, module, function, args=(), kwargs=None, *, keep=(), return_args=False, timeout=None, target=None,
              assign=None):
@@ -513,7 +579,7 @@ def _check_reply(reply, request):
     if ErrorKind.POLICY.value in keys and not (type(reply["policy"]) is dict and set(reply["policy"]) == _POLICY_KEYS
                                                and all(type(v) is str for v in reply["policy"].values())):
         raise protocol.ProtocolError(f"it sent a malformed error to {op}")
-    if "value" in keys and op == "drop_handles" and reply["value"] is not None:
+    if "value" in keys and op in ("drop_handles", "cell") and reply["value"] is not None:
         raise protocol.ProtocolError(f"it sent a reply of the wrong form to {op}")
     if "value" in keys and op == "init" and not (reply["value"] is None or type(reply["value"]) is dict and all(
             type(k) is str and type(v) is str and len(v) < 100 for k, v in reply["value"].items())):

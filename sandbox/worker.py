@@ -24,7 +24,6 @@ _spec.loader.exec_module(protocol)
 import numpy as np  # noqa: E402  (after the protocol, which needs it anyway)
 
 PACKAGE = "submission"
-MAX_WARNINGS = 20  # failing notebook cells reported by name; the rest are counted
 
 
 class ImportBlocker:
@@ -149,14 +148,10 @@ class Worker:
         except BaseException as exc:  # a submission's import may raise anything, SystemExit too
             return self._failure(exc)
         module = self.modules[name]
-        errors = getattr(module, "__cell_errors__", [])
-        warnings = [f"{e['type']}: {e['message']} at {e['where']}" for e in errors[:MAX_WARNINGS]]
-        if len(errors) > MAX_WARNINGS:
-            warnings.append(f"and {len(errors) - MAX_WARNINGS} more cells raised")
         return {"value": {
             "functions": sorted(n for n, v in vars(module).items()
                                 if callable(v) and type(n) is str and not n.startswith("_")),
-            "warnings": warnings,
+            "warnings": [],
         }}
 
     def _import(self, name):
@@ -167,29 +162,27 @@ class Worker:
             if not (os.path.isfile(f"{path}.py") or os.path.isfile(os.path.join(path, "__init__.py"))):
                 raise _Missing(f"the submission has no {name.replace('.', '/')}.py")
             return importlib.import_module(f"{self.package}.{name}")
-        if "single" not in self.modules:  # one file or notebook holds every module
-            self.modules["single"] = self._exec_cells(layout["cells"], layout["filename"])
+        return self._namespace()
+
+    def _namespace(self):
+        """The one namespace of a notebook's (or file's) cells, which holds every module's functions."""
+        if "single" not in self.modules:
+            module = types.ModuleType(PACKAGE)
+            module.__file__ = self.layout["filename"]
+            sys.modules[PACKAGE] = module
+            self.modules["single"] = module
         return self.modules["single"]
 
-    @staticmethod
-    def _exec_cells(cells, filename):
-        """Run a notebook's (or file's) cells in one namespace; a failing cell does not stop the rest."""
-        module = types.ModuleType(PACKAGE)
-        module.__file__ = filename
-        sys.modules[PACKAGE] = module
-        failures = []
-        for index, source in enumerate(cells):
-            try:
-                exec(compile(source, f"{filename}[cell {index}]" if len(cells) > 1 else filename, "exec"),
-                     module.__dict__)
-            except BaseException as exc:
-                if len(cells) == 1:
-                    raise
-                failures.append(exc)
-        if failures and len(failures) == len(cells):
-            raise failures[0]
-        module.__cell_errors__ = [_error_info(exc) for exc in failures]
-        return module
+    def op_cell(self, request):
+        """Run one cell of a notebook (or the one of a file) in the namespace. The grader sends them one at a
+        time, each with its own timeout, and restarts the worker without a cell that hangs or kills it."""
+        cells, index = self.layout["cells"], request["index"]
+        name = self.layout["filename"] if len(cells) == 1 else f"{self.layout['filename']}[cell {index}]"
+        try:
+            exec(compile(cells[index], name, "exec"), self._namespace().__dict__)
+        except BaseException as exc:  # a cell may raise anything, SystemExit too
+            return self._failure(exc)
+        return {"value": None}
 
     # --- calls ------------------------------------------------------------------------------
     def op_call(self, request):

@@ -303,7 +303,11 @@ def test_submission_text_cannot_forge_the_report(host):
     assert len(fences) % 2 == 0 and all(start == end + "text" for start, end in zip(fences[::2], fences[1::2]))
     assert "````text" in fences  # a fence longer than the ``` the submission wrote holds it
     ET.fromstring(outputs["junit"].split("?>", 1)[1])  # well-formed XML
-    assert gradescope(report)["test_output_format"] == "text"
+    results = gradescope(report)  # Markdown: the submission's text inside fences it cannot close
+    assert results["test_output_format"] == "md"
+    for test in results["tests"]:
+        fences = [line for line in test["output"].splitlines() if line.startswith("```")]
+        assert len(fences) % 2 == 0 and all(start == end + "text" for start, end in zip(fences[::2], fences[1::2]))
 
 
 @needs_sandbox

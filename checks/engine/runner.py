@@ -44,6 +44,7 @@ class CheckResult:
     computed: bool = False  # agreed with the oracle's informative values on a seed-dependent example (the gate)
     optional: bool = False  # behaviour the spec allows, not requires: never scored, failed when not held
     title: str = ""         # the check's title, in words (its id is function/slug)
+    role: str = ""          # what a pass shows (Check.pays): values, textbook or relation
 
     @property
     def module(self):
@@ -67,6 +68,8 @@ class Report:
     policy: str = ""         # the library policy in force, in words
     course: str = ""         # a course's year: whose conventions were applied and why, what was not graded
     environment_problems: list = field(default_factory=list)  # what the grading environment lacks (not scored)
+    secret_search: bool = False  # the search's seed came from a course secret (a per-submission search)
+    gradescope: dict = field(default_factory=dict)  # the profile's [gradescope]: what students see when
 
     @property
     def score(self):
@@ -153,7 +156,7 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
                   sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], outcomes[0][5],
                   submission.sha256, search, describe_policy(policy, trusted), years.describe(profile),
-                  environment_problems(results, profile))
+                  environment_problems(results, profile), bool(secret), profile.gradescope)
 
 
 def _lacking(summary):
@@ -263,8 +266,8 @@ def _grade_part(submission, profile, shares, replay_prefix, sandbox, uses, check
             box.drop_handles()
         probes = [_run_one(c, box, profile, 0.0, replay_prefix) for c in gate_probes(results)]
         apply_gates(results, probes)
-        notes = [f"{module}: {w}" for module in dict.fromkeys(by_id[i].module for i in check_ids)
-                 for w in box.warnings(module)]
+        notes = list(dict.fromkeys(w for module in dict.fromkeys(by_id[i].module for i in check_ids)
+                                   for w in box.warnings(module)))  # a notebook's cells, which every module shares
     return results, notes + box.notes, box.calls, box.restarts, box.environment, box.description
 
 
@@ -312,7 +315,7 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
                   promise=promise_of(profile, c.function))
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, title=c.title, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score,
-                optional=c.optional, replay=replay,
+                optional=c.optional, replay=replay, role=c.pays,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
     status, summary, details, counterexample = Status.PASSED, "", {}, None
@@ -321,7 +324,8 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
         if refused:
             raise SandboxError(ErrorKind.POLICY, refused)
         if name not in box.functions(module):
-            raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}")
+            skipped = f" ({', '.join(box.skipped_cells)} did not run: see the notes)" if box.skipped_cells else ""
+            raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}{skipped}")
         c.run(ctx)
         notes = list(ctx.notes)
         if ctx.matched_variants:

@@ -23,6 +23,7 @@ from ..engine import conventions as course
 from ..engine import mistakes
 from ..engine.registry import REGISTRY, current_id
 from ..engine.spec import PER_CHANNEL, PROMISES
+from . import gradescope as gradescope_policy
 from . import libraries as library_policy
 from .tolerances import DTYPES
 from .years import check_years, course_name, year_entry, years_overlay
@@ -31,7 +32,8 @@ from .years import words as years_words
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
 _SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries", "domain",
-             "dependencies", "years"}
+             "dependencies", "years",
+             "gradescope"}
 _LAYOUT = {"package", "graded", "functions", "provided", "not_asked", "copied"}
 
 
@@ -83,6 +85,7 @@ class Profile:
         left_out = set(self.provided) | set(self.not_asked)
         graded = [f for f in functions if not self.graded or f in self.graded or f.partition(".")[0] in self.graded]
         return tuple(f for f in graded if f not in left_out and f.partition(".")[0] not in left_out)
+    gradescope: dict = field(default_factory=dict)  # [gradescope]: what students see when (policy/gradescope.py)
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
@@ -190,6 +193,10 @@ def _build(data, functions, source, defaults):
         policy = library_policy.from_table(data.get("libraries", {}), source)
     except library_policy.PolicyError as exc:
         raise ProfileError(str(exc)) from None
+    try:
+        shown = gradescope_policy.from_table(data.get("gradescope", {}), source).as_table()
+    except gradescope_policy.GradescopeError as exc:
+        raise ProfileError(str(exc)) from None
     values = {key: type(default)(settings.get(key, default)) for key, default in defaults.items()}
     course_years = data.get("years", {})
     check_years(course_years, source, ProfileError)
@@ -200,7 +207,7 @@ def _build(data, functions, source, defaults):
                    provided=tuple(layout.get("provided", ())), not_asked=tuple(layout.get("not_asked", ())),
                    copied=tuple(layout.get("copied", ())), promises=_promises(data.get("domain", {}), source),
                    dependencies=_dependencies(data.get("dependencies", {}), source), years=course_years,
-                   data=data)
+                   data=data, gradescope=shown)
 
 
 def _promises(table, source):
