@@ -53,6 +53,9 @@ class Unrecordable(Exception):
 # --- recording a check against the oracle ----------------------------------------------------------------------
 
 
+_METHOD_CALLS = "it calls methods of an object the student's class built (the networks): the bundle holds plain calls"
+
+
 class RecordingSandbox:
     """The sandbox's call interface, answered by the oracle in this process and written down: each call's
     arguments (before the call) and the objects it returned, fresh copies as a worker's reply would be (so each
@@ -64,7 +67,10 @@ class RecordingSandbox:
         self.handles = {}        # Handle id -> (the oracle's object, (call index, position))
         self.returns = None      # set by RecordingContext before each call: the number of values it must return
 
-    def call(self, module, function, args=(), kwargs=None, *, keep=(), return_args=False, timeout=None):
+    def call(self, module, function, args=(), kwargs=None, *, keep=(), return_args=False, timeout=None, target=None,
+             assign=None):
+        if target is not None:
+            raise Unrecordable(_METHOD_CALLS)
         index = len(self.calls)
         returned = self.node_index(fresh_only=True)
         self.calls.append({"function": f"{module}.{function}", "args": [self._encode(a, returned) for a in args],
@@ -78,7 +84,9 @@ class RecordingSandbox:
         self.returned.append(reply)
         return reply
 
-    def call_batch(self, module, function, calls, *, timeout=None):
+    def call_batch(self, module, function, calls, *, timeout=None, target=None, assigns=None):
+        if target is not None:
+            raise Unrecordable(_METHOD_CALLS)
         return [self.call(module, function, args, kwargs) for args, kwargs in calls]
 
     def drop_handles(self):
