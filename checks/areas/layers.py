@@ -58,7 +58,12 @@ MISTAKES = [
           ("flipped_kernel", "flips the kernel (true convolution); layers compute the cross-correlation",
            {"flip_kernel": True}),
           ("round_output_size", "rounds the output size, 1 + round((H + 2·pad − HH)/stride); it is floored, "
-                                "1 + ⌊(H + 2·pad − HH)/stride⌋", {"rounding": "round"})),
+                                "1 + ⌊(H + 2·pad − HH)/stride⌋", {"rounding": "round"}),
+          ("im2col_row_index", "indexes the im2col rows by h·out_h + w; row-major order over (out_h, out_w) is "
+                               "h·out_w + w (the two agree only when out_h = out_w)", {"row_index": "h_times_out_h"})),
+    *rows("layers.max_pool_forward_naive",
+          ("width_from_pool_height", "computes the output width from pool_height, 1 + ⌊(W − pool_height)/stride⌋; "
+                                     "it is 1 + ⌊(W − pool_width)/stride⌋", {"width_from_height": True})),
     *rows("layers.conv_backward_naive",
           ("negative_crop", "crops dx out of the padded gradient as [pad:-pad], which is empty when pad = 0; "
                             "crop [pad:pad + H]", {"negative_crop": True})),

@@ -35,6 +35,14 @@ for _forward in ("layers.instancenorm_forward", "layers.groupnorm_forward"):
 
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 
+ONE_PASS = ("computes the variance in one pass, mean(x²) − μ² (Keras' moments), which cancels when the mean is large "
+            "beside the spread; compute mean((x − μ)²)")
+MISSING_TERMS = (
+    ("missing_mean_term", "leaves out the mean's term of dx, −Σdx̂/M (dx = (M·dx̂ − x̂·Σ(dx̂·x̂))/(M·σ)); the spec's "
+                          "dx = (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))/(M·σ)", {"drop_term": "mean"}),
+    ("missing_variance_term", "leaves out the variance's term of dx, −x̂·Σ(dx̂·x̂)/M; the spec's "
+                              "dx = (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))/(M·σ)", {"drop_term": "variance"}))
+
 MISTAKES = [
     *rows("layers.batchnorm_forward",
           ("unbiased_variance", "normalizes with the unbiased variance (N−1); batch norm uses the "
@@ -49,16 +57,23 @@ MISTAKES = [
           ("test_uses_batch_stats", "normalizes with the batch's own statistics in test mode; test mode "
                                     "uses running_mean and running_var", {"test_uses_batch_stats": True}),
           ("test_without_affine", "returns x̂ in test mode without γ and β; test mode also scales and shifts: "
-                                  "out = γx̂ + β", {"test_without_affine": True})),
+                                  "out = γx̂ + β", {"test_without_affine": True}),
+          ("one_pass_variance", ONE_PASS, {"one_pass_variance": True}),
+          ("running_var_starts_at_1", "creates running_var as ones when bn_param has none (numpy-ml's, Keras', "
+                                      "torch's and tinygrad's start); the spec creates it as zeros",
+           {"running_var_start": 1.0})),
     *rows("layers.batchnorm_backward",
           ("stats_as_constants", "treats the batch mean and variance as constants (dx = dout·γ/√(σ²+ε)); "
-                                 "they depend on x too", {"through_stats": False})),
+                                 "they depend on x too", {"through_stats": False}),
+          *MISSING_TERMS),
     *rows("layers.layernorm_forward",
           ("unbiased_variance", "normalizes with the unbiased variance (D−1); use the biased one",
-           {"ddof": 1})),
+           {"ddof": 1}),
+          ("one_pass_variance", ONE_PASS, {"one_pass_variance": True})),
     *rows("layers.layernorm_backward",
           ("stats_as_constants", "treats the row mean and variance as constants; they depend on x too",
-           {"through_stats": False})),
+           {"through_stats": False}),
+          *MISSING_TERMS),
     *rows("layers.spatial_batchnorm_forward",
           ("naive_reshape", "reshapes (N, C, H, W) to (−1, C) without moving the channel axis last: "
                             "transpose to (N, H, W, C) first", {"naive_reshape": True}),
