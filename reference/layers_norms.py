@@ -118,11 +118,13 @@ def batchnorm_backward(dout, cache, *, through_stats=True, drop_term=None):
     return _norm_backward(dout, cache, through_stats=through_stats, drop_term=drop_term)
 
 
-def layernorm_forward(x, gamma, beta, ln_param, *, ddof=0, one_pass_variance=False):
+def layernorm_forward(x, gamma, beta, ln_param, *, ddof=0, one_pass_variance=False, over_batch=False):
     """x (N, D): statistics per row over D, eps=1e-5, the same in train and test; out = γx̂ + β.
-    Mistakes ddof=1: unbiased variance; one_pass_variance: σ² = mean(x²) − μ² (Keras')."""
+    Mistakes ddof=1: unbiased variance; one_pass_variance: σ² = mean(x²) − μ² (Keras'); over_batch: the
+    statistics per column over N (batch norm's axis)."""
     eps = (ln_param or {}).get("eps", DEFAULTS["eps"])
-    out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, tuple(range(1, x.ndim)), ddof=ddof,
+    axes = (0,) if over_batch else tuple(range(1, x.ndim))
+    out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, axes, ddof=ddof,
                                      one_pass=one_pass_variance)
     return out, cache
 

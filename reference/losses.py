@@ -5,9 +5,9 @@ Formulas and variants are documented in `_core.losses`.
 from ._core import losses as core
 
 
-def softmax_loss(x, y, *, stable=True, mean=True, log_floor=None):
+def softmax_loss(x, y, *, stable=True, mean=True, log_floor=None, naive=False):
     """Mean softmax cross-entropy of scores x (N, C) and int labels y (N,); returns (loss, dx)."""
-    loss, dx = core.softmax_loss(x, y, stable=stable, mean=mean, log_floor=log_floor)
+    loss, dx = core.softmax_loss(x, y, stable=stable, mean=mean, log_floor=log_floor, naive=naive)
     return float(loss), dx
 
 

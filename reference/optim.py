@@ -108,9 +108,9 @@ def step(name, w, dw, config=None, *, t_counter="spec", initial=0.0, **variant):
     return next_w, config
 
 
-def sgd(w, dw, config=None):
+def sgd(w, dw, config=None, *, ascent=False):
     """w ← w − η g."""
-    return step("sgd", w, dw, config)
+    return step("sgd", w, dw, config, ascent=ascent)
 
 
 def sgd_momentum(w, dw, config=None, *, form="spec"):
@@ -123,9 +123,9 @@ def sgd_nesterov(w, dw, config=None, *, lookahead=True):
     return step("sgd_nesterov", w, dw, config, lookahead=lookahead)
 
 
-def adagrad(w, dw, config=None, *, eps_inside=False, initial=0.0):
+def adagrad(w, dw, config=None, *, eps_inside=False, initial=0.0, accumulate=True):
     """r ← r + g²;  w ← w − η g / (√r + ε)."""
-    return step("adagrad", w, dw, config, eps_inside=eps_inside, initial=initial)
+    return step("adagrad", w, dw, config, eps_inside=eps_inside, initial=initial, accumulate=accumulate)
 
 
 def rmsprop(w, dw, config=None, *, eps_inside=False, swapped_decay=False, root=True, initial=0.0):

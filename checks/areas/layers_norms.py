@@ -69,7 +69,9 @@ MISTAKES = [
     *rows("layers.layernorm_forward",
           ("unbiased_variance", "normalizes with the unbiased variance (D−1); use the biased one",
            {"ddof": 1}),
-          ("one_pass_variance", ONE_PASS, {"one_pass_variance": True})),
+          ("one_pass_variance", ONE_PASS, {"one_pass_variance": True}),
+          ("over_batch", "takes the statistics per column over the batch (batch norm's axis 0); layer norm takes "
+                         "them per row over the D features", {"over_batch": True})),
     *rows("layers.layernorm_backward",
           ("stats_as_constants", "treats the row mean and variance as constants; they depend on x too",
            {"through_stats": False}),

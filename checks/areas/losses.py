@@ -23,6 +23,8 @@ MISTAKES = [
     *rows("losses.softmax_loss",
           ("unstable", "exponentiates raw scores without subtracting the row maximum: overflows for large "
                        "scores", {"stable": False}),
+          ("unstable_probabilities", "computes p = e^x / Σe^x from the raw scores, then log p: e^x overflows for "
+                                     "large scores (inf / inf = nan); subtract the row maximum first", {"naive": True}),
           ("log_of_floored_p", "takes log(p + 1e-20) of the probability instead of the stable log-softmax "
                                "x_y − max − log Σe^(x − max): a probability under 1e-20 gives about 46, not −log p",
            {"log_floor": 1e-20}),

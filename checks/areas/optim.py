@@ -24,6 +24,9 @@ from ..engine.strategies import arrays, floats, magnitudes, shapes
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 
 MISTAKES = [
+    *rows("optim.sgd",
+          ("ascent", "adds the gradient (w ← w + ηg): the step goes uphill; SGD subtracts it, w ← w − ηg",
+           {"ascent": True})),
     *rows("optim.sgd_momentum",
           ("ema", "uses the moving-average form v ← μv + (1−μ)g, w ← w − ηv; the spec's velocity is "
                   "v ← μv − ηg, w ← w + v", {"form": "ema"}),
@@ -42,6 +45,8 @@ MISTAKES = [
     *rows("optim.adagrad",
           ("eps_inside", "adds ε inside the square root, √(r + ε) (the lecture notes' form), a documented "
                          "variant; the spec divides by √r + ε", {"eps_inside": True}, True),
+          ("no_accumulation", "overwrites the accumulator with this step's g² (r ← g²); AdaGrad sums every "
+                              "step's: r ← r + g²", {"accumulate": False}),
           ("accumulator_starts_at_0.1", "starts the accumulator r at 0.1 (Optax's and Keras' initial_accumulator_"
                                         "value); the spec's r starts at 0", {"initial": 0.1})),
     *rows("optim.rmsprop",

@@ -106,6 +106,11 @@ def _reshaped(got: object, expected: object, where: str, found: list[str]) -> ob
     have = np.asarray(got)
     if have.shape == expected.shape or have.size != expected.size:
         return got
+    if have.ndim == 2 and have.T.shape == expected.shape and have.T.dtype.kind in "biuf" \
+            and np.allclose(have.T, expected, equal_nan=True):
+        found.append(f"{where} has shape {have.shape} where the spec's is {expected.shape} (transposed: the same "
+                     f"matrix with its axes swapped)")
+        return have.T
     found.append(f"{where} has shape {have.shape} where the spec's is {expected.shape} ({_axes(have, expected)})")
     return have.reshape(expected.shape)
 

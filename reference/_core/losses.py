@@ -12,12 +12,13 @@ def _row_scale(x, mean):
     return 1.0 / x.shape[0] if mean else 1.0
 
 
-def softmax_loss(x, y, *, stable=True, mean=True, log_floor=None):
+def softmax_loss(x, y, *, stable=True, mean=True, log_floor=None, naive=False):
     """Softmax cross-entropy of scores x (N, C) against integer labels y (N,).
 
     p = softmax(x − maxⱼ xⱼ) row-wise,  L = −(1/N) Σᵢ log p_{i,yᵢ},  ∂L/∂x = (p − onehot(y)) / N.
-    stable=False drops the max-subtraction as the naive code does, p = e^x / Σe^x, L from log p (exp
-    overflows for large scores: inf / inf = nan);
+    stable=False drops the max-subtraction (exp overflows for large scores: the loss is inf);
+    naive: no max-subtraction either, and p = e^x / Σe^x first, L from log p, as the textbook's loop writes it
+    (overflow makes inf / inf = nan, in the gradient too);
     log_floor: L from log(p + log_floor) with p computed stably (log(p + 1e-20): a probability below the
     floor gives about −log(floor), not the true −log p);
     mean=False sums over the rows (no 1/N in L and ∂L/∂x).
@@ -25,11 +26,11 @@ def softmax_loss(x, y, *, stable=True, mean=True, log_floor=None):
     xp = array_namespace(x, y)
     onehot = xp.astype(y[:, None] == xp.arange(x.shape[1])[None, :], x.dtype)
     scale = _row_scale(x, mean)
-    if not stable:
+    if naive:
         exps = xp.exp(x)
         probs = exps / xp.sum(exps, axis=1, keepdims=True)
         return -xp.sum(onehot * xp.log(probs)) * scale, (probs - onehot) * scale
-    shifted = x - xp.max(x, axis=1, keepdims=True)
+    shifted = x - xp.max(x, axis=1, keepdims=True) if stable else x
     log_probs = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
     probs = xp.exp(log_probs)
     if log_floor is not None:

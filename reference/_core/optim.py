@@ -27,9 +27,9 @@ def bias_corrected(x, beta, t):
     return x / (1 - beta**t)
 
 
-def sgd(w, g, lr):
-    """w ← w − η g."""
-    return w - lr * g
+def sgd(w, g, lr, *, ascent=False):
+    """w ← w − η g;  ascent: w ← w + η g."""
+    return w + lr * g if ascent else w - lr * g
 
 
 def momentum(w, g, v, lr, mu, *, form="spec"):
@@ -79,9 +79,9 @@ def sgd_nesterov(w, g, v, lr, mu, *, lookahead=True):
     return nesterov_momentum(w, v, lr * g, mu, lookahead=lookahead)
 
 
-def adagrad(w, g, r, lr, eps, *, eps_inside=False):
-    """r ← r + g²;  w ← w − η g / (√r + ε); returns (w, r)."""
-    r = r + g * g
+def adagrad(w, g, r, lr, eps, *, eps_inside=False, accumulate=True):
+    """r ← r + g²;  w ← w − η g / (√r + ε); returns (w, r).  accumulate=False: r ← g² (the sum overwritten)."""
+    r = r + g * g if accumulate else g * g
     return w - lr * rms_scaled(g, r, eps, eps_inside=eps_inside), r
 
 
