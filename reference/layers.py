@@ -106,13 +106,13 @@ def dropout_forward(x, dropout_param, *, inverted=True, p_is_keep=False, mask_pe
     return core.dropout(x, cache["keep"], keep_prob, inverted=inverted), cache
 
 
-def dropout_backward(dout, cache, *, scale=True):
+def dropout_backward(dout, cache, *, scale=True, apply_mask=True):
     """dx = dout ⊙ keep / (1 − p) with the forward's mask (test: dx = dout).
-    Mistake scale=False: dx = dout ⊙ keep."""
+    Mistakes scale=False: dx = dout ⊙ keep; apply_mask=False: dx = dout / (1 − p)."""
     if cache["mode"] == "test":
         return core.dropout_test(dout, cache["keep_prob"], inverted=cache["inverted"])
     return core.dropout_backward(dout, cache["keep"], cache["keep_prob"], inverted=cache["inverted"],
-                                 scale=scale)
+                                 scale=scale, apply_mask=apply_mask)
 
 
 # --- convolution and pooling ------------------------------------------------------------

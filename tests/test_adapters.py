@@ -1,8 +1,10 @@
 """The bundled adapters graded on a few functions (an adapter whose library is absent skips), the conformance
 matrix built from a fixture report, and grader.py --target."""
+import dataclasses
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ from dlgrade.adapters import BUNDLED, TargetError, resolve_target
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.dtypes import COMPUTES_IN_FLOAT32
 from dlgrade.checks.engine.status import Status
+from dlgrade.checks.policy.libraries import LibraryPolicy
 from dlgrade.reporting import conformance
 from dlgrade.sandbox import resolve
 from tests.grading import quick_profile
@@ -57,10 +60,28 @@ def test_optax():
 
 
 def test_numpy_ml():
-    rows = grade_adapter("numpy_ml", ["optim.adam", "losses.softmax_loss", "layers.batchnorm_forward"])
+    rows = grade_adapter("numpy_ml", ["optim.adam", "losses.softmax_loss", "layers.batchnorm_forward",
+                                      "layers.dropout_backward"])
     assert rows["optim.adam"]["verdict"] == conformance.CONFORMS, rows["optim.adam"]
     assert rows["layers.batchnorm_forward"]["verdict"] == conformance.CONFORMS, rows["layers.batchnorm_forward"]
     assert "sum_not_mean" in named(rows["losses.softmax_loss"])  # CrossEntropy returns the sum
+    assert "mask_not_applied" in named(rows["layers.dropout_backward"])  # Dropout.backward forgets the mask
+
+
+def test_numpy_ml_dropout_through_its_global_generator(tmp_path):
+    """numpy-ml's adapter presents its Dropout (mask from np.random, seeded by the adapter) even where numpy-ml is
+    absent: a stand-in with numpy-ml's behaviour sits beside the adapter's modules. The forward conforms (the same
+    seed gives the same mask); the backward's missing mask is caught and named."""
+    folder = tmp_path / "numpy_ml_adapter"
+    shutil.copytree(BUNDLED["numpy_ml"].path, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(FAKE / "numpy_ml_standin" / "numpy_ml", folder / "numpy_ml")
+    profile = dataclasses.replace(quick_profile(max_examples=5), libraries=LibraryPolicy())
+    report = runner.grade(resolve(folder), profile, only=["layers.dropout_forward", "layers.dropout_backward"])
+    data = conformance.matrix(report, target="numpy_ml", library="numpy-ml")
+    rows = {row["function"]: row for row in data["functions"]}
+    assert rows["layers.dropout_forward"]["verdict"] == conformance.CONFORMS, rows["layers.dropout_forward"]
+    assert rows["layers.dropout_backward"]["verdict"] == conformance.DEPARTS
+    assert named(rows["layers.dropout_backward"]) >= {"mask_not_applied"}
 
 
 @pytest.mark.slow

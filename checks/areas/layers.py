@@ -53,7 +53,9 @@ MISTAKES = [
           ("only_2d", "works on 2-D input only (a mask drawn for (x.shape[0], x.shape[1])); x may have any "
                       "shape: draw the mask for x.shape", {"only_2d": True})),
     *rows("layers.dropout_backward",
-          ("unscaled", "multiplies by the mask but not by 1/(1−p)", {"scale": False})),
+          ("unscaled", "multiplies by the mask but not by 1/(1−p)", {"scale": False}),
+          ("mask_not_applied", "scales dout by 1/(1−p) without the forward's mask: dropped units get a gradient "
+                               "too (numpy-ml's Dropout.backward); dx = dout·mask/(1−p)", {"apply_mask": False})),
     *rows("layers.conv_forward_naive",
           ("flipped_kernel", "flips the kernel (true convolution); layers compute the cross-correlation",
            {"flip_kernel": True}),
@@ -526,10 +528,11 @@ def dropout_backward_mask(ctx):
         found = difference(dx, dout * out / x, ctx.tol, "dx")
         if found is None:
             return
-        unscaled = difference(dx, dout * (out != 0), ctx.tol) is None
+        named = {"unscaled": dout * (out != 0), "mask_not_applied": dout / (1 - p)}
+        fits = [name for name, form in named.items() if difference(dx, form, ctx.tol) is None]
         ctx.fail(f"dx must be dout·out/x (your forward's mask and its 1/(1−p)); {found}",
                  inputs={"x": x, "dropout_param": case["dropout_param"], "dout": dout, "your out": out},
-                 mistake="layers.dropout_backward:unscaled" if unscaled else None)
+                 mistake=f"layers.dropout_backward:{fits[0]}" if len(fits) == 1 else None)
     ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])
     if not any(judged):
         ctx.fail(f"your dropout_forward kept no unit in any of the {len(judged)} cases (p < 1), so its mask could "
