@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
-from dlgrade.adapters import BUNDLED, TargetError, resolve_target
+from dlgrade.adapters import BUNDLED, Target, TargetError, matrix, resolve_target
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.dtypes import COMPUTES_IN_FLOAT32
 from dlgrade.checks.engine.status import Status
@@ -90,6 +90,58 @@ def test_keras():
     assert "eps_hat" in named(rows["optim.adam"])  # Kingma & Ba's efficient form
     assert COMPUTES_IN_FLOAT32 in named(rows["layers.affine_forward"])  # keras.ops.matmul promotes to float32
     assert rows["losses.l1_regularization"]["verdict"] == conformance.CONFORMS
+
+
+def test_defaults_column_names_each_departure_from_the_textbook():
+    """Two answers per function: the formula's (the spec's values passed) conforms, and the defaults' (the fake
+    library's own) departs, named by a mistake row (AdaGrad's accumulator from 0.1) or by the declared defaults
+    (SGD's learning rate); nothing departs in the defaults where the library's defaults are the textbook's."""
+    target = Target("defaultslib", "a fake library", FAKE / "defaults_adapter")
+    data = matrix.grade_target(target, 1, only=["optim.sgd", "optim.adagrad"], profile=quick_profile(max_examples=5))
+    rows = {row["function"]: row for row in data["functions"]}
+    assert {f: rows[f]["verdict"] for f in rows} == {"optim.sgd": "conforms", "optim.adagrad": "conforms"}
+    adagrad, sgd = rows["optim.adagrad"]["defaults"], rows["optim.sgd"]["defaults"]
+    assert adagrad["verdict"] == sgd["verdict"] == conformance.DEPARTS
+    assert {d["named"] for d in adagrad["departures"]} - {None} == {"accumulator_starts_at_0.1"}  # None: a relation
+    assert "learning rate defaults to 1e-3" in sgd["declared"]
+    text = conformance.markdown(data)
+    assert "| function | verdict | checks passed | named | defaults |" in text
+    assert "| `optim.adagrad` | ✓ conforms | 5 / 5 |  | ✗ mistake 'accumulator_starts_at_0.1' |" in text
+    assert "(defaults ✗)" in conformance.index([data])
+
+
+def test_torch_defaults_column():
+    """torch's own defaults: BatchNorm's running_var from 1 is named; Adam's defaults are the textbook's (its
+    first step from an empty config)."""
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch not installed (pip install \"dlgrade[torch]\")")
+    data = matrix.grade("torch", 1, only=["optim.adam/first_step", "layers.batchnorm_forward/running_zeros"],
+                        profile=quick_profile(max_examples=3))
+    rows = {row["function"]: row for row in data["functions"]}
+    assert rows["optim.adam"]["defaults"]["verdict"] == conformance.CONFORMS
+    named = " ".join(d["named"] or "" for d in rows["layers.batchnorm_forward"]["defaults"]["departures"])
+    assert "running_var_starts_at_1" in named  # with torch's unbiased running variance, as a pair
+
+
+def test_torch_declared_defaults_are_its_signatures():
+    """adapters/torch/defaults.json names exactly the update rules whose torch defaults differ from the spec's."""
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch not installed")
+    import torch
+
+    from dlgrade.adapters.torch import optim
+    from dlgrade.reference.optim import RULES
+    sgd_hyper = {"learning_rate": "lr", "momentum": "momentum"}
+    classes = {"sgd": (torch.optim.SGD, sgd_hyper), "sgd_momentum": (torch.optim.SGD, sgd_hyper),
+               "sgd_nesterov": (torch.optim.SGD, sgd_hyper), "adagrad": (torch.optim.Adagrad, optim._ADAM_HYPER),
+               "rmsprop": (torch.optim.RMSprop, {**optim._ADAM_HYPER, "decay_rate": "alpha"}),
+               "adam": (torch.optim.Adam, optim._ADAM_HYPER), "adamw": (torch.optim.AdamW, optim._ADAM_HYPER),
+               "adamax": (torch.optim.Adamax, optim._ADAM_HYPER),
+               "adadelta": (torch.optim.Adadelta, {**optim._ADAM_HYPER, "rho": "rho"})}
+    differ = {f"optim.{name}" for name, (cls, hyper) in classes.items()
+              if optim._own_defaults(cls, hyper, RULES[name].defaults) != RULES[name].defaults}
+    declared = json.loads((BUNDLED["torch"].path / "defaults.json").read_text())
+    assert {f for f in declared if f.startswith("optim.")} == differ
 
 
 def test_an_absent_library_is_a_clear_target_error(monkeypatch):

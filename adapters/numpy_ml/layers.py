@@ -16,6 +16,7 @@ BatchNorm2D, Conv2D and Pool2D are not presented (channels-last layouts).
 """
 import numpy as np
 
+from ._mode import LIBRARY_DEFAULTS
 from ._numpy_ml import activations, layers, wrappers
 
 EPS = 1e-5
@@ -75,7 +76,8 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     layer = _build(layers.BatchNorm1D(momentum=bn_param.get("momentum", 0.9), epsilon=bn_param.get("eps", EPS)),
                    x, gamma, beta)
     for key in ("running_mean", "running_var"):
-        layer.parameters[key] = np.array(bn_param.get(key, np.zeros(x.shape[1])))
+        if key in bn_param or not LIBRARY_DEFAULTS:  # the defaults column keeps numpy-ml's own start (variance 1)
+            layer.parameters[key] = np.array(bn_param.get(key, np.zeros(x.shape[1])))
     if mode == "test":
         layer.freeze()
     out = layer.forward(x)

@@ -7,8 +7,12 @@ conventions: the spec's velocity is v = −η·b of torch's momentum buffer b), 
 and converts the state back. Rules without a torch counterpart (rmsprop_nesterov; nadam,
 whose torch form has a momentum schedule) are left out, so they grade as missing.
 """
+import inspect
+
 import numpy as np
 import torch
+
+from ._mode import LIBRARY_DEFAULTS
 
 
 def _tensor(array):
@@ -18,7 +22,7 @@ def _tensor(array):
 def _step(optimizer_class, w, dw, config, defaults, hyper, state, **fixed):
     """One torch step. hyper: spec key -> torch argument; state: spec key -> (torch key, to_torch, from_torch)."""
     config = {} if config is None else config
-    for key, value in defaults.items():
+    for key, value in (_own_defaults(optimizer_class, hyper, defaults) if LIBRARY_DEFAULTS else defaults).items():
         config.setdefault(key, value)
     parameter = torch.nn.Parameter(_tensor(w))
     parameter.grad = _tensor(dw)
@@ -36,6 +40,13 @@ def _step(optimizer_class, w, dw, config, defaults, hyper, state, **fixed):
     if "step" in after and any(k in ("m", "u") for k in state):
         config["t"] = int(after["step"])
     return parameter.detach().numpy().copy(), config
+
+
+def _own_defaults(optimizer_class, hyper, defaults):
+    """torch's own default (its signature's) for each spec hyperparameter the class takes, in place of the spec's."""
+    own = {name: p.default for name, p in inspect.signature(optimizer_class).parameters.items()
+           if p.default is not inspect.Parameter.empty}
+    return {key: own.get(hyper.get(key), value) for key, value in defaults.items()}
 
 
 def _same(tensor, config):
