@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
@@ -110,17 +111,19 @@ def test_defaults_column_names_each_departure_from_the_textbook():
     assert "(defaults ✗)" in conformance.index([data])
 
 
-def test_torch_defaults_column():
-    """torch's own defaults: BatchNorm's running_var from 1 is named; Adam's defaults are the textbook's (its
-    first step from an empty config)."""
+def test_torch_defaults_mode_keeps_torchs_running_var(monkeypatch):
+    """In the defaults column torch's batch norm starts from nn.BatchNorm1d's running_var of ones (the matrix grades
+    that column whole: docs/conformance/torch.md); the formula's answer starts from the spec's zeros."""
     if importlib.util.find_spec("torch") is None:
         pytest.skip("torch not installed (pip install \"dlgrade[torch]\")")
-    data = matrix.grade("torch", 1, only=["optim.adam/first_step", "layers.batchnorm_forward/running_zeros"],
-                        profile=quick_profile(max_examples=3))
-    rows = {row["function"]: row for row in data["functions"]}
-    assert rows["optim.adam"]["defaults"]["verdict"] == conformance.CONFORMS
-    named = " ".join(d["named"] or "" for d in rows["layers.batchnorm_forward"]["defaults"]["departures"])
-    assert "running_var_starts_at_1" in named  # with torch's unbiased running variance, as a pair
+    from dlgrade.adapters.torch import layers
+    x, gamma, beta = np.array([[1.0, 2.0], [3.0, 6.0]]), np.ones(2), np.zeros(2)
+    unbiased = x.var(axis=0, ddof=1)  # torch's running update
+    for own, start in ((False, 0.0), (True, 1.0)):
+        monkeypatch.setattr(layers, "LIBRARY_DEFAULTS", own)
+        bn_param = {"mode": "train"}
+        layers.batchnorm_forward(x, gamma, beta, bn_param)
+        assert np.allclose(bn_param["running_var"], 0.9 * start + 0.1 * unbiased)
 
 
 def test_torch_declared_defaults_are_its_signatures():
