@@ -135,16 +135,18 @@ def layernorm_backward(dout, cache, *, through_stats=True, drop_term=None):
     return _norm_backward(dout, cache, through_stats=through_stats, drop_term=drop_term)
 
 
-def spatial_batchnorm_forward(x, gamma, beta, bn_param, *, naive_reshape=False, over_batch_only=False):
+def spatial_batchnorm_forward(x, gamma, beta, bn_param, *, naive_reshape=False, over_batch_only=False,
+                              running_var_unbiased=False, running_var_start=0.0):
     """x (N, C, H, W), γ, β (C,): batch norm per channel over N, H, W; bn_param as batchnorm.
     Mistakes: naive_reshape (x.reshape(−1, C) without moving the channel axis last, batchnorm,
     reshaped back); over_batch_only (statistics per (c, h, w) over N alone; the running statistics
-    get their mean over H, W)."""
+    get their mean over H, W); running_var_unbiased and running_var_start as batchnorm_forward's."""
     if naive_reshape:
         xp = array_namespace(x)
         out, cache = batchnorm_forward(xp.reshape(x, (-1, x.shape[1])), gamma, beta, bn_param)
         return xp.reshape(out, x.shape), {"naive_reshape": cache}
-    return _batchnorm(x, gamma, beta, bn_param, (0,) if over_batch_only else (0,) + tuple(range(2, x.ndim)))
+    return _batchnorm(x, gamma, beta, bn_param, (0,) if over_batch_only else (0,) + tuple(range(2, x.ndim)),
+                      running_var_unbiased=running_var_unbiased, running_var_start=running_var_start)
 
 
 def spatial_batchnorm_backward(dout, cache):

@@ -80,7 +80,11 @@ MISTAKES = [
           ("naive_reshape", "reshapes (N, C, H, W) to (−1, C) without moving the channel axis last: "
                             "transpose to (N, H, W, C) first", {"naive_reshape": True}),
           ("over_batch_only", "takes the statistics per (c, h, w) over N alone; spatial batch norm takes them "
-                              "per channel over N, H and W", {"over_batch_only": True})),
+                              "per channel over N, H and W", {"over_batch_only": True}),
+          ("running_var_unbiased", "updates running_var with the unbiased (N·H·W − 1) variance (torch's "
+                                   "convention); the spec uses the biased one", {"running_var_unbiased": True}),
+          ("running_var_starts_at_1", "creates running_var as ones when bn_param has none (torch's and Keras' "
+                                      "start); the spec creates it as zeros", {"running_var_start": 1.0})),
     *rows("layers.instancenorm_forward",
           ("unbiased_variance", "normalizes with the unbiased variance; use the biased one", {"ddof": 1})),
     *rows("layers.groupnorm_forward",
