@@ -225,8 +225,8 @@ class Context:
             self.examples_run += 1
             try:
                 _fixed_case(body, case)
-            except CheckFailure as failure:
-                self._look_on(strategy, body, count, deadline, failure, [case], agreement=self.seek_agreement)
+            except CheckFailure as fixed_failure:
+                self._look_on(strategy, body, count, deadline, fixed_failure, [case], agreement=self.seek_agreement)
                 raise
         drawn, cut = 0, []  # the search's cases run (the first is its simplest, the same for every seed); cut short
 
