@@ -165,9 +165,11 @@ MUTANTS = [
            "        log_one_minus_sig = -xp.logaddexp(zero, z)\n        sig = xp.exp(log_sig)",
            "        sig = 1.0 / (1.0 + xp.exp(-z))\n        log_sig = xp.log(sig)\n"
            "        log_one_minus_sig = xp.log(1.0 - sig)", ("losses.logistic_loss",)),
-    # --- edits no mistake row was written for (the rows above were, many for this issue) -------------
-    Mutant("sgd: step uphill", "_core/optim.py", "    return w - lr * g\n", "    return w + lr * g\n", ("optim.sgd",)),
-    Mutant("adagrad: accumulator overwritten", "_core/optim.py", "    r = r + g * g\n", "    r = g * g\n",
+    # --- edits written after the rows above, before rows were added for three of them (sgd uphill, the overwritten
+    # accumulator, layer norm over the batch): 6 of these 10 were named then -------------------------------------
+    Mutant("sgd: step uphill", "_core/optim.py", "return w + lr * g if ascent else w - lr * g", "return w + lr * g",
+           ("optim.sgd",)),
+    Mutant("adagrad: accumulator overwritten", "_core/optim.py", "r = r + g * g if accumulate else g * g", "r = g * g",
            ("optim.adagrad",)),
     Mutant("adam: β₁ in v's bias correction", "_core/optim.py",
            "m_hat, v_hat = bias_corrected(m, beta1, t), bias_corrected(v, beta2, t)",
@@ -178,7 +180,7 @@ MUTANTS = [
     Mutant("affine backward: dw transposed", "_core/layers.py", "dw = xp.reshape(x, (x.shape[0], -1)).T @ dout",
            "dw = dout.T @ xp.reshape(x, (x.shape[0], -1))", ("layers.affine_backward",)),
     Mutant("layernorm: statistics over the batch", "layers_norms.py",
-           "x.shape, tuple(range(1, x.ndim)), ddof=ddof,", "x.shape, (0,), ddof=ddof,", ("layers.layernorm_forward",)),
+           "axes = (0,) if over_batch else tuple(range(1, x.ndim))", "axes = (0,)", ("layers.layernorm_forward",)),
     Mutant("step decay: not floored", "schedules.py", "(math.floor(exponent) if floor else exponent)", "exponent",
            ("schedules.step_decay",)),
     Mutant("inverse sqrt decay: no root", "schedules.py", "(math.sqrt(epoch) if sqrt else epoch)", "epoch",
