@@ -5,10 +5,16 @@
 Each library is graded like a submission with the default profile (seed 0), as `grader.py --target
 NAME` does; its matrix goes to OUT/NAME.md and OUT/NAME.json, and OUT/README.md gets the library ×
 function table of every matrix in OUT. A library that is not installed is left as it was (said so).
+An adapter with a _mode.py is graded twice: the formula's answer (the spec's hyperparameters and
+initial state passed, as --target does) and the defaults' (a copy of the adapter with
+LIBRARY_DEFAULTS = True, so the library's own defaults and initial state meet the textbook's); its
+defaults.json ({"function": "the library's default, said"}) explains a departure of the defaults.
 """
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
@@ -25,21 +31,44 @@ Each library is presented as the spec's functions by a bundled adapter (`adapter
 like a submission: `python grader.py --target NAME`. Regenerate every matrix here with
 `python -m dlgrade.adapters.matrix` (from the repository root). ✓ conforms, ≈ matches a documented
 variant, ✗ departs (the library's page names the mistake, the minimal counterexample and the replay
-command), · not provided.
+command), · not provided. Each verdict is the formula's (the spec's hyperparameters and initial state
+passed); "(defaults ✗)" adds that the library's own defaults or initial state depart from the
+textbook's (its page names each).
 
 """
 
 
-def grade(name, jobs):
-    target = resolve_target(name)
-    profile = profiles.load()
-    target.widen(profile)
-    submission = resolve(target.path)
-    try:
-        report = runner.grade(submission, profile, jobs=jobs, replay_prefix=f"python grader.py --target {name}")
-    finally:
-        submission.cleanup()
-    return conformance.matrix(report, target=name, library=target.library, declared=target.declared)
+MODE, DEFAULTS = "_mode.py", "defaults.json"
+
+
+def grade(name, jobs, *, only=(), profile=None):
+    """The bundled adapter's matrix: the formula's answer, and the defaults' when the adapter has a _mode.py."""
+    return grade_target(resolve_target(name), jobs, only=only, profile=profile)
+
+
+def grade_target(target, jobs, *, only=(), profile=None):
+    """The target's matrix (grade), on the checks `only` selects, under `profile` (the default profile's)."""
+    def report(folder):
+        chosen = target.widen(profile if profile is not None else profiles.load())
+        submission = resolve(folder)
+        try:
+            return runner.grade(submission, chosen, only=only, jobs=jobs,
+                                replay_prefix=f"python grader.py --target {target.name}")
+        finally:
+            submission.cleanup()
+
+    data = conformance.matrix(report(target.path), target=target.name, library=target.library,
+                              declared=target.declared)
+    if not (target.path / MODE).is_file():
+        return data
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / target.path.name
+        shutil.copytree(target.path, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        (copy / MODE).write_text((target.path / MODE).read_text().replace("LIBRARY_DEFAULTS = False",
+                                                                          "LIBRARY_DEFAULTS = True"))
+        defaults = conformance.matrix(report(copy), target=target.name, library=target.library)
+    declared = json.loads((target.path / DEFAULTS).read_text()) if (target.path / DEFAULTS).is_file() else {}
+    return conformance.with_defaults(data, defaults, declared)
 
 
 def main(argv=None):

@@ -107,24 +107,26 @@ def dropout_forward(x, dropout_param, *, inverted=True, p_is_keep=False, mask_pe
     return core.dropout(x, cache["keep"], keep_prob, inverted=inverted), cache
 
 
-def dropout_backward(dout, cache, *, scale=True):
+def dropout_backward(dout, cache, *, scale=True, apply_mask=True):
     """dx = dout ⊙ keep / (1 − p) with the forward's mask (test: dx = dout).
-    Mistake scale=False: dx = dout ⊙ keep."""
+    Mistakes scale=False: dx = dout ⊙ keep; apply_mask=False: dx = dout / (1 − p)."""
     if cache["mode"] == "test":
         return core.dropout_test(dout, cache["keep_prob"], inverted=cache["inverted"])
     return core.dropout_backward(dout, cache["keep"], cache["keep_prob"], inverted=cache["inverted"],
-                                 scale=scale)
+                                 scale=scale, apply_mask=apply_mask)
 
 
 # --- convolution and pooling ------------------------------------------------------------
 
 
-def conv_forward_naive(x, w, b, conv_param, *, flip_kernel=False, rounding="floor"):
+def conv_forward_naive(x, w, b, conv_param, *, flip_kernel=False, rounding="floor", row_index="spec"):
     """x (N, C, H, W), w (F, C, HH, WW), b (F,), conv_param stride, pad (zeros):
     out (N, F, 1 + ⌊(H + 2p − HH)/s⌋, 1 + ⌊(W + 2p − WW)/s⌋), cross-correlation.
     Mistakes: flip_kernel (true convolution, kernel flipped in both spatial axes);
-    rounding="round" (the output size 1 + round((H + 2p − HH)/s), windows past the input reading zeros)."""
-    out = conv.conv2d(x, w, b, conv_param["stride"], conv_param["pad"], flip_kernel=flip_kernel, rounding=rounding)
+    rounding="round" (the output size 1 + round((H + 2p − HH)/s), windows past the input reading zeros);
+    row_index="h_times_out_h" (an im2col row index h·out_h + w: conv.conv2d)."""
+    out = conv.conv2d(x, w, b, conv_param["stride"], conv_param["pad"], flip_kernel=flip_kernel, rounding=rounding,
+                      row_index=row_index)
     return out, (x, w, conv_param)
 
 
@@ -140,9 +142,10 @@ def _pool_shape(pool_param):
     return pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
 
 
-def max_pool_forward_naive(x, pool_param):
-    """x (N, C, H, W): max over pool_height × pool_width windows at the given stride, no padding."""
-    return conv.max_pool(x, *_pool_shape(pool_param)), (x, pool_param)
+def max_pool_forward_naive(x, pool_param, *, width_from_height=False):
+    """x (N, C, H, W): max over pool_height × pool_width windows at the given stride, no padding.
+    Mistake width_from_height: the output width computed from pool_height (conv.max_pool)."""
+    return conv.max_pool(x, *_pool_shape(pool_param), width_from_height=width_from_height), (x, pool_param)
 
 
 def max_pool_backward_naive(dout, cache, *, ties="first", overwrite=False):

@@ -24,12 +24,12 @@ def _per_channel(param, x):
 
 
 def _norm_forward(x, gamma, beta, eps, view_shape, axes, *, ddof=0, eps_outside_sqrt=False,
-                  stats=None):
+                  stats=None, one_pass=False):
     """out = γ x̂ + β per channel, x̂ normalized over `axes` of x viewed as view_shape, with the
     statistics of x or the given constant (μ, σ²). Returns out, cache, μ, σ²."""
     xp = array_namespace(x, gamma, beta)
     x_view = xp.reshape(x, view_shape)
-    mean, var = norms.moments(x_view, axes, ddof=ddof) if stats is None else stats
+    mean, var = norms.moments(x_view, axes, ddof=ddof, one_pass=one_pass) if stats is None else stats
     xhat = xp.reshape(norms.normalize(x_view, mean, var, eps, eps_outside_sqrt=eps_outside_sqrt),
                       x.shape)
     out = norms.scale_shift(xhat, _per_channel(gamma, x), _per_channel(beta, x))
@@ -39,7 +39,7 @@ def _norm_forward(x, gamma, beta, eps, view_shape, axes, *, ddof=0, eps_outside_
     return out, cache, mean, var
 
 
-def _norm_backward(dout, cache, *, through_stats=True):
+def _norm_backward(dout, cache, *, through_stats=True, drop_term=None):
     """(dx, dγ, dβ) for _norm_forward; dγ, dβ in γ's shape."""
     xp = array_namespace(dout)
     gamma, view_shape = cache["gamma"], cache["view_shape"]
@@ -49,13 +49,13 @@ def _norm_backward(dout, cache, *, through_stats=True):
     dx = norms.normalize_backward(
         xp.reshape(dxhat, view_shape), xp.reshape(cache["xhat"], view_shape), cache["var"],
         cache["eps"], cache["axes"], ddof=cache["ddof"], eps_outside_sqrt=cache["eps_outside_sqrt"],
-        through_stats=through_stats and cache["stats_from_x"])
+        through_stats=through_stats and cache["stats_from_x"], drop_term=drop_term)
     return xp.reshape(dx, dout.shape), xp.reshape(dgamma, gamma.shape), xp.reshape(dbeta, gamma.shape)
 
 
 def _batchnorm(x, gamma, beta, bn_param, axes, *, ddof=0, eps_outside_sqrt=False, running_momentum_swapped=False,
                running_var_unbiased=False, test_uses_batch_stats=False, test_without_affine=False,
-               test_eps_outside_sqrt=False):
+               test_eps_outside_sqrt=False, one_pass_variance=False, running_var_start=0.0):
     """Batch norm over `axes` with running statistics of shape (C,) kept in bn_param."""
     xp = array_namespace(x)
     mode = bn_param.get("mode", "train")
@@ -64,7 +64,8 @@ def _batchnorm(x, gamma, beta, bn_param, axes, *, ddof=0, eps_outside_sqrt=False
     eps, momentum = bn_param.get("eps", DEFAULTS["eps"]), bn_param.get("momentum", DEFAULTS["momentum"])
     channels = x.shape[1]
     running_mean = bn_param.setdefault("running_mean", xp.zeros(channels, dtype=x.dtype, device=device(x)))
-    running_var = bn_param.setdefault("running_var", xp.zeros(channels, dtype=x.dtype, device=device(x)))
+    running_var = bn_param.setdefault("running_var", xp.zeros(channels, dtype=x.dtype, device=device(x))
+                                      + running_var_start)
     variants = {"ddof": ddof, "eps_outside_sqrt": eps_outside_sqrt}
     if mode == "test" and not test_uses_batch_stats:
         stats = (_per_channel(running_mean, x), _per_channel(running_var, x))
@@ -73,7 +74,7 @@ def _batchnorm(x, gamma, beta, bn_param, axes, *, ddof=0, eps_outside_sqrt=False
         out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, axes, stats=stats,
                                          **dict(variants, eps_outside_sqrt=eps_outside_sqrt or test_eps_outside_sqrt))
         return out, cache
-    out, cache, mean, var = _norm_forward(x, gamma, beta, eps, x.shape, axes, **variants)
+    out, cache, mean, var = _norm_forward(x, gamma, beta, eps, x.shape, axes, one_pass=one_pass_variance, **variants)
     if mode == "train":
         count = x.size // channels
         if running_var_unbiased:
@@ -87,7 +88,8 @@ def _batchnorm(x, gamma, beta, bn_param, axes, *, ddof=0, eps_outside_sqrt=False
 
 def batchnorm_forward(x, gamma, beta, bn_param, *, ddof=0, eps_outside_sqrt=False,
                       running_momentum_swapped=False, running_var_unbiased=False,
-                      test_uses_batch_stats=False, test_without_affine=False, test_eps_outside_sqrt=False):
+                      test_uses_batch_stats=False, test_without_affine=False, test_eps_outside_sqrt=False,
+                      one_pass_variance=False, running_var_start=0.0):
     """x (N, D). Train: x̂ = (x − μ)/√(σ² + ε) with batch μ and biased σ² over N, out = γx̂ + β,
     running ← momentum·running + (1 − momentum)·batch for μ and σ², stored in bn_param.
     Test: normalize with the running statistics.
@@ -97,51 +99,61 @@ def batchnorm_forward(x, gamma, beta, bn_param, *, ddof=0, eps_outside_sqrt=Fals
     running_var_unbiased (running update with the N − 1 variance, torch's convention),
     test_uses_batch_stats (mode 'test' normalizes with the batch's own statistics),
     test_without_affine (mode 'test' returns x̂, without γ and β),
-    test_eps_outside_sqrt (mode 'test' divides by √running_var + ε).
+    test_eps_outside_sqrt (mode 'test' divides by √running_var + ε),
+    one_pass_variance (σ² = mean(x²) − μ², Keras'), running_var_start (running_var created at this value when
+    bn_param has none: 1 in numpy-ml, Keras, torch and tinygrad; the spec's 0).
     """
     return _batchnorm(x, gamma, beta, bn_param, (0,), ddof=ddof, eps_outside_sqrt=eps_outside_sqrt,
                       running_momentum_swapped=running_momentum_swapped,
                       running_var_unbiased=running_var_unbiased,
                       test_uses_batch_stats=test_uses_batch_stats, test_without_affine=test_without_affine,
-                      test_eps_outside_sqrt=test_eps_outside_sqrt)
+                      test_eps_outside_sqrt=test_eps_outside_sqrt, one_pass_variance=one_pass_variance,
+                      running_var_start=running_var_start)
 
 
-def batchnorm_backward(dout, cache, *, through_stats=True):
+def batchnorm_backward(dout, cache, *, through_stats=True, drop_term=None):
     """(dx, dγ, dβ): dx = (γ/σ)/N · (N·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)), dx̂ = dout·γ, σ = √(σ² + ε).
-    Mistake through_stats=False: dx = dout·γ/σ (μ and σ² treated as constants)."""
-    return _norm_backward(dout, cache, through_stats=through_stats)
+    Mistakes through_stats=False: dx = dout·γ/σ (μ and σ² treated as constants); drop_term "mean" or
+    "variance": the Σdx̂ or the x̂·Σ(dx̂·x̂) term left out."""
+    return _norm_backward(dout, cache, through_stats=through_stats, drop_term=drop_term)
 
 
-def batchnorm_backward_alt(dout, cache, *, through_stats=True):
+def batchnorm_backward_alt(dout, cache, *, through_stats=True, drop_term=None):
     """The same (dx, dγ, dβ) as batchnorm_backward, which already has the simplified closed form the
     assignment asks for here: dx = (γ/(Nσ)) · (N·dout − Σdout − x̂·Σ(dout·x̂)), σ = √(σ² + ε), sums over the
-    batch. One formula, so one body. Mistake through_stats=False: dx = dout·γ/σ."""
-    return batchnorm_backward(dout, cache, through_stats=through_stats)
+    batch. One formula, so one body. Mistakes as batchnorm_backward's."""
+    return batchnorm_backward(dout, cache, through_stats=through_stats, drop_term=drop_term)
 
 
-def layernorm_forward(x, gamma, beta, ln_param, *, ddof=0):
+def layernorm_forward(x, gamma, beta, ln_param, *, ddof=0, one_pass_variance=False, over_batch=False):
     """x (N, D): statistics per row over D, eps=1e-5, the same in train and test; out = γx̂ + β.
-    Mistake ddof=1: unbiased variance."""
+    Mistakes ddof=1: unbiased variance; one_pass_variance: σ² = mean(x²) − μ² (Keras'); over_batch: the
+    statistics per column over N (batch norm's axis)."""
     eps = (ln_param or {}).get("eps", DEFAULTS["eps"])
-    out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, tuple(range(1, x.ndim)), ddof=ddof)
+    axes = (0,) if over_batch else tuple(range(1, x.ndim))
+    out, cache, _, _ = _norm_forward(x, gamma, beta, eps, x.shape, axes, ddof=ddof,
+                                     one_pass=one_pass_variance)
     return out, cache
 
 
-def layernorm_backward(dout, cache, *, through_stats=True):
-    """(dx, dγ, dβ), the batchnorm formula along each row. Mistake through_stats=False: dx = dout·γ/σ."""
-    return _norm_backward(dout, cache, through_stats=through_stats)
+def layernorm_backward(dout, cache, *, through_stats=True, drop_term=None):
+    """(dx, dγ, dβ), the batchnorm formula along each row. Mistakes through_stats=False: dx = dout·γ/σ;
+    drop_term "mean" or "variance": one term of dx left out (batchnorm_backward)."""
+    return _norm_backward(dout, cache, through_stats=through_stats, drop_term=drop_term)
 
 
-def spatial_batchnorm_forward(x, gamma, beta, bn_param, *, naive_reshape=False, over_batch_only=False):
+def spatial_batchnorm_forward(x, gamma, beta, bn_param, *, naive_reshape=False, over_batch_only=False,
+                              running_var_unbiased=False, running_var_start=0.0):
     """x (N, C, H, W), γ, β (C,): batch norm per channel over N, H, W; bn_param as batchnorm.
     Mistakes: naive_reshape (x.reshape(−1, C) without moving the channel axis last, batchnorm,
     reshaped back); over_batch_only (statistics per (c, h, w) over N alone; the running statistics
-    get their mean over H, W)."""
+    get their mean over H, W); running_var_unbiased and running_var_start as batchnorm_forward's."""
     if naive_reshape:
         xp = array_namespace(x)
         out, cache = batchnorm_forward(xp.reshape(x, (-1, x.shape[1])), gamma, beta, bn_param)
         return xp.reshape(out, x.shape), {"naive_reshape": cache}
-    return _batchnorm(x, gamma, beta, bn_param, (0,) if over_batch_only else (0,) + tuple(range(2, x.ndim)))
+    return _batchnorm(x, gamma, beta, bn_param, (0,) if over_batch_only else (0,) + tuple(range(2, x.ndim)),
+                      running_var_unbiased=running_var_unbiased, running_var_start=running_var_start)
 
 
 def spatial_batchnorm_backward(dout, cache):

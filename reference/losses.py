@@ -5,9 +5,9 @@ Formulas and variants are documented in `_core.losses`.
 from ._core import losses as core
 
 
-def softmax_loss(x, y, *, stable=True, mean=True):
+def softmax_loss(x, y, *, stable=True, mean=True, log_floor=None, naive=False):
     """Mean softmax cross-entropy of scores x (N, C) and int labels y (N,); returns (loss, dx)."""
-    loss, dx = core.softmax_loss(x, y, stable=stable, mean=mean)
+    loss, dx = core.softmax_loss(x, y, stable=stable, mean=mean, log_floor=log_floor, naive=naive)
     return float(loss), dx
 
 
@@ -17,9 +17,9 @@ def mse_loss(pred, y, *, half=True, mean_over_elements=False):
     return float(loss), dpred
 
 
-def logistic_loss(z, y, *, stable=True, mean=True):
+def logistic_loss(z, y, *, stable=True, mean=True, log1p=True):
     """Mean binary cross-entropy of sigmoid(z), z (N,) logits, y (N,) in {0, 1}; returns (loss, dz)."""
-    loss, dz = core.logistic_loss(z, y, stable=stable, mean=mean)
+    loss, dz = core.logistic_loss(z, y, stable=stable, mean=mean, log1p=log1p)
     return float(loss), dz
 
 

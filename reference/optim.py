@@ -75,15 +75,17 @@ RULES = {rule.name: rule for rule in [
 ]}
 
 
-T_COUNTERS = ("spec", "starts_at_1", "after_use", "never_updated")
+T_COUNTERS = ("spec", "starts_at_1", "after_use", "never_updated", "always_1")
 
 
-def step(name, w, dw, config=None, *, t_counter="spec", **variant):
+def step(name, w, dw, config=None, *, t_counter="spec", initial=0.0, **variant):
     """One step of RULES[name]: defaults filled in, state created as zeros, t counted, core applied.
 
     t_counter (mistakes of the step count): "spec" (t ← t + 1 from 0, then used), "starts_at_1" (from 1:
     step 1 uses t = 2), "after_use" (from 1, used, then t ← t + 1: the stored count runs one ahead),
-    "never_updated" (t + 1 used, t never stored back).
+    "never_updated" (t + 1 used, t never stored back), "always_1" (t = 1 used and stored at every step).
+    initial: the value the state arrays start at (a library's own start: Optax's and Keras' AdaGrad 0.1,
+    timm's RMSpropTF 1); the spec's is 0.
     """
     rule = RULES[name]
     config = {} if config is None else config
@@ -92,11 +94,11 @@ def step(name, w, dw, config=None, *, t_counter="spec", **variant):
     xp = array_namespace(w)
     for key in rule.arrays:
         if key not in config:
-            config[key] = xp.zeros_like(w)
+            config[key] = xp.zeros_like(w) + initial
     count = ()
     if rule.counts_steps:
         before = int(config.get("t", 1 if t_counter in ("starts_at_1", "after_use") else 0))
-        used = before if t_counter == "after_use" else before + 1
+        used = {"after_use": before, "always_1": 1}.get(t_counter, before + 1)
         config["t"] = {"after_use": before + 1, "never_updated": before}.get(t_counter, used)
         count = (used,)
     result = rule.core(w, dw, *(config[k] for k in rule.arrays), *count, *(config[k] for k in rule.defaults),
@@ -106,9 +108,9 @@ def step(name, w, dw, config=None, *, t_counter="spec", **variant):
     return next_w, config
 
 
-def sgd(w, dw, config=None):
+def sgd(w, dw, config=None, *, ascent=False):
     """w ← w − η g."""
-    return step("sgd", w, dw, config)
+    return step("sgd", w, dw, config, ascent=ascent)
 
 
 def sgd_momentum(w, dw, config=None, *, form="spec"):
@@ -121,14 +123,15 @@ def sgd_nesterov(w, dw, config=None, *, lookahead=True):
     return step("sgd_nesterov", w, dw, config, lookahead=lookahead)
 
 
-def adagrad(w, dw, config=None, *, eps_inside=False):
+def adagrad(w, dw, config=None, *, eps_inside=False, initial=0.0, accumulate=True):
     """r ← r + g²;  w ← w − η g / (√r + ε)."""
-    return step("adagrad", w, dw, config, eps_inside=eps_inside)
+    return step("adagrad", w, dw, config, eps_inside=eps_inside, initial=initial, accumulate=accumulate)
 
 
-def rmsprop(w, dw, config=None, *, eps_inside=False, swapped_decay=False, root=True):
+def rmsprop(w, dw, config=None, *, eps_inside=False, swapped_decay=False, root=True, initial=0.0):
     """r ← ρr + (1 − ρ)g²;  w ← w − η g / (√r + ε)."""
-    return step("rmsprop", w, dw, config, eps_inside=eps_inside, swapped_decay=swapped_decay, root=root)
+    return step("rmsprop", w, dw, config, eps_inside=eps_inside, swapped_decay=swapped_decay, root=root,
+                initial=initial)
 
 
 def rmsprop_nesterov(w, dw, config=None, *, eps_inside=False, lookahead=True):
@@ -163,9 +166,10 @@ def adadelta(w, dw, config=None, *, stale_cache=False):
     return step("adadelta", w, dw, config, stale_cache=stale_cache)
 
 
-def nadam(w, dw, config=None, *, nesterov=True, t_plus_one=True):
+def nadam(w, dw, config=None, *, nesterov=True, t_plus_one=True, momentum_schedule=False):
     """Adam with m̄ = β₁ m/(1 − β₁ᵗ⁺¹) + (1 − β₁) g/(1 − β₁ᵗ) in place of m̂."""
-    return step("nadam", w, dw, config, nesterov=nesterov, t_plus_one=t_plus_one)
+    return step("nadam", w, dw, config, nesterov=nesterov, t_plus_one=t_plus_one,
+                momentum_schedule=momentum_schedule)
 
 
 def lion(w, dw, config=None, *, update_before_sign=False, decay_scaled_by_lr=True):

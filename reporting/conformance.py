@@ -9,6 +9,14 @@
 
 `matrix(report, …)` builds it as plain data; `markdown(matrix)` and `json.dumps` write it;
 `index(matrices)` is the library × function table of several.
+
+Two answers per function: the formula's (the adapter passes the spec's hyperparameters and initial
+state, the verdicts above) and the defaults' (`with_defaults`: the adapter graded again leaving them
+to the library, so its own defaults and initial state meet the textbook's). A function's defaults
+depart when that second grade fails a check the first passed, or fails it named otherwise: each such
+departure is named (a mistake row, e.g. 'running_var_starts_at_1', alone or paired with the formula's
+own departure) or explained by the adapter's declared defaults
+(defaults.json: {"function": "what the library's default is"}).
 """
 import json
 import re
@@ -21,7 +29,7 @@ from dlgrade.checks.engine.status import Status
 CONFORMS, VARIANT, DEPARTS, NOT_PROVIDED = "conforms", "variant", "departs", "not provided"
 VERDICTS = (CONFORMS, VARIANT, DEPARTS, NOT_PROVIDED)
 _SYMBOL = {CONFORMS: "✓", VARIANT: "≈", DEPARTS: "✗", NOT_PROVIDED: "·"}
-_DIAGNOSIS = re.compile(r"^(mistake|documented variant) '([^']+)'")
+_DIAGNOSIS = re.compile(r"^(?:one of the )?(mistake|documented variant)s? '(.+?)': this implementation")  # a pair too
 _ACCEPTED = re.compile(r"matches the documented variant ([\w, ]+), which")
 
 
@@ -83,6 +91,35 @@ def matrix(report, *, target, library, declared=None):
             "verdicts": counts, "functions": rows, "notes": [_of_library(n) for n in report.notes]}
 
 
+def with_defaults(data, defaults, declared=None):
+    """data (the formula's matrix) with each function's defaults answer from `defaults`, the matrix of the same
+    library graded with its own defaults and initial state; declared: {function: the library's defaults, said}."""
+    declared = declared or {}
+    formula = {d["check"]: d["named"] for row in data["functions"] for d in row["departures"]}
+    theirs = {row["function"]: row for row in defaults["functions"]}
+    for row in data["functions"]:
+        other = theirs.get(row["function"])
+        if row["verdict"] == NOT_PROVIDED or other is None:
+            continue
+        own = [d for d in other["departures"] if d["check"] not in formula or formula[d["check"]] != d["named"]]
+        row["defaults"] = {"verdict": DEPARTS if own else CONFORMS, "departures": own,
+                           "declared": declared.get(row["function"])}
+    data["defaults"] = {"checks_graded": defaults["checks_graded"], "checks_passed": defaults["checks_passed"],
+                        "seconds": defaults["seconds"]}
+    return data
+
+
+def _defaults_cell(row):
+    answer = row.get("defaults")
+    if answer is None:
+        return ""
+    if answer["verdict"] == CONFORMS:
+        return "✓ the textbook's"
+    names = sorted({_name(d) for d in answer["departures"] if d["named"] is not None})
+    said = names + ([f"declared: {answer['declared']}"] if answer["declared"] else [])
+    return "✗ " + ("; ".join(said) if said else "no named mistake fits")
+
+
 def _name(departure):
     if departure["named"] is None:
         return "no named mistake fits"
@@ -102,15 +139,22 @@ def markdown(data):
              f"`python grader.py --target {data['target']}` (profile `{data['profile']}`, seed {data['seed']}): "
              f"{data['checks_passed']} of {data['checks_graded']} checks passed on the functions the library "
              f"provides, graded in {data['seconds']:g} s.", "",
-             "  ".join(f"{_SYMBOL[v]} {v}: {n}" for v, n in data["verdicts"].items()), "",
-             "| function | verdict | checks passed | named |", "|---|---|---|---|"]
+             "  ".join(f"{_SYMBOL[v]} {v}: {n}" for v, n in data["verdicts"].items()), ""]
+    if "defaults" in data:
+        lines += [f"Defaults: graded again with the library's own defaults and initial state wherever a call leaves "
+                  f"them out ({data['defaults']['checks_passed']} of {data['defaults']['checks_graded']} checks "
+                  f"passed); the last column names each departure from the textbook's.", ""]
+    with_defaults_column = "defaults" in data
+    lines += ["| function | verdict | checks passed | named |" + " defaults |" * with_defaults_column,
+              "|---|---|---|---|" + "---|" * with_defaults_column]
     for row in data["functions"]:
         if row["verdict"] == NOT_PROVIDED:
             continue
         names = sorted({_name(d) for d in row["departures"]} | {f"documented variant '{v}'" for v in row["variants"]}
                        | {f"finding '{f}' (noted: the profile's float32 column)" for f in row.get("findings", ())})
         lines.append(f"| `{row['function']}` | {_SYMBOL[row['verdict']]} {row['verdict']} | "
-                     f"{row['passed']} / {row['checks']} | {'; '.join(names)} |")
+                     f"{row['passed']} / {row['checks']} | {'; '.join(names)} |"
+                     + f" {_defaults_cell(row)} |" * with_defaults_column)
     absent = [f"`{row['function']}`" for row in data["functions"] if row["verdict"] == NOT_PROVIDED]
     if absent:
         lines += ["", f"Not provided ({len(absent)}): " + ", ".join(absent) + "."]
@@ -123,6 +167,12 @@ def markdown(data):
                   *([f"- declared: {d['declared']}"] if d["declared"] else []),
                   f"- {d['summary']}", "", "```", f"input: {_shown_input(d['input'])}", f"replay: {d['replay']}",
                   "```", ""]
+    own_defaults = [d for row in data["functions"] for d in row.get("defaults", {}).get("departures", ())]
+    if own_defaults:
+        lines += ["## Departures of the defaults", ""]
+    for d in own_defaults:
+        lines += [f"### {d['check']} (the library's defaults)", "", f"- {d['diagnosis'] or _name(d)}",
+                  f"- {d['summary']}", "", "```", f"input: {_shown_input(d['input'])}", "```", ""]
     fixed = [i for row in data["functions"] for i in row["declared_but_passed"]]
     if fixed:
         lines += ["## Declared departures that now pass", "", *[f"- {i}" for i in fixed], ""]
@@ -135,11 +185,15 @@ def index(matrices):
     """The library × function table of several matrices (Markdown)."""
     functions = list(dict.fromkeys(row["function"] for m in matrices for row in m["functions"]))
     verdict = {(m["target"], row["function"]): row["verdict"] for m in matrices for row in m["functions"]}
+    defaults = {(m["target"], row["function"]): row["defaults"]["verdict"] for m in matrices for row in m["functions"]
+                if "defaults" in row}
     lines = ["| function | " + " | ".join(f"[{m['target']}]({m['target']}.md)" for m in matrices) + " |",
              "|---|" + "---|" * len(matrices)]
     for function in functions:
-        cells = [verdict.get((m["target"], function), NOT_PROVIDED) for m in matrices]
-        lines.append(f"| `{function}` | " + " | ".join(f"{_SYMBOL[c]} {c}" for c in cells) + " |")
+        cells = [(verdict.get((m["target"], function), NOT_PROVIDED), defaults.get((m["target"], function)))
+                 for m in matrices]
+        lines.append(f"| `{function}` | " + " | ".join(
+            f"{_SYMBOL[c]} {c}" + (" (defaults ✗)" if d == DEPARTS else "") for c, d in cells) + " |")
     lines += ["", "| library | checks passed | time to grade |", "|---|---|---|"]
     lines += [f"| {m['library']} | {m['checks_passed']} / {m['checks_graded']} | {m['seconds']:g} s |"
               for m in matrices]

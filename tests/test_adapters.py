@@ -1,19 +1,23 @@
 """The bundled adapters graded on a few functions (an adapter whose library is absent skips), the conformance
 matrix built from a fixture report, and grader.py --target."""
+import dataclasses
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
-from dlgrade.adapters import BUNDLED, TargetError, resolve_target
+from dlgrade.adapters import BUNDLED, Target, TargetError, matrix, resolve_target
 from dlgrade.checks.engine import runner
 from dlgrade.checks.engine.dtypes import COMPUTES_IN_FLOAT32
 from dlgrade.checks.engine.status import Status
+from dlgrade.checks.policy.libraries import LibraryPolicy
 from dlgrade.reporting import conformance
 from dlgrade.sandbox import resolve
 from tests.grading import quick_profile
@@ -57,10 +61,28 @@ def test_optax():
 
 
 def test_numpy_ml():
-    rows = grade_adapter("numpy_ml", ["optim.adam", "losses.softmax_loss", "layers.batchnorm_forward"])
+    rows = grade_adapter("numpy_ml", ["optim.adam", "losses.softmax_loss", "layers.batchnorm_forward",
+                                      "layers.dropout_backward"])
     assert rows["optim.adam"]["verdict"] == conformance.CONFORMS, rows["optim.adam"]
     assert rows["layers.batchnorm_forward"]["verdict"] == conformance.CONFORMS, rows["layers.batchnorm_forward"]
     assert "sum_not_mean" in named(rows["losses.softmax_loss"])  # CrossEntropy returns the sum
+    assert "mask_not_applied" in named(rows["layers.dropout_backward"])  # Dropout.backward forgets the mask
+
+
+def test_numpy_ml_dropout_through_its_global_generator(tmp_path):
+    """numpy-ml's adapter presents its Dropout (mask from np.random, seeded by the adapter) even where numpy-ml is
+    absent: a stand-in with numpy-ml's behaviour sits beside the adapter's modules. The forward conforms (the same
+    seed gives the same mask); the backward's missing mask is caught and named."""
+    folder = tmp_path / "numpy_ml_adapter"
+    shutil.copytree(BUNDLED["numpy_ml"].path, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(FAKE / "numpy_ml_standin" / "numpy_ml", folder / "numpy_ml")
+    profile = dataclasses.replace(quick_profile(max_examples=5), libraries=LibraryPolicy())
+    report = runner.grade(resolve(folder), profile, only=["layers.dropout_forward", "layers.dropout_backward"])
+    data = conformance.matrix(report, target="numpy_ml", library="numpy-ml")
+    rows = {row["function"]: row for row in data["functions"]}
+    assert rows["layers.dropout_forward"]["verdict"] == conformance.CONFORMS, rows["layers.dropout_forward"]
+    assert rows["layers.dropout_backward"]["verdict"] == conformance.DEPARTS
+    assert named(rows["layers.dropout_backward"]) >= {"mask_not_applied"}
 
 
 @pytest.mark.slow
@@ -69,6 +91,60 @@ def test_keras():
     assert "eps_hat" in named(rows["optim.adam"])  # Kingma & Ba's efficient form
     assert COMPUTES_IN_FLOAT32 in named(rows["layers.affine_forward"])  # keras.ops.matmul promotes to float32
     assert rows["losses.l1_regularization"]["verdict"] == conformance.CONFORMS
+
+
+def test_defaults_column_names_each_departure_from_the_textbook():
+    """Two answers per function: the formula's (the spec's values passed) conforms, and the defaults' (the fake
+    library's own) departs, named by a mistake row (AdaGrad's accumulator from 0.1) or by the declared defaults
+    (SGD's learning rate); nothing departs in the defaults where the library's defaults are the textbook's."""
+    target = Target("defaultslib", "a fake library", FAKE / "defaults_adapter")
+    data = matrix.grade_target(target, 1, only=["optim.sgd", "optim.adagrad"], profile=quick_profile(max_examples=5))
+    rows = {row["function"]: row for row in data["functions"]}
+    assert {f: rows[f]["verdict"] for f in rows} == {"optim.sgd": "conforms", "optim.adagrad": "conforms"}
+    adagrad, sgd = rows["optim.adagrad"]["defaults"], rows["optim.sgd"]["defaults"]
+    assert adagrad["verdict"] == sgd["verdict"] == conformance.DEPARTS
+    assert {d["named"] for d in adagrad["departures"]} - {None} == {"accumulator_starts_at_0.1"}  # None: a relation
+    assert "learning rate defaults to 1e-3" in sgd["declared"]
+    text = conformance.markdown(data)
+    assert "| function | verdict | checks passed | named | defaults |" in text
+    assert "| `optim.adagrad` | ✓ conforms | 5 / 5 |  | ✗ mistake 'accumulator_starts_at_0.1' |" in text
+    assert "(defaults ✗)" in conformance.index([data])
+
+
+def test_torch_defaults_mode_keeps_torchs_running_var(monkeypatch):
+    """In the defaults column torch's batch norm starts from nn.BatchNorm1d's running_var of ones (the matrix grades
+    that column whole: docs/conformance/torch.md); the formula's answer starts from the spec's zeros."""
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch not installed (pip install \"dlgrade[torch]\")")
+    from dlgrade.adapters.torch import layers
+    x, gamma, beta = np.array([[1.0, 2.0], [3.0, 6.0]]), np.ones(2), np.zeros(2)
+    unbiased = x.var(axis=0, ddof=1)  # torch's running update
+    for own, start in ((False, 0.0), (True, 1.0)):
+        monkeypatch.setattr(layers, "LIBRARY_DEFAULTS", own)
+        bn_param = {"mode": "train"}
+        layers.batchnorm_forward(x, gamma, beta, bn_param)
+        assert np.allclose(bn_param["running_var"], 0.9 * start + 0.1 * unbiased)
+
+
+def test_torch_declared_defaults_are_its_signatures():
+    """adapters/torch/defaults.json names exactly the update rules whose torch defaults differ from the spec's."""
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch not installed")
+    import torch
+
+    from dlgrade.adapters.torch import optim
+    from dlgrade.reference.optim import RULES
+    sgd_hyper = {"learning_rate": "lr", "momentum": "momentum"}
+    classes = {"sgd": (torch.optim.SGD, sgd_hyper), "sgd_momentum": (torch.optim.SGD, sgd_hyper),
+               "sgd_nesterov": (torch.optim.SGD, sgd_hyper), "adagrad": (torch.optim.Adagrad, optim._ADAM_HYPER),
+               "rmsprop": (torch.optim.RMSprop, {**optim._ADAM_HYPER, "decay_rate": "alpha"}),
+               "adam": (torch.optim.Adam, optim._ADAM_HYPER), "adamw": (torch.optim.AdamW, optim._ADAM_HYPER),
+               "adamax": (torch.optim.Adamax, optim._ADAM_HYPER),
+               "adadelta": (torch.optim.Adadelta, {**optim._ADAM_HYPER, "rho": "rho"})}
+    differ = {f"optim.{name}" for name, (cls, hyper) in classes.items()
+              if optim._own_defaults(cls, hyper, RULES[name].defaults) != RULES[name].defaults}
+    declared = json.loads((BUNDLED["torch"].path / "defaults.json").read_text())
+    assert {f for f in declared if f.startswith("optim.")} == differ
 
 
 def test_an_absent_library_is_a_clear_target_error(monkeypatch):

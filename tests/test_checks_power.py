@@ -8,9 +8,10 @@ import pytest
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
 import tests.known_wrong as known_wrong_package
-from dlgrade.checks.engine import mistakes
+from dlgrade.checks.engine import context, mistakes, runner
 from dlgrade.checks.engine.registry import REGISTRY
-from tests.grading import failing, grade, mistake_source, reference_with
+from dlgrade.sandbox import resolve
+from tests.grading import REFERENCE, failing, grade, mistake_source, reference_with
 
 pytestmark = pytest.mark.slow
 
@@ -44,10 +45,40 @@ def _related(result, function):
     return result.function == function or function in CHECKS[result.id].uses
 
 
+def test_checks_call_only_their_function_and_what_they_declare(monkeypatch):
+    """A check calls into the submission only its own function and the functions it declares in `uses`: a mistake
+    in one function can fail no check of another, which the test below relies on (it grades a row's function and
+    the checks that use it, not the whole module). One grade of the whole reference records every call."""
+    calls, running = {}, []
+    real_run, real_call, real_many = runner._run_one, context.Context.call, context.Context.call_many
+
+    def run_one(c, *args, **kwargs):
+        running[:] = [c]
+        return real_run(c, *args, **kwargs)
+
+    def call(self, function, *args, **kwargs):
+        calls.setdefault(running[0].id, set()).add(function)
+        return real_call(self, function, *args, **kwargs)
+
+    def call_many(self, function, *args, **kwargs):
+        calls.setdefault(running[0].id, set()).add(function)
+        return real_many(self, function, *args, **kwargs)
+    monkeypatch.setattr(runner, "_run_one", run_one)
+    monkeypatch.setattr(context.Context, "call", call)
+    monkeypatch.setattr(context.Context, "call_many", call_many)
+    report = grade(resolve(REFERENCE), max_examples=2)
+    assert [r.id for r in report.results if r.status != "passed"] == []
+    assert len(calls) > 0.9 * len(CHECKS)  # the statistical and fixed checks call too
+    stray = {check_id: sorted(called - {CHECKS[check_id].function, *CHECKS[check_id].uses})
+             for check_id, called in calls.items()}
+    assert {check_id: called for check_id, called in stray.items() if called} == {}
+
+
 @pytest.mark.parametrize("mistake", mistakes.MISTAKES, ids=lambda m: m.id)
 def test_mistake_is_caught_by_its_function_only(mistake, tmp_path):
     submission = reference_with(tmp_path, mistake.function, mistake_source(mistake))
-    report = grade(submission, only=[mistake.function.partition(".")[0]], **STRICT)
+    users = [c.id for c in REGISTRY if mistake.function in c.uses]  # the only checks that call it (test above)
+    report = grade(submission, only=[mistake.function, *users], **STRICT)
     failed = failing(report)
     assert any(r.function == mistake.function for r in failed), f"{mistake.id} was not caught"
     diagnoses = [r.details.get("diagnosis", "") for r in failed if r.function == mistake.function]

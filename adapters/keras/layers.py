@@ -13,6 +13,7 @@ before a 'valid' Conv2D. Dropout is keras.layers.Dropout(rate=p, seed=seed). Ker
 norm and no 1-D full convolution: not provided.
 """
 from ._keras import keras, np, tensor, to_numpy, torch
+from ._mode import LIBRARY_DEFAULTS
 
 EPS = 1e-5
 MOMENTUM = 0.9
@@ -85,7 +86,9 @@ def _batchnorm(x, gamma, beta, bn_param):
     channels = np.shape(x)[1]
     layer = keras.layers.BatchNormalization(axis=1, momentum=bn_param.get("momentum", MOMENTUM),
                                             epsilon=bn_param.get("eps", EPS), center=True, scale=True)
-    state = [bn_param.get(k, np.zeros(channels)) for k in ("running_mean", "running_var")]
+    own = {"running_mean": layer.moving_mean_initializer, "running_var": layer.moving_variance_initializer}
+    state = [bn_param[k] if k in bn_param else to_numpy(own[k]((channels,))) if LIBRARY_DEFAULTS else
+             np.zeros(channels) for k in ("running_mean", "running_var")]  # the defaults column: keras' own start
     out, cache, (mean, var) = _run(layer, x, (_channels(gamma), _channels(beta)), state, training=mode == "train")
     bn_param["running_mean"], bn_param["running_var"] = mean, var
     return out, cache

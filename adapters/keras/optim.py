@@ -11,6 +11,7 @@ taken (t). Nadam keeps Π μᵢ of its momentum schedule,
 a function of t, rebuilt from t. Keras has no RMSProp with Nesterov momentum: not provided.
 """
 from ._keras import keras, np, to_numpy
+from ._mode import LIBRARY_DEFAULTS
 
 ADAM_DEFAULTS = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
 
@@ -69,8 +70,8 @@ def sgd_nesterov(w, dw, config=None):
 
 
 def adagrad(w, dw, config=None):
-    return _step(lambda c: keras.optimizers.Adagrad(c["learning_rate"], initial_accumulator_value=0.0,
-                                                    epsilon=c["epsilon"]),
+    start = {} if LIBRARY_DEFAULTS else {"initial_accumulator_value": 0.0}  # keras' own is 0.1
+    return _step(lambda c: keras.optimizers.Adagrad(c["learning_rate"], epsilon=c["epsilon"], **start),
                  w, dw, config, {"learning_rate": 1e-2, "epsilon": 1e-7}, {"cache": "_accumulator"})
 
 

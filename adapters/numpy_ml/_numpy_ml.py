@@ -9,3 +9,4 @@ collections.Hashable = collections.abc.Hashable
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # numpy-ml warns that optional dependencies are absent
     from numpy_ml.neural_nets import activations, layers, losses, optimizers  # noqa: E402, F401
+    from numpy_ml.neural_nets.wrappers import wrappers  # noqa: E402, F401

@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 from . import _jax  # noqa: F401  (float64 before jax.numpy)
+from ._mode import LIBRARY_DEFAULTS
 
 
 def _same(value, config):
@@ -106,7 +107,8 @@ def sgd_nesterov(w, dw, config=None):
 
 
 def adagrad(w, dw, config=None):
-    return _step(lambda c: optax.adagrad(c["learning_rate"], initial_accumulator_value=0.0, eps=c["epsilon"]),
+    start = {} if LIBRARY_DEFAULTS else {"initial_accumulator_value": 0.0}  # optax's own is 0.1
+    return _step(lambda c: optax.adagrad(c["learning_rate"], eps=c["epsilon"], **start),
                  w, dw, config, {"learning_rate": 1e-2, "epsilon": 1e-7}, {"cache": ("sum_of_squares", _same, _same)})
 
 

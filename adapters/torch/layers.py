@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from ._autograd import backward as _backward
 from ._autograd import constant, forward, leaf, to_numpy
+from ._mode import LIBRARY_DEFAULTS
 
 EPS = 1e-5
 MOMENTUM = 0.9
@@ -65,7 +66,8 @@ def _batchnorm(x, gamma, beta, bn_param):
     if mode not in ("train", "test"):
         raise ValueError(f"bn_param mode must be 'train' or 'test', not {mode!r}")
     channels = np.shape(x)[1]
-    running = {key: constant(bn_param.get(key, np.zeros(channels, dtype=np.asarray(x).dtype)))
+    start = _own_running_stats(channels) if LIBRARY_DEFAULTS else {}
+    running = {key: constant(bn_param.get(key, start.get(key, np.zeros(channels, dtype=np.asarray(x).dtype))))
                for key in ("running_mean", "running_var")}
 
     def function(x, gamma, beta):
@@ -76,6 +78,12 @@ def _batchnorm(x, gamma, beta, bn_param):
     for key, tensor in running.items():
         bn_param[key] = to_numpy(tensor)
     return out, cache
+
+
+def _own_running_stats(channels):
+    """The running statistics torch.nn.BatchNorm1d starts with (mean 0, variance 1), for the defaults column."""
+    layer = torch.nn.BatchNorm1d(channels, dtype=torch.float64)
+    return {key: to_numpy(getattr(layer, key)) for key in ("running_mean", "running_var")}
 
 
 def batchnorm_forward(x, gamma, beta, bn_param):

@@ -7,8 +7,12 @@ conventions: the spec's velocity is v = −η·b of torch's momentum buffer b), 
 and converts the state back. Rules without a torch counterpart (rmsprop_nesterov) are left out,
 so they grade as missing. NAdam's momentum schedule is set to the spec's constant μ = β₁.
 """
+import inspect
+
 import numpy as np
 import torch
+
+from ._mode import LIBRARY_DEFAULTS
 
 
 def _tensor(array):
@@ -19,7 +23,7 @@ def _step(optimizer_class, w, dw, config, defaults, hyper, state, derived=None, 
     """One torch step. hyper: spec key -> torch argument; state: spec key -> (torch key, to_torch, from_torch);
     derived: config -> more torch state that the spec's state determines (NAdam's Π μᵢ from t)."""
     config = {} if config is None else config
-    for key, value in defaults.items():
+    for key, value in (_own_defaults(optimizer_class, hyper, defaults) if LIBRARY_DEFAULTS else defaults).items():
         config.setdefault(key, value)
     parameter = torch.nn.Parameter(_tensor(w))
     parameter.grad = _tensor(dw)
@@ -38,6 +42,13 @@ def _step(optimizer_class, w, dw, config, defaults, hyper, state, derived=None, 
     if "step" in after and any(k in ("m", "u") for k in state):
         config["t"] = int(after["step"])
     return parameter.detach().numpy().copy(), config
+
+
+def _own_defaults(optimizer_class, hyper, defaults):
+    """torch's own default (its signature's) for each spec hyperparameter the class takes, in place of the spec's."""
+    own = {name: p.default for name, p in inspect.signature(optimizer_class).parameters.items()
+           if p.default is not inspect.Parameter.empty}
+    return {key: own.get(hyper.get(key), value) for key, value in defaults.items()}
 
 
 def _same(tensor, config):

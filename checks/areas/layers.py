@@ -76,12 +76,19 @@ MISTAKES = [
           ("only_2d", "works on 2-D input only (a mask drawn for (x.shape[0], x.shape[1])); x may have any "
                       "shape: draw the mask for x.shape", {"only_2d": True})),
     *rows("layers.dropout_backward",
-          ("unscaled", "multiplies by the mask but not by 1/(1−p)", {"scale": False})),
+          ("unscaled", "multiplies by the mask but not by 1/(1−p)", {"scale": False}),
+          ("mask_not_applied", "scales dout by 1/(1−p) without the forward's mask: dropped units get a gradient "
+                               "too (numpy-ml's Dropout.backward); dx = dout·mask/(1−p)", {"apply_mask": False})),
     *rows("layers.conv_forward_naive",
           ("flipped_kernel", "flips the kernel (true convolution); layers compute the cross-correlation",
            {"flip_kernel": True}),
           ("round_output_size", "rounds the output size, 1 + round((H + 2·pad − HH)/stride); it is floored, "
-                                "1 + ⌊(H + 2·pad − HH)/stride⌋", {"rounding": "round"})),
+                                "1 + ⌊(H + 2·pad − HH)/stride⌋", {"rounding": "round"}),
+          ("im2col_row_index", "indexes the im2col rows by h·out_h + w; row-major order over (out_h, out_w) is "
+                               "h·out_w + w (the two agree only when out_h = out_w)", {"row_index": "h_times_out_h"})),
+    *rows("layers.max_pool_forward_naive",
+          ("width_from_pool_height", "computes the output width from pool_height, 1 + ⌊(W − pool_height)/stride⌋; "
+                                     "it is 1 + ⌊(W − pool_width)/stride⌋", {"width_from_height": True})),
     *rows("layers.conv_backward_naive",
           ("negative_crop", "crops dx out of the padded gradient as [pad:-pad], which is empty when pad = 0; "
                             "crop [pad:pad + H]", {"negative_crop": True})),
@@ -547,11 +554,12 @@ def dropout_backward_mask(ctx):
         found = difference(dx, dout * out / x, ctx.tol, "dx")
         if found is None:
             return
-        unscaled = difference(dx, dout * (out != 0), ctx.tol) is None
+        named = {"unscaled": dout * (out != 0), "mask_not_applied": dout / (1 - p)}
+        fits = [name for name, form in named.items() if difference(dx, form, ctx.tol) is None]
         ctx.fail(f"dx must be dout·out/x (your forward's mask and its 1/({ctx.conventions.kept(ctx.function)})); "
                  f"{found}",
                  inputs={"x": x, "dropout_param": case["dropout_param"], "dout": dout, "your out": out},
-                 mistake="layers.dropout_backward:unscaled" if unscaled else None)
+                 mistake=f"layers.dropout_backward:{fits[0]}" if len(fits) == 1 else None)
     ctx.falsify(dropout_cases(), body, examples=[DROPOUT_TEXTBOOK])
     if not any(judged):
         ctx.fail(f"your dropout_forward kept no unit in any of the {len(judged)} cases (p < 1), so its mask could "

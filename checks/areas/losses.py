@@ -23,10 +23,17 @@ MISTAKES = [
     *rows("losses.softmax_loss",
           ("unstable", "exponentiates raw scores without subtracting the row maximum: overflows for large "
                        "scores", {"stable": False}),
+          ("unstable_probabilities", "computes p = e^x / Σe^x from the raw scores, then log p: e^x overflows for "
+                                     "large scores (inf / inf = nan); subtract the row maximum first", {"naive": True}),
+          ("log_of_floored_p", "takes log(p + 1e-20) of the probability instead of the stable log-softmax "
+                               "x_y − max − log Σe^(x − max): a probability under 1e-20 gives about 46, not −log p",
+           {"log_floor": 1e-20}),
           ("sum_not_mean", "sums over the batch; the loss and its gradient are means over N", {"mean": False})),
     *rows("losses.logistic_loss",
           ("unstable", "computes log σ(z) and log(1−σ(z)) directly: infinite for large |z|; use "
                        "log(1 + e^z) in a stable form", {"stable": False}),
+          ("no_log1p", "computes the stable form's log(1 + e^(−|z|)) with log, not log1p (torch's and Keras' "
+                       "form): a loss under 1e-16 rounds to 0 where its true value is e^(−|z|)", {"log1p": False}),
           ("sum_not_mean", "sums over the batch; the loss and its gradient are means over N", {"mean": False})),
     *rows("losses.mse_loss",
           ("missing_half", "leaves out the ½: the spec's loss is (1/2N)Σ‖pred − y‖²", {"half": False}),

@@ -24,6 +24,9 @@ from ..engine.strategies import arrays, floats, magnitudes, shapes
 # --- named mistakes and documented variants: oracle keywords that reproduce a form ------------
 
 MISTAKES = [
+    *rows("optim.sgd",
+          ("ascent", "adds the gradient (w ← w + ηg): the step goes uphill; SGD subtracts it, w ← w − ηg",
+           {"ascent": True})),
     *rows("optim.sgd_momentum",
           ("ema", "uses the moving-average form v ← μv + (1−μ)g, w ← w − ηv; the spec's velocity is "
                   "v ← μv − ηg, w ← w + v", {"form": "ema"}),
@@ -33,19 +36,27 @@ MISTAKES = [
                                 "the lecture notes' form), a documented variant; the spec's velocity is "
                                 "v ← μv − ηg, w ← w + v", {"form": "positive_velocity"}, True),
           ("ascent", "subtracts the velocity (w ← w − v with v ← μv − ηg): the step goes uphill",
-           {"form": "ascent"})),
+           {"form": "ascent"}),
+          ("sign_flipped", "flips the velocity's sign and still adds it (v ← μv + ηg, w ← w + v): the step goes "
+                           "uphill; the spec's velocity is v ← μv − ηg, w ← w + v", {"form": "sign_flipped"})),
     *rows("optim.sgd_nesterov",
           ("no_lookahead", "applies plain momentum (w ← w + v'); Nesterov in look-ahead form is "
                            "w ← w − μv + (1+μ)v'", {"lookahead": False})),
     *rows("optim.adagrad",
           ("eps_inside", "adds ε inside the square root, √(r + ε) (the lecture notes' form), a documented "
-                         "variant; the spec divides by √r + ε", {"eps_inside": True}, True)),
+                         "variant; the spec divides by √r + ε", {"eps_inside": True}, True),
+          ("no_accumulation", "overwrites the accumulator with this step's g² (r ← g²); AdaGrad sums every "
+                              "step's: r ← r + g²", {"accumulate": False}),
+          ("accumulator_starts_at_0.1", "starts the accumulator r at 0.1 (Optax's and Keras' initial_accumulator_"
+                                        "value); the spec's r starts at 0", {"initial": 0.1})),
     *rows("optim.rmsprop",
           ("eps_inside", "divides by √(r + ε) (ε inside the root), a documented variant",
            {"eps_inside": True}, True),
           ("swapped_decay", "swaps the decay weights: r ← (1−ρ)r + ρg² instead of ρr + (1−ρ)g²",
            {"swapped_decay": True}),
-          ("no_sqrt", "divides by r + ε, without the square root; RMSProp divides by √r + ε", {"root": False})),
+          ("no_sqrt", "divides by r + ε, without the square root; RMSProp divides by √r + ε", {"root": False}),
+          ("cache_starts_at_1", "starts the running average r at 1 (timm's RMSpropTF, after TensorFlow); the spec's "
+                                "r starts at 0", {"initial": 1.0})),
     *rows("optim.rmsprop_nesterov",
           ("no_lookahead", "applies w ← w + v' (plain momentum) instead of the look-ahead form "
                            "w ← w − μv + (1+μ)v'", {"lookahead": False}),
@@ -62,7 +73,9 @@ MISTAKES = [
           ("t_after_use", "increments t after using it (from 1): the stored count runs one ahead, so a step "
                           "given t uses t instead of t + 1", {"t_counter": "after_use"}),
           ("t_never_updated", "never stores the incremented t back into config; each step must count: "
-                              "config['t'] ← t + 1", {"t_counter": "never_updated"})),
+                              "config['t'] ← t + 1", {"t_counter": "never_updated"}),
+          ("t_always_1", "uses and stores t = 1 at every step, so the bias correction never moves on; t counts "
+                         "the steps: t ← t + 1 from the stored t", {"t_counter": "always_1"})),
     *rows("optim.adamw",
           ("coupled_decay", "adds λw to the gradient (Adam with L2); AdamW decays w directly: "
                             "w ← w − ηλw, then the Adam step", {"decoupled": False}),
@@ -88,7 +101,10 @@ MISTAKES = [
           ("plain_adam", "takes a plain Adam step; Nadam uses m̄ = β₁m/(1−β₁ᵗ⁺¹) + (1−β₁)g/(1−β₁ᵗ)",
            {"nesterov": False}),
           ("correction_t", "corrects β₁m with 1−β₁ᵗ; the look-ahead term uses 1−β₁ᵗ⁺¹",
-           {"t_plus_one": False})),
+           {"t_plus_one": False}),
+          ("momentum_schedule", "uses Dozat's momentum schedule μₜ = β₁(1 − ½·0.96ᵗ) with m̄ = μₜ₊₁m/(1 − μ₁⋯μₜ₊₁) "
+                                "+ (1 − μₜ)g/(1 − μ₁⋯μₜ) (Keras' Nadam): a different rule from the spec's "
+                                "constant-μ Nadam", {"momentum_schedule": True})),
     *rows("optim.lion",
           ("update_before_sign", "updates the momentum m ← β₂m + (1−β₂)g before taking the sign; the step uses "
                                  "c = β₁m + (1−β₁)g with the old m", {"update_before_sign": True}),

@@ -48,19 +48,23 @@ class Mismatch(CheckFailure):
                  label: str | None = None) -> None:
         super().__init__(summary, inputs=inputs, got=got, expected=expected)
         self.oracle, self.function, self.tol, self.label = oracle, function, tol, label
+        self.witnesses: list[Mismatch] = []  # the same check failing on other inputs (Context.falsify)
 
     def name_mistake(self) -> "mistakes.Mistake | None":
-        """The first mistake row of the function whose form reproduces what the submission returned; else
-        the first pair of its rows (their keywords merged) that does, as one combined row."""
+        """The mistake rows of the function whose form reproduces what the submission returned, here and on
+        the witnesses (other failing inputs) when there are some: a form that only coincides with the
+        submission's on this input (a minimal input often makes several forms agree) is not named. Single
+        rows first, then pairs of rows (their keywords merged); several that survive both inputs are named
+        together as ambiguous. Else, when only the shapes are wrong, that finding (mistakes.shape_only)."""
         if self.oracle is None or self.function is None:
             return None
-        for row in mistakes.of(self.function):
-            if self._reproduces(row.kwargs):
-                return row
-        for pair in mistakes.pairs(self.function):
-            if self._reproduces(pair.kwargs):
-                return pair
-        return None
+        witnesses = [w for w in self.witnesses if w.oracle is not None]
+        for candidates in (mistakes.of(self.function), mistakes.pairs(self.function)):
+            found = [row for row in candidates if self._reproduces(row.kwargs)
+                     and all(w._reproduces(row.kwargs) for w in witnesses)]
+            if found:
+                return mistakes.ambiguous(found)
+        return mistakes.shape_only(self.function, self.got, self.expected, self.tol, self.label)
 
     def _reproduces(self, kwargs: dict[str, Any]) -> bool:
         if self.oracle is None:
@@ -95,6 +99,7 @@ class Context:
     computed: bool = False           # agreed with informative expected values on a seed-dependent example
     seek_agreement: bool = False     # a values check: after a failure, look on for such an example (the gate)
     _agreed: bool = False            # …on the example running now (expect sets it, falsify reads it)
+    _compared: "list[Mismatch] | None" = None  # the oracle comparisons of the example running now, when recorded
 
     # --- calling the submission ----------------------------------------------------------------
     def call(self, function: str, *args: Any, returns: int | None = None, keep: Iterable[int] = (),
@@ -196,6 +201,9 @@ class Context:
         oracle = MemoisedOracle(expected) if callable(expected) else None
         want = oracle() if oracle else expected
         found = difference(got, want, tol, label)
+        if oracle and self._compared is not None and of in (None, self.function):
+            self._compared.append(Mismatch("", inputs=inputs, got=got, expected=want, oracle=oracle,
+                                           function=self.function, tol=tol, label=label))
         if found is None:
             self._agreed = self._agreed or informative(want, inputs, tol)
             return
@@ -247,9 +255,8 @@ class Context:
             self.examples_run += 1
             try:
                 _fixed_case(body, case)
-            except CheckFailure:
-                if self.seek_agreement:
-                    self._seek_agreement(strategy, body, count, deadline)
+            except CheckFailure as fixed_failure:
+                self._look_on(strategy, body, count, deadline, fixed_failure, [case], agreement=self.seek_agreement)
                 raise
         drawn, cut = 0, []  # the search's cases run (the first is its simplest, the same for every seed); cut short
 
@@ -297,26 +304,48 @@ class Context:
                                  f"{self.budget:g} s; your function took {self.seconds_per_call:.2g} s per call")
             return
         case, failure = hard[0] if hard else failures[-1]
-        if self.seek_agreement and not self.computed and not hard:
-            self._seek_agreement(strategy, body, count, deadline)
+        if isinstance(failure, Mismatch):
+            failure.witnesses = [f for c, f in failures[:1] if isinstance(f, Mismatch) and not same_case(c, case)]
+        if not hard:
+            self._look_on(strategy, body, count, deadline, failure, [case, failures[0][0]],
+                          agreement=self.seek_agreement and not self.computed)
         raise _as_failure(failure, case)
 
-    def _seek_agreement(self, strategy: Any, body: Callable[[Any], None], count: int, deadline: float) -> None:
-        """After a failure, the rest of the seed's examples, failures ignored, until one shows right values
-        (computed): a near-miss wrong on some inputs keeps the relation checks it holds (runner.apply_gates)."""
+    def _look_on(self, strategy: Any, body: Callable[[Any], None], count: int, deadline: float, failure: Any,
+                 failed_cases: list[Any], *, agreement: bool) -> None:
+        """After a failure, the rest of the seed's examples until each thing sought is found: with agreement, one
+        that shows right values (computed: a near-miss wrong on some inputs keeps the relation checks it holds,
+        runner.apply_gates); for a Mismatch, FRESH_WITNESSES fresh inputs to confirm a name on (the first failure
+        before shrinking is one witness, but the shrinking keeps what it can of it, hyperparameters included). A fresh
+        input's comparisons with the oracle all become witnesses, passed or failed: a named form must reproduce
+        what the submission returned there too, right values included."""
+        wants_witness = FRESH_WITNESSES if isinstance(failure, Mismatch) and failure.oracle is not None else 0
+        seen = list(failed_cases)
+        if not (agreement or wants_witness):
+            return
         drawn = 0
 
         def probe(case: Any) -> None:
-            nonlocal drawn
+            nonlocal drawn, wants_witness
             drawn += 1
-            if drawn == 1 or self.computed or time.monotonic() > deadline:
+            if not (agreement and not self.computed and drawn > 1 or wants_witness) or time.monotonic() > deadline:
                 return
             self._agreed = False
+            fresh = wants_witness and not any(same_case(case, c) for c in seen)
+            self._compared = [] if fresh else None
+            passed = False
             try:
                 body(case)
+                passed = True
             except (CheckFailure, SandboxError):
-                return
-            self.computed = self._agreed
+                pass
+            finally:
+                compared, self._compared = self._compared, None
+            if compared:  # a crash or a failure before any comparison says nothing of the forms
+                failure.witnesses.extend(compared)
+                wants_witness -= 1
+            if passed and agreement and drawn > 1:
+                self.computed = self.computed or self._agreed
 
         settings(max_examples=count + 1, database=None, deadline=None, derandomize=False, verbosity=Verbosity.quiet,
                  suppress_health_check=list(HealthCheck), phases=(Phase.generate,))(
@@ -384,6 +413,9 @@ def float32_exact(value: Any) -> Any:
     if type(value) in (list, tuple):
         return type(value)(float32_exact(v) for v in value)
     return value
+
+
+FRESH_WITNESSES = 2  # fresh inputs a name is confirmed on: one can still make two forms coincide (100ε = √ε at 1e-4)
 
 
 class _OutOfTime(Exception):

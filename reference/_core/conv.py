@@ -28,11 +28,14 @@ def zero_pad(x, pad):
     return padded
 
 
-def conv2d(x, w, b, stride, pad, *, flip_kernel=False, rounding="floor"):
+def conv2d(x, w, b, stride, pad, *, flip_kernel=False, rounding="floor", row_index="spec"):
     """out[n, f, i, j] = Σ_{c,a,a'} x_pad[n, c, s·i + a, s·j + a'] · w[f, c, a, a'] + b[f] (cross-correlation).
 
     flip_kernel: true convolution, w flipped along both spatial axes.
     rounding="round": the output size rounded (output_size), windows past the padded input reading zeros.
+    row_index="h_times_out_h": an im2col whose row for output position (h, w) is h·out_h + w (the spec's
+    h·out_w + w), read back as (out_h, out_w) in row-major order: where out_h ≠ out_w rows collide (the later
+    written wins) or stay 0; past the last row it raises, as the student's indexing does.
     """
     xp = array_namespace(x, w, b)
     if flip_kernel:
@@ -53,7 +56,21 @@ def conv2d(x, w, b, stride, pad, *, flip_kernel=False, rounding="floor"):
         for dj in range(kw):
             patch = x_pad[_offset_slice(di, dj, out_h, out_w, stride)]
             out = out + xp.tensordot(patch, w[:, :, di, dj], axes=([1], [1]))
-    return xp.permute_dims(out, (0, 3, 1, 2)) + xp.reshape(b, (1, num_filters, 1, 1))
+    out = xp.permute_dims(out, (0, 3, 1, 2)) + xp.reshape(b, (1, num_filters, 1, 1))
+    return _rows_misindexed(out) if row_index == "h_times_out_h" else out
+
+
+def _rows_misindexed(out):
+    """out (N, F, out_h, out_w) as an im2col indexed by h·out_h + w leaves it (see conv2d's row_index)."""
+    xp = array_namespace(out)
+    *lead, out_h, out_w = out.shape
+    rows = xp.zeros((*lead, out_h * out_w), dtype=out.dtype, device=device(out))
+    for h in range(out_h):
+        for w in range(out_w):
+            if h * out_h + w >= out_h * out_w:
+                raise IndexError(f"index {h * out_h + w} is out of bounds for axis 0 with size {out_h * out_w}")
+            rows[..., h * out_h + w] = out[..., h, w]
+    return xp.reshape(rows, out.shape)
 
 
 def conv2d_backward(dout, x, w, stride, pad, *, flip_kernel=False, negative_crop=False):
@@ -113,9 +130,23 @@ def _one_hot(index, size):
     return xp.arange(size, device=device(index)) == xp.expand_dims(index, axis=-1)
 
 
-def max_pool(x, pool_h, pool_w, stride):
-    """out[..., i, j] = max over the window at (s·i, s·j)."""
+def max_pool(x, pool_h, pool_w, stride, *, width_from_height=False):
+    """out[..., i, j] = max over the window at (s·i, s·j).
+
+    width_from_height: the output width taken from pool_height, 1 + ⌊(W − pool_height)/s⌋, each window
+    x[..., s·i:s·i + pool_h, s·j:s·j + pool_w] cut short by the edge as slicing does (an empty one raises).
+    """
     xp = array_namespace(x)
+    if width_from_height:
+        out_h, out_w = output_size(x.shape[-2], pool_h, stride), output_size(x.shape[-1], pool_h, stride)
+        out = xp.zeros((*x.shape[:-2], out_h, out_w), dtype=x.dtype, device=device(x))
+        for i in range(out_h):
+            for j in range(out_w):
+                window = x[..., stride * i:stride * i + pool_h, stride * j:stride * j + pool_w]
+                if window.shape[-1] == 0:
+                    raise ValueError("zero-size array to reduction operation maximum which has no identity")
+                out[..., i, j] = xp.max(window, axis=(-2, -1))
+        return out
     return xp.max(pool_windows(x, pool_h, pool_w, stride), axis=-1)
 
 

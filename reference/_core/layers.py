@@ -32,8 +32,9 @@ def dropout_test(x, keep_prob, *, inverted=True):
     return x if inverted else keep_prob * x
 
 
-def dropout_backward(dout, keep, keep_prob, *, inverted=True, scale=True):
-    """dx = dout ⊙ keep · (forward's factor); scale=False drops the 1/q."""
+def dropout_backward(dout, keep, keep_prob, *, inverted=True, scale=True, apply_mask=True):
+    """dx = dout ⊙ keep · (forward's factor); scale=False drops the 1/q; apply_mask=False drops the mask
+    (every unit gets the factor, dropped ones too: numpy-ml's Dropout.backward)."""
     xp = array_namespace(dout, keep)
     factor = dropout_scale(keep_prob, inverted=inverted) if scale else 1.0
-    return dout * xp.astype(keep, dout.dtype) * factor
+    return (dout * xp.astype(keep, dout.dtype) if apply_mask else dout) * factor

@@ -12,34 +12,53 @@ def _row_scale(x, mean):
     return 1.0 / x.shape[0] if mean else 1.0
 
 
-def softmax_loss(x, y, *, stable=True, mean=True):
+def softmax_loss(x, y, *, stable=True, mean=True, log_floor=None, naive=False):
     """Softmax cross-entropy of scores x (N, C) against integer labels y (N,).
 
     p = softmax(x − maxⱼ xⱼ) row-wise,  L = −(1/N) Σᵢ log p_{i,yᵢ},  ∂L/∂x = (p − onehot(y)) / N.
-    stable=False drops the max-subtraction (exp overflows for large scores);
+    stable=False drops the max-subtraction (exp overflows for large scores: the loss is inf);
+    naive: no max-subtraction either, and p = e^x / Σe^x first, L from log p, as the textbook's loop writes it
+    (overflow makes inf / inf = nan, in the gradient too);
+    log_floor: L from log(p + log_floor) with p computed stably (log(p + 1e-20): a probability below the
+    floor gives about −log(floor), not the true −log p);
     mean=False sums over the rows (no 1/N in L and ∂L/∂x).
     """
     xp = array_namespace(x, y)
     onehot = xp.astype(y[:, None] == xp.arange(x.shape[1])[None, :], x.dtype)
+    scale = _row_scale(x, mean)
+    if naive:
+        exps = xp.exp(x)
+        probs = exps / xp.sum(exps, axis=1, keepdims=True)
+        return -xp.sum(onehot * xp.log(probs)) * scale, (probs - onehot) * scale
     shifted = x - xp.max(x, axis=1, keepdims=True) if stable else x
     log_probs = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
-    scale = _row_scale(x, mean)
+    probs = xp.exp(log_probs)
+    if log_floor is not None:
+        log_probs = xp.log(probs + log_floor)
     loss = -xp.sum(onehot * log_probs) * scale
-    return loss, (xp.exp(log_probs) - onehot) * scale
+    return loss, (probs - onehot) * scale
 
 
-def logistic_loss(z, y, *, stable=True, mean=True):
+def logistic_loss(z, y, *, stable=True, mean=True, log1p=True):
     """Binary cross-entropy of σ(z) for logits z (N,) and targets y (N,) in {0, 1}.
 
     L = −(1/N) Σᵢ [yᵢ log σ(zᵢ) + (1 − yᵢ) log(1 − σ(zᵢ))],  ∂L/∂z = (σ(z) − y) / N.
     Stable form: log σ(z) = −log(1 + e^{−z}) and log(1 − σ(z)) = −log(1 + e^{z}) via logaddexp,
     σ(z) = exp(log σ(z)); finite for any finite z.
     stable=False computes σ(z) = 1/(1 + e^{−z}) and takes its logs (±inf / nan for |z| ≳ 40);
+    log1p=False: the stable form with log(e^{−m} + e^{−z−m}) + m, m = max(0, −z) (torch's and Keras' form),
+    in which a loss under 1e-16 of its term rounds to 0 (log 1) where log1p keeps it;
     mean=False sums over the rows.
     """
     xp = array_namespace(z, y)
     y = xp.astype(y, z.dtype)
-    if stable:
+    if stable and not log1p:
+        def log_sigmoid(u):
+            m = xp.maximum(-u, xp.zeros_like(u))
+            return -(m + xp.log(xp.exp(-m) + xp.exp(-u - m)))
+        log_sig, log_one_minus_sig = log_sigmoid(z), log_sigmoid(-z)
+        sig = xp.exp(log_sig)
+    elif stable:
         zero = xp.zeros_like(z)
         log_sig = -xp.logaddexp(zero, -z)
         log_one_minus_sig = -xp.logaddexp(zero, z)

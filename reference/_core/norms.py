@@ -8,12 +8,17 @@ import math
 from array_api_compat import array_namespace
 
 
-def moments(x, axes, *, ddof=0):
-    """μ = Σx/M and σ² = Σ(x − μ)²/(M − ddof) over axes (kept as size-1 axes)."""
+def moments(x, axes, *, ddof=0, one_pass=False):
+    """μ = Σx/M and σ² = Σ(x − μ)²/(M − ddof) over axes (kept as size-1 axes).
+
+    one_pass: σ² = mean(x²) − μ² (Keras' moments), which cancels when |μ| ≫ σ.
+    """
     xp = array_namespace(x)
     mean = xp.mean(x, axis=axes, keepdims=True)
-    centred = x - mean
     count = math.prod(x.shape[a] for a in axes)
+    if one_pass:
+        return mean, (xp.mean(x * x, axis=axes, keepdims=True) - mean * mean) * count / (count - ddof)
+    centred = x - mean
     return mean, xp.sum(centred * centred, axis=axes, keepdims=True) / (count - ddof)
 
 
@@ -29,12 +34,13 @@ def normalize(x, mean, var, eps, *, eps_outside_sqrt=False):
 
 
 def normalize_backward(dxhat, xhat, var, eps, axes, *, ddof=0, eps_outside_sqrt=False,
-                       through_stats=True):
+                       through_stats=True, drop_term=None):
     """dx from dx̂, with μ and σ² functions of x:
 
     dx = (dx̂ − mean(dx̂)) / d − x̂ · Σ(dx̂ · x̂) / (s · (M − ddof)),  d = √(σ² + ε) = s
     (eps_outside_sqrt: d = √σ² + ε, s = √σ²). For ddof=0 this is (1/(dM))(M dx̂ − Σdx̂ − x̂ Σ(dx̂ x̂)).
     through_stats=False treats μ and σ² as constants: dx = dx̂ / d.
+    drop_term leaves one term out: "mean" the −mean(dx̂)/d of μ's path, "variance" the x̂·Σ(dx̂ · x̂) of σ²'s.
     """
     xp = array_namespace(dxhat, xhat, var)
     den = denominator(var, eps, eps_outside_sqrt=eps_outside_sqrt)
@@ -42,8 +48,9 @@ def normalize_backward(dxhat, xhat, var, eps, axes, *, ddof=0, eps_outside_sqrt=
         return dxhat / den
     count = math.prod(xhat.shape[a] for a in axes)
     s = xp.sqrt(var) if eps_outside_sqrt else den
-    return ((dxhat - xp.mean(dxhat, axis=axes, keepdims=True)) / den
-            - xhat * xp.sum(dxhat * xhat, axis=axes, keepdims=True) / (s * (count - ddof)))
+    through_mean = 0.0 if drop_term == "mean" else xp.mean(dxhat, axis=axes, keepdims=True)
+    through_var = 0.0 if drop_term == "variance" else xhat * xp.sum(dxhat * xhat, axis=axes, keepdims=True)
+    return (dxhat - through_mean) / den - through_var / (s * (count - ddof))
 
 
 def scale_shift(xhat, gamma, beta):

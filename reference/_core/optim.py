@@ -27,9 +27,9 @@ def bias_corrected(x, beta, t):
     return x / (1 - beta**t)
 
 
-def sgd(w, g, lr):
-    """w ← w − η g."""
-    return w - lr * g
+def sgd(w, g, lr, *, ascent=False):
+    """w ← w − η g;  ascent: w ← w + η g."""
+    return w + lr * g if ascent else w - lr * g
 
 
 def momentum(w, g, v, lr, mu, *, form="spec"):
@@ -40,6 +40,7 @@ def momentum(w, g, v, lr, mu, *, form="spec"):
     torch_buffer:      v ← μv + g;         w ← w − ηv
     positive_velocity: v ← μv + ηg;        w ← w − v
     ascent:            v ← μv − ηg;        w ← w − v
+    sign_flipped:      v ← μv + ηg;        w ← w + v   (the velocity's sign flipped, and added: uphill)
     """
     if form == "spec":
         v = mu * v - lr * g
@@ -56,6 +57,9 @@ def momentum(w, g, v, lr, mu, *, form="spec"):
     if form == "ascent":
         v = mu * v - lr * g
         return w - v, v
+    if form == "sign_flipped":
+        v = mu * v + lr * g
+        return w + v, v
     raise ValueError(f"unknown momentum form {form!r}")
 
 
@@ -75,9 +79,9 @@ def sgd_nesterov(w, g, v, lr, mu, *, lookahead=True):
     return nesterov_momentum(w, v, lr * g, mu, lookahead=lookahead)
 
 
-def adagrad(w, g, r, lr, eps, *, eps_inside=False):
-    """r ← r + g²;  w ← w − η g / (√r + ε); returns (w, r)."""
-    r = r + g * g
+def adagrad(w, g, r, lr, eps, *, eps_inside=False, accumulate=True):
+    """r ← r + g²;  w ← w − η g / (√r + ε); returns (w, r).  accumulate=False: r ← g² (the sum overwritten)."""
+    r = r + g * g if accumulate else g * g
     return w - lr * rms_scaled(g, r, eps, eps_inside=eps_inside), r
 
 
@@ -195,13 +199,23 @@ def adadelta(w, g, r, d, lr, rho, eps, *, stale_cache=False):
     return w + lr * delta, next_r, ema(d, delta * delta, rho)
 
 
-def nadam(w, g, m, v, t, lr, beta1, beta2, eps, *, nesterov=True, t_plus_one=True):
+def nadam(w, g, m, v, t, lr, beta1, beta2, eps, *, nesterov=True, t_plus_one=True, momentum_schedule=False):
     """Nadam (Dozat 2016, constant μ = β₁); returns (w, m, v).
 
     m, v as adam_moments;  m̄ = β₁ m/(1 − β₁ᵗ⁺¹) + (1 − β₁) g/(1 − β₁ᵗ);  w ← w − η m̄ / (√v̂ + ε).
     t_plus_one=False: β₁ m/(1 − β₁ᵗ) in the first term.  nesterov=False: the adam step (m̄ = m̂).
+    momentum_schedule (Dozat's scheduled μ, Keras' Nadam): μᵢ = β₁(1 − ½·0.96ⁱ), Πₜ = μ₁⋯μₜ;
+    m̄ = μₜ₊₁ m/(1 − Πₜ μₜ₊₁) + (1 − μₜ) g/(1 − Πₜ).
     """
     m, v = adam_moments(m, v, g, beta1, beta2)
+    if momentum_schedule:
+        def mu(i):
+            return beta1 * (1.0 - 0.5 * 0.96**i)
+        product = 1.0
+        for i in range(1, t + 1):
+            product *= mu(i)
+        m_bar = mu(t + 1) * m / (1 - product * mu(t + 1)) + (1 - mu(t)) * g / (1 - product)
+        return adam_update(w, m_bar, bias_corrected(v, beta2, t), lr, eps), m, v
     if nesterov:
         m_bar = (beta1 * bias_corrected(m, beta1, t + 1 if t_plus_one else t)
                  + (1 - beta1) * bias_corrected(g, beta1, t))

@@ -1,0 +1,1 @@
+"""Empty: the dropout test grades dropout only."""
