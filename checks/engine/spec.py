@@ -52,3 +52,14 @@ def declare_promise(name: str, function: str, holds) -> None:
     """An input promise an assignment may make of `function`'s inputs: holds(case) says whether a drawn (or
     textbook) case keeps it. A profile's [domain] promises names it; the checks then meet only such cases."""
     PROMISES.setdefault(name, {})[function] = holds
+
+
+PARTNERS: dict = {}  # spec function -> partners(check id, failing input or None) -> the spec functions it relies on
+
+
+def declare_partners(function: str, partners) -> None:
+    """`function` is built on the submission's own other functions (a network on its layers): partners(check id,
+    the input a check failed on, or None) names those that call relies on. A failing check of `function` whose
+    partner, reached by the submission's code, fails its own checks is not graded (runner.apply_partner_gates):
+    one bug is charged once, where its own checks judge it."""
+    PARTNERS[function] = partners
