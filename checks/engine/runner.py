@@ -3,6 +3,7 @@
 The oracle, the comparisons and the scores stay in this process; the submission runs in the
 worker. A check that fails, hangs or crashes costs only its own points; the rest go on.
 """
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -317,23 +318,39 @@ def relied_on(result, profile, reach):
 
 
 def _partner_gates(results, submission, profile, replay_prefix, sandbox):
-    """Apply the partner gates (apply_partner_gates); a partner this grade did not select is probed (its checks run
-    unreported and unscored, in a worker of their own) only when a failed check relies on it. The report's notes."""
+    """Apply the partner gates (apply_partner_gates); the report's notes. A partner this grade did not select is
+    probed only when a failed check relies on it and no partner it relies on is known to fail: its checks run
+    unreported and unscored, in a worker of their own, until one fails."""
     waiting = [r for r in results if r.function in PARTNERS and r.status is Status.FAILED and r.max_score]
     if not waiting:
         return []
     reach = {f: source_scan.reached(submission, profile.conventions.locate(f)[1])
              for f in {r.function for r in waiting}}
     relied = {r.id: relied_on(r, profile, reach[r.function]) for r in waiting}
-    unprobed = {p for partners in relied.values() for p in partners} - {r.function for r in results}
+    graded = {r.function for r in results}
+    failing = {r.function for r in results if r.status in FAILS_ITS_OWN and not r.optional}
     probes = []
-    if unprobed:
-        with Sandbox(submission, call_timeout=profile.call_timeout, import_timeout=profile.import_timeout,
-                     **sandbox) as box:
-            for c in REGISTRY:
-                if c.function in unprobed and not c.optional:
-                    probes.append(_run_one(c, box, profile, 0.0, replay_prefix))
-                    box.drop_handles()
+    with contextlib.ExitStack() as stack:
+        box = None
+        for partners in relied.values():
+            for partner in partners:
+                if partner in failing:
+                    break  # one culprit is enough to know the check is not the function's own to answer for
+                if partner in graded:
+                    continue
+                graded.add(partner)
+                if box is None:
+                    box = stack.enter_context(Sandbox(submission, call_timeout=profile.call_timeout,
+                                                      import_timeout=profile.import_timeout, **sandbox))
+                for c in REGISTRY:
+                    if c.function == partner and not c.optional:
+                        probes.append(_run_one(c, box, profile, 0.0, replay_prefix))
+                        box.drop_handles()
+                        if probes[-1].status in FAILS_ITS_OWN:
+                            failing.add(partner)
+                            break
+                if partner in failing:
+                    break
     return apply_partner_gates(results, relied, probes)
 
 
