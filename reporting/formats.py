@@ -181,7 +181,7 @@ def gradescope(report):
             "name": label(r), "score": round(r.score, 6), "max_score": round(r.max_score, 6),
             "status": "passed" if r.status is Status.PASSED else "failed",
             "output": "\n".join([STATUS_WORDS[r.status] + ": " + r.summary] if r.status in STATUS_WORDS
-                                and r.status is not Status.ERROR else feedback(r)) or r.doc,
+                                and r.status not in (Status.ERROR, Status.DEPENDS) else feedback(r)) or r.doc,
             "extra_data": {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay,
                            "kind": r.kind, "status": r.status},
         } for r in report.results],

@@ -160,3 +160,17 @@ def test_a_net_relies_only_on_the_layers_its_code_reaches():
                                                        "layers.relu_backward", "layers.affine_backward",
                                                        "losses.softmax_loss"]
     tree.cleanup()
+
+
+def test_a_gated_check_says_so_in_every_format():
+    from dlgrade.reporting import formats, render
+    gated = _result(f"{FC}/scores", Status.FAILED, counterexample={"normalization": None})
+    gated.details = {"input": {"dropout_keep_ratio": "0.5"}}
+    runner.apply_partner_gates([gated, _result("layers.affine_forward/oracle", Status.FAILED)],
+                               {gated.id: ["layers.affine_forward"]})
+    report = runner.Report("a2", "cs231n", 0, [gated], [], 1.0, 1, 0)
+    [test] = formats.gradescope(report)["tests"]
+    assert test["max_score"] == 0 and test["output"].startswith("not graded: depends on layers.affine_forward")
+    assert "input: dropout_keep_ratio = 0.5" in test["output"]
+    assert "◌ net.FullyConnectedNet/scores" in render(report, "text")
+    assert '<skipped message="not counted: not graded: depends on layers.affine_forward' in render(report, "junit")
