@@ -5,10 +5,11 @@ The formats (formats.py) and the HTML page (html.py) both read these; neither re
 from dlgrade.checks.engine.status import Status
 
 SYMBOL = {Status.PASSED: "✓", Status.FAILED: "✗", Status.INCOMPLETE: "…", Status.NOT_IMPLEMENTED: "·",
-          Status.MISSING: "·", Status.ERROR: "!", Status.POLICY: "⊘", Status.ENVIRONMENT: "○"}
+          Status.MISSING: "·", Status.ERROR: "!", Status.POLICY: "⊘", Status.ENVIRONMENT: "○", Status.DEPENDS: "◌"}
 STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "missing", Status.ERROR: "grader error",
                 Status.POLICY: "refused by the library policy",
-                Status.ENVIRONMENT: "not scored: the grading environment lacks what it needs"}
+                Status.ENVIRONMENT: "not scored: the grading environment lacks what it needs",
+                Status.DEPENDS: "not counted"}
 
 
 def label(result):

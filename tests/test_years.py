@@ -31,6 +31,10 @@ YEAR_SENSITIVE = ["layers.dropout_forward", "layers.dropout_backward", "layers.c
                   "layers.max_pool_forward_naive", "layers.affine_forward", "layers.layernorm_forward",
                   "optim.adam", "optim.sgd"]
 PROVIDED_FILES = {"gradient_check.py", "fast_layers.py", "layer_utils.py"}
+# The rest of assignment 2, asked every year: the nets in each year's constructor, through the course's
+# layer_utils and fast_layers (whose conv backward needs the compiled im2col_cython, not built here).
+NETS = ["layers.batchnorm_backward_alt", "net.FullyConnectedNet", "net.ThreeLayerConvNet"]
+UNBUILT = {"net.ThreeLayerConvNet/loss_grads", "net.ThreeLayerConvNet/finite_differences"}
 
 
 def _grade(path, name="cs231n", only=YEAR_SENSITIVE, trusted=True, **changes):
@@ -112,9 +116,16 @@ def test_2025_needs_the_course_s_own_optim_not_only_its_words(tmp_path):
 
 @pytest.mark.parametrize("year", TREES)
 def test_each_year_s_tree_gets_full_marks_with_its_year_detected(year):
-    report = _grade(TREES[year], trusted=year != "2021")  # the package's absolute import, sandboxed once
-    assert [(r.id, r.summary) for r in failing(report)] == []
+    report = _grade(TREES[year], only=YEAR_SENSITIVE + NETS, trusted=year != "2021")  # absolute imports, sandboxed
+    assert [(r.id, r.summary) for r in failing(report) if r.id not in UNBUILT] == []
     assert report.max_score > 0 and report.score == pytest.approx(report.max_score)
+    # the conv net's backward goes through the course's unbuilt extension: the environment's, never the student's
+    unbuilt = [r for r in report.results if r.id in UNBUILT]
+    assert len(unbuilt) == 2 and {(r.status, r.max_score) for r in unbuilt} == {("environment", 0.0)}
+    assert "im2col_cython is a compiled extension (im2col_cython.pyx) that is not built" in unbuilt[0].summary
+    [line] = report.environment_problems
+    assert "2 checks (3 points) of net.ThreeLayerConvNet not scored, neither for nor against the student" in line
+    assert {r.function for r in report.results if r.status == "passed"} >= set(NETS)  # the rest of the nets, paid
     assert report.course.startswith(f"CS231n {DETECTED[year].replace('-', '–')}, detected")
     graded = {r.function for r in report.results}
     assert "optim.sgd" not in graded and ("optim.adam" in graded) == (year != "2025")
@@ -122,9 +133,10 @@ def test_each_year_s_tree_gets_full_marks_with_its_year_detected(year):
 
 
 def _stub(source, provided=()):
-    """The tree's module with every function of the student's a CS231n stub: its docstring, then `pass`."""
+    """The tree's module with every function of the student's a CS231n stub: its docstring, then `pass` (a class's
+    methods too: the nets' __init__ and loss are the student's to write)."""
     tree = ast.parse(source)
-    for node in tree.body:
+    for node in [*tree.body, *(n for c in tree.body if isinstance(c, ast.ClassDef) for n in c.body)]:
         if isinstance(node, ast.FunctionDef) and node.name not in provided:
             doc = node.body[:1] if ast.get_docstring(node) else []
             node.body = [*doc, ast.Pass()]
@@ -136,33 +148,46 @@ def test_a_stub_only_tree_of_each_year_scores_0(tmp_path, year):
     tree = tmp_path / "a2"
     shutil.copytree(TREES[year], tree)
     course = tree / "cs231n"
-    for module in ("layers.py", "optim.py"):
+    for module in ("layers.py", "optim.py", "classifiers/fc_net.py", "classifiers/cnn.py"):
         if module == "optim.py" and year == "2025":
             continue  # the course's own solution, as handed out
         (course / module).write_text(_stub((course / module).read_text(), provided={"sgd"}))
-    report = _grade(tree)  # the functions a year changes (every function's stub: tests/test_points.py)
+    report = _grade(tree, only=YEAR_SENSITIVE + NETS)  # every function's stub: tests/test_points.py
     assert report.max_score > 0 and report.score == 0 and not any(r.function.startswith("optim.") and r.max_score
                                                                   for r in report.results if year == "2025")
+    nets = [r for r in report.results if r.function.startswith("net.")]
+    assert nets and not any(r.score for r in nets) and "layers.batchnorm_backward_alt" in {
+        r.function for r in failing(report)}
     assert report.course.startswith(f"CS231n {DETECTED[year].replace('-', '–')}")
 
 
 SPEC_WRAPPERS = {  # the course's code presented in the spec's layout by hand, per convention of dropout's p
     "layers.py": '''from .cs231n import layers as _course
-from .cs231n.layers import affine_forward, conv_forward_naive, max_pool_forward_naive  # noqa: F401
-from .cs231n.layers import dropout_backward  # noqa: F401
+from .cs231n.layers import *  # noqa: F401,F403  (the net's partners too: one bug, one verdict, in both layouts)
 
 
 def dropout_forward(x, dropout_param):
     p = dropout_param["p"] if {drops} else 1 - dropout_param["p"]
     return _course.dropout_forward(x, dict(dropout_param, p=p, mode=dropout_param.get("mode", "train")))
 ''',
-    "optim.py": "from .cs231n.optim import adam  # noqa: F401\n"}
+    "optim.py": "from .cs231n.optim import adam  # noqa: F401\n",
+    "losses.py": "from .cs231n.layers import softmax_loss  # noqa: F401\n",
+    "net.py": '''from .cs231n.classifiers import fc_net as _course
+
+
+def FullyConnectedNet(hidden_dims, input_dim, num_classes, dropout=0.0, normalization=None, **kwargs):
+    return _course.FullyConnectedNet(hidden_dims, input_dim, num_classes, dropout_keep_ratio=1 - dropout,
+                                     normalization=normalization, **kwargs)
+'''}
 BREAKAGES = {  # what real students write, in each year's own code
     "optim.py": [('    config["t"] += 1\n    t = config["t"]\n', '    t = config["t"] + 1\n')],
     "layers.py": [("        mask = (np.random.rand(*x.shape) < p) / p\n",
                    "        mask = (np.random.rand(*x.shape[1:]) < p) / p\n"),
                   ("        mask = (np.random.rand(*x.shape) >= p) / (1 - p)\n",
                    "        mask = (np.random.rand(*x.shape[1:]) >= p) / (1 - p)\n")],
+    "classifiers/fc_net.py": [("            loss += 0.5 * self.reg * np.sum(W * W)\n            grads[\"W%d\" % i] += "
+                               "self.reg * W\n", "            loss += self.reg * np.sum(W * W)\n            "
+                               "grads[\"W%d\" % i] += 2 * self.reg * W\n")],   # 2021–2025's net, reg doubled
 }
 
 
@@ -179,16 +204,18 @@ def test_a_broken_tree_gets_the_verdicts_of_the_same_code_in_the_spec_layout(tmp
     spec.mkdir()
     shutil.copytree(tree / "cs231n", spec / "cs231n")
     for name, text in SPEC_WRAPPERS.items():
-        (spec / name).write_text(text.replace("{drops}", str(year == "2017")))
-    only = ["layers.dropout_forward", "optim.adam"]
+        if name != "net.py" or year != "2017":  # 2017's net has no layer norm: the spec's layout would draw it
+            (spec / name).write_text(text.replace("{drops}", str(year == "2017")))
+    only = ["layers.dropout_forward", "optim.adam"] + (["net.FullyConnectedNet"] if year != "2017" else [])
     as_handed_in, in_spec_layout = _grade(tree, only=only), _grade(spec, "default", only=only, promises=())
     assert [(r.id, r.status) for r in failing(as_handed_in)] == \
         [(r.id, r.status) for r in failing(in_spec_layout) if r.function in {x.function for x in as_handed_in.results}]
     # 2025's adam is the course's, not graded; 2017's is the student's, and broken
     assert {r.function for r in failing(as_handed_in)} == {"layers.dropout_forward", "optim.adam"} - \
-        ({"optim.adam"} if year == "2025" else set())
+        ({"optim.adam"} if year == "2025" else set()) | ({"net.FullyConnectedNet"} if year == "2025" else set())
     diagnoses = " ".join(r.details.get("diagnosis", "") for r in failing(as_handed_in))
     assert "'mask_per_column'" in diagnoses and ("'t_never_updated'" in diagnoses) == (year == "2017")
+    assert ("'reg_doubled'" in diagnoses) == (year == "2025")  # the net's own bug, named (its layers are right)
 
 
 # --- what the assignment promises: sizes that divide evenly -----------------------------------------------
@@ -347,8 +374,9 @@ def test_a_module_of_a_subpackage_is_found_where_a_profile_maps_it(tmp_path):
     with client.Sandbox(submission, call_timeout=5.0, import_timeout=20.0, trusted=True) as box:
         assert {"FullyConnectedNet", "affine_relu_forward", "conv_forward_fast"} <= set(box.functions(
             "classifiers.fc_net"))
-        with pytest.raises(client.SandboxError, match="no classifiers/cnn.py"):
-            box.functions("classifiers.cnn")
+        assert "ThreeLayerConvNet" in box.functions("classifiers.cnn")
+        with pytest.raises(client.SandboxError, match="no classifiers/rnn.py"):
+            box.functions("classifiers.rnn")
     submission.cleanup()
 
 

@@ -20,12 +20,49 @@ from ..engine.context import Mismatch
 from ..engine.differences import expect_gradient
 from ..engine.mistakes import rows
 from ..engine.registry import check
-from ..engine.spec import declare_call
+from ..engine.spec import declare_call, declare_partners
 
 FC = "net.FullyConnectedNet"
 CONV = "net.ThreeLayerConvNet"
 
 declare_call(FC, drop_probability=(None, "dropout"))  # the constructor's dropout: the probability of a drop
+
+
+def _layers(*names):
+    return tuple(f"layers.{name}" for name in names)
+
+
+def fc_partners(check_id, case):
+    """The student's layer functions a FullyConnectedNet check relied on, for the input it failed on (None: any):
+    the forward passes in test mode (the scores), the backward passes and the loss too in train mode; a norm or
+    dropout only where the input has it (the course's net may call either batch-norm backward)."""
+    train = not check_id.endswith("/scores")
+    options = case if isinstance(case, dict) else {"normalization": "any", "dropout": 1}
+    norm, partners = options.get("normalization"), _layers("affine_forward", "relu_forward")
+    if train:
+        partners += _layers("affine_backward", "relu_backward") + ("losses.softmax_loss",)
+    if norm in ("batchnorm", "any"):
+        partners += _layers("batchnorm_forward") + (_layers("batchnorm_backward", "batchnorm_backward_alt") if train
+                                                    else ())
+    if norm in ("layernorm", "any"):
+        partners += _layers("layernorm_forward") + (_layers("layernorm_backward") if train else ())
+    if options.get("dropout"):
+        partners += _layers("dropout_forward") + (_layers("dropout_backward") if train else ())
+    return partners
+
+
+def conv_partners(check_id, case):
+    """The student's layer functions a ThreeLayerConvNet check relied on (its conv and pool may be the course's fast
+    layers instead: the runner keeps only those the student's code reaches)."""
+    forward = _layers("conv_forward_naive", "relu_forward", "max_pool_forward_naive", "affine_forward")
+    if check_id.endswith("/scores"):
+        return forward
+    return forward + _layers("conv_backward_naive", "relu_backward", "max_pool_backward_naive", "affine_backward") \
+        + ("losses.softmax_loss",)
+
+
+declare_partners(FC, fc_partners)
+declare_partners(CONV, conv_partners)
 
 # --- named mistakes: oracle keywords that reproduce a form ------------------------------------------------
 

@@ -134,14 +134,34 @@ class Conventions:
             if self.mode == "required" and forward in MODE_PARAMS and "mode" not in value:
                 value = dict(value, mode=MODE_PARAMS[forward].default)
             shown[name] = value
+        return self._constructor_shown(function, shown)
+
+    def _constructor_shown(self, function, inputs):
+        """A constructor's keywords (a network's dropout: DROP_PROBABILITY's position None) as it received them: the
+        course's probability, under the course's names and values (renamed)."""
+        if DROP_PROBABILITY.get(function, (0,))[0] is not None:
+            return inputs
+        key = DROP_PROBABILITY[function][1]
+        if self.keeps(function) and isinstance(inputs.get(key), (int, float)):
+            inputs = {**inputs, key: 1 - inputs[key]}
+        renamed, shown = self.renamed.get(function, {}), {}
+        for name, value in inputs.items():
+            course = renamed.get(name, name)
+            if type(course) is dict:
+                name, value = course["name"], course["values"].get(str(value), value)
+            else:
+                name = course
+            shown[name] = value
         return shown
 
     def meaning(self, function):
         """The one sentence a report says where the course's meaning of an argument differs from the spec's."""
         if self.keeps(function):
             key = DROP_PROBABILITY[_with_drop(function)][1]
-            return (f"in this course {key} is the probability of KEEPING a unit (the spec's {key} is the probability "
-                    f"of dropping one, 1 − this {key}): the input shown is what your function received")
+            course = self.renamed.get(function, {}).get(key, key)
+            course = course if type(course) is str else key
+            return (f"in this course {course} is the probability of KEEPING a unit (the spec's {key} is the "
+                    f"probability of dropping one, 1 − this {course}): the input shown is what your function received")
         return ""
 
     def mistake_says(self, mistake):

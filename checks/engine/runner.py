@@ -3,6 +3,7 @@
 The oracle, the comparisons and the scores stay in this process; the submission runs in the
 worker. A check that fails, hangs or crashes costs only its own points; the rest go on.
 """
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -20,7 +21,7 @@ from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Incomplete, Mismatch
 from .registry import REGISTRY, current_id
-from .spec import PROMISES, module_rank
+from .spec import PARTNERS, PROMISES, module_rank
 from .status import Status
 
 
@@ -151,8 +152,11 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
             outcomes = list(pool.map(job, parts))
     order = {c.id: i for i, c in enumerate(checks)}
     results = sorted((r for outcome in outcomes for r in outcome[0]), key=lambda r: order[r.id])
+    gated = _partner_gates(results, submission, profile, replay_prefix,
+                           dict(user=worker_user, trusted=trusted, hidden=tuple(hidden),
+                                forbidden=policy.hidden_packages()))
     notes = list(dict.fromkeys([*submission.notes, *(n for outcome in outcomes for n in outcome[1]),
-                                *_reported_uses(checks, profile, uses)]))
+                                *_reported_uses(checks, profile, uses), *gated]))
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
                   sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], outcomes[0][5],
                   submission.sha256, search, describe_policy(policy, trusted), years.describe(profile),
@@ -303,6 +307,94 @@ def apply_gates(results, probes=()):
             why = "not scored: it holds, but it pays only when the function's values are right somewhere (on an " \
                   "input of the search, or the values of a named mistake), and none are"
             r.summary = f"{why}; {r.summary}" if r.summary else why
+
+
+FAILS_ITS_OWN = (Status.FAILED, Status.NOT_IMPLEMENTED, Status.MISSING, Status.POLICY)  # a partner that fails
+
+
+def relied_on(result, profile, reach):
+    """The submission's functions (spec names) a failed check of a function built on others relied on: those its
+    partners declaration names for the input it failed on, which the submission's code of that function reaches
+    (reach: the names it refers to, source_scan.reached)."""
+    partners = PARTNERS[result.function](result.id, result.counterexample)
+    return [p for p in partners if profile.conventions.locate(p)[1] in reach]
+
+
+def _partner_gates(results, submission, profile, replay_prefix, sandbox):
+    """Apply the partner gates (apply_partner_gates); the report's notes. A partner this grade did not select is
+    probed only when a failed check relies on it and no partner it relies on is known to fail: its checks run
+    unreported and unscored, in a worker of their own, until one fails."""
+    waiting = [r for r in results if r.function in PARTNERS and r.status is Status.FAILED and r.max_score]
+    if not waiting:
+        return []
+    reach = {f: source_scan.reached(submission, profile.conventions.locate(f)[1])
+             for f in {r.function for r in waiting}}
+    relied = {r.id: relied_on(r, profile, reach[r.function]) for r in waiting}
+    graded = {r.function for r in results}
+    failing = {r.function for r in results if r.status in FAILS_ITS_OWN and not r.optional}
+    probes = []
+    with contextlib.ExitStack() as stack:
+        box = None
+        for partners in relied.values():
+            for partner in partners:
+                if partner in failing:
+                    break  # one culprit is enough to know the check is not the function's own to answer for
+                if partner in graded:
+                    continue
+                graded.add(partner)
+                if box is None:
+                    box = stack.enter_context(Sandbox(submission, call_timeout=profile.call_timeout,
+                                                      import_timeout=profile.import_timeout, **sandbox))
+                for c in REGISTRY:
+                    if c.function == partner and not c.optional:
+                        probes.append(_run_one(c, box, profile, 0.0, replay_prefix))
+                        box.drop_handles()
+                        if probes[-1].status in FAILS_ITS_OWN:
+                            failing.add(partner)
+                            break
+                if partner in failing:
+                    break
+    return apply_partner_gates(results, relied, probes)
+
+
+def apply_partner_gates(results, relied, probes=()):
+    """A failed check that relied on a function of the submission's (relied: {check id: [spec functions]}) which
+    fails its own checks is not graded: status DEPENDS, neither paid nor counted in the maximum (the bug is charged
+    once, by that function's own checks; the points stay in details). A check that passes is paid as usual: the
+    function computed its values right. The notes for the report, one per function gated."""
+    failing = {r.function for r in [*results, *probes] if r.status in FAILS_ITS_OWN and not r.optional}
+    gated = {}
+    for r in results:
+        culprits = [p for p in relied.get(r.id, ()) if p in failing]
+        if r.status is not Status.FAILED or not culprits:
+            continue
+        r.summary = f"not graded: depends on {', '.join(culprits)}, which {_fail(culprits)} own checks (one bug " \
+                    f"is charged once, where its own checks judge it); this check found: {r.summary}"
+        r.status, r.score, r.details = Status.DEPENDS, 0.0, dict(r.details, unscored_points=r.max_score,
+                                                                 depends_on=culprits)
+        gated.setdefault(r.function, []).append(r)
+        r.max_score = 0.0
+    failed_alone = {r.function for r in results if r.status is Status.FAILED}
+    for r in results:  # a relation that held, unpaid for want of right values (apply_gates), none failed alone
+        if r.function in set(gated) - failed_alone and r.status is Status.PASSED and r.max_score and not r.score:
+            culprits = _culprits(gated[r.function])
+            r.status, r.details = Status.DEPENDS, dict(r.details, unscored_points=r.max_score, depends_on=culprits)
+            r.summary = f"not graded: it holds, but {r.function}'s values depend on {', '.join(culprits)}, which " \
+                        f"{_fail(culprits)} own checks"
+            gated[r.function].append(r)
+            r.max_score = 0.0
+    return [f"{function}: {len(group)} checks ({sum(r.details['unscored_points'] for r in group):.4g} points) not "
+            f"graded, neither for nor against the student: they failed relying on "
+            f"{', '.join(_culprits(group))}, which {_fail(_culprits(group))} own checks"
+            for function, group in gated.items()]
+
+
+def _culprits(group):
+    return list(dict.fromkeys(p for r in group for p in r.details["depends_on"]))
+
+
+def _fail(culprits):
+    return "fails its" if len(culprits) == 1 else "fail their"
 
 
 def _run_one(c, box, profile, max_score, replay_prefix, refused=""):

@@ -2,7 +2,9 @@
 its functions. The engine knows no name of the spec itself; each area states its own (checks/areas/__init__.py
 the module order, areas/layers.py and areas/layers_norms.py their functions' param dicts and per-channel
 parameters), when it is imported, as it registers its checks."""
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 MODULES: list[str] = []  # the spec's modules, in the spec's order: the order of every report and listing
 
@@ -48,7 +50,18 @@ def declare_call(function: str, *, mode_param: ModeParam | None = None,
 PROMISES: dict = {}  # promise name -> {spec function: case -> bool}: inputs an assignment promises its students
 
 
-def declare_promise(name: str, function: str, holds) -> None:
+def declare_promise(name: str, function: str, holds: Callable[[Any], bool]) -> None:
     """An input promise an assignment may make of `function`'s inputs: holds(case) says whether a drawn (or
     textbook) case keeps it. A profile's [domain] promises names it; the checks then meet only such cases."""
     PROMISES.setdefault(name, {})[function] = holds
+
+
+PARTNERS: dict = {}  # spec function -> partners(check id, failing input or None) -> the spec functions it relies on
+
+
+def declare_partners(function: str, partners: Callable[[str, Any], Iterable[str]]) -> None:
+    """`function` is built on the submission's own other functions (a network on its layers): partners(check id,
+    the input a check failed on, or None) names those that call relies on. A failing check of `function` whose
+    partner, reached by the submission's code, fails its own checks is not graded (runner.apply_partner_gates):
+    one bug is charged once, where its own checks judge it."""
+    PARTNERS[function] = partners

@@ -14,6 +14,7 @@ class Status(str, enum.Enum):
     ERROR = "error"                      # the grader itself failed (a bug to report)
     POLICY = "policy"                    # it used what the course's library policy forbids (scored 0)
     ENVIRONMENT = "environment"          # the grading environment lacks a package it needs: not counted at all
+    DEPENDS = "depends"                  # failed where a function it relies on fails its own checks: not counted
 
     @property
     def absent(self):

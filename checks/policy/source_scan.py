@@ -59,17 +59,54 @@ def scan(submission, forbidden):
     direct, calls = {}, {}
     if not forbidden:
         return SourceUses(direct, calls)
-    if submission.layout == "package":
-        root = Path(submission.root)
-        sources = [(".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__"),
-                    [(str(p.relative_to(root)), _read(p))]) for p in sorted(root.rglob("*.py"))]
-    else:
-        cells = submission.cells
-        sources = [("*", [(submission.filename if len(cells) == 1 else f"{submission.filename}[cell {i}]", c)
-                          for i, c in enumerate(cells)])]
-    for module, parts in sources:
+    for module, parts in _sources(submission):
         _Module(module, forbidden, direct, calls).read(parts)
     return SourceUses(direct, calls)
+
+
+def _sources(submission):
+    """[(module name, [(file name, text)])]: a folder's modules, or the cells of a notebook or file ("*")."""
+    if submission.layout == "package":
+        root = Path(submission.root)
+        return [(".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__"),
+                 [(str(p.relative_to(root)), _read(p))]) for p in sorted(root.rglob("*.py"))]
+    cells = submission.cells
+    return [("*", [(submission.filename if len(cells) == 1 else f"{submission.filename}[cell {i}]", c)
+                   for i, c in enumerate(cells)])]
+
+
+def reached(submission, name):
+    """The names the code of the submission's top-level `name` (a function or a class) refers to, itself or through
+    the submission's top-level functions, classes and assigned names it refers to, by name or attribute, whatever
+    module defines them (a package's star imports make one namespace of its names): which of its own functions a
+    class's methods may call. It over-reaches (a name shared by two modules counts for both), never under-reaches
+    what reading can see; names built at run time are not seen (the module docstring)."""
+    refers = {}
+    for _, parts in _sources(submission):
+        for _, text in parts:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            for node in _top_level(tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    refers.setdefault(node.name, set()).update(_names_in(node))
+                elif isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            refers.setdefault(target.id, set()).update(_names_in(node.value))
+    seen, pending = set(), [name]
+    while pending:
+        current = pending.pop()
+        if current not in seen:
+            seen.add(current)
+            pending += refers.get(current, ())
+    return seen
+
+
+def _names_in(node):
+    return {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node) if isinstance(n, (ast.Name,
+                                                                                                  ast.Attribute))}
 
 
 def _read(path):

@@ -82,6 +82,14 @@ def batchnorm_backward(dout, cache):
     return dx, dgamma, dbeta
 
 
+def batchnorm_backward_alt(dout, cache):
+    x_hat, gamma, std = cache
+    N = dout.shape[0]
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dx = gamma / (N * std) * (N * dout - dbeta - x_hat * dgamma)
+    return dx, dgamma, dbeta
+
 
 
 def dropout_forward(x, dropout_param):
