@@ -294,19 +294,25 @@ def add_library_sources(submission, sources, target_name):
         path, destination = Path(path), Path(submission.root) / (name if Path(path).is_dir() else Path(path).name)
         if destination.exists():
             continue
-        files = [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts] if path.is_dir() \
-            else [path]
+        files = [p for p in path.rglob("*") if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts] \
+            if path.is_dir() else [path]
         total += sum(p.stat().st_size for p in files)
         if total > MAX_BYTES:
             raise UsageError(f"--target {target_name}: {listed} is installed editable (pip install -e) and its "
                              f"source is over {MAX_BYTES >> 20} MiB to copy into the sandbox; install it without -e "
                              "(pip install .) to grade it")
         if path.is_dir():
-            shutil.copytree(path, destination, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+            shutil.copytree(path, destination, ignore=_not_copied)
         else:
             shutil.copy(path, destination)
     submission.notes.append(f"from outside the interpreter's folders (an editable install or PYTHONPATH), copied "
                             f"into the sandbox read-only: {listed}")
+
+
+def _not_copied(folder, names):
+    """What copytree leaves out of a library's folder: caches, hidden files, and links, which the grader (root)
+    would follow to any host file (a key, /etc), as a submission's own links are left out of its snapshot."""
+    return {n for n in names if n == "__pycache__" or n.startswith(".") or os.path.islink(os.path.join(folder, n))}
 
 
 def attach_trajectories(report, submission, profile, *, steps=TRAJECTORY_STEPS, **sandbox):

@@ -4,6 +4,7 @@ sandbox; --fail-under counts the functions the library provides; the matrix spea
 import importlib.util
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,25 @@ def test_the_matrix_speaks_of_the_library_and_shows_titles():
     assert "### layers.affine_forward/float64 — float64 in, float64 out" in text
     assert "which the profile does not allow" in text
     assert "your" not in text.lower() and "submission" not in text and "course" not in text
+
+
+def test_a_library_s_links_are_not_followed_into_the_sandbox(tmp_path):
+    """The library's folder is copied as the grader (root) reads it: a link in it to a host file or folder (a key,
+    /etc) must not put that file's content in the sandbox, as a submission's own links are left out."""
+    package = editable_project(tmp_path)
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "key.txt").write_text("the host's secret")
+    (package / "key.txt").symlink_to(host / "key.txt")
+    (package / "host").symlink_to(host)
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "schedules.py").write_text("from edlib import step_decay  # noqa: F401\n")
+    submission = resolve(target)
+    try:
+        add_library_sources(submission, {"edlib": str(package)}, "target")
+        copied = Path(submission.root) / "edlib"
+        assert (copied / "__init__.py").is_file() and (copied / "dlgrade_adapter" / "schedules.py").is_file()
+        assert not any("secret" in p.read_text() for p in copied.rglob("*") if p.is_file())
+    finally:
+        submission.cleanup()
