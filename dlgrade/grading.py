@@ -245,7 +245,8 @@ def library_sources(target):
     editable wheels) or put on PYTHONPATH lies outside the interpreter's folders, and the worker (python -I -S) runs
     no .pth file. Found by the host's own import system, which has run them, without importing the packages. The
     names: the target's top-level package, the bundled adapter's requirements, and every absolute import of the
-    target's files. The grader's own source is never among them."""
+    target's files. The grader's own source is never among them, nor a namespace package (a folder without
+    __init__.py, which any folder on the grader's path of that name would be: the working folder's, a home's)."""
     folder = target.path if target.path.is_dir() else target.path.parent
     names = {target.name.partition(".")[0], *getattr(BUNDLED.get(target.name), "requires", ())}
     for path in folder.rglob("*.py") if target.path.is_dir() else [target.path]:
@@ -263,8 +264,10 @@ def library_sources(target):
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
             continue
-        places = list(spec.submodule_search_locations or ()) if spec else []
-        location = places[0] if places else spec and spec.has_location and spec.origin
+        if spec is None or not spec.has_location:  # a namespace package: any folder of that name, not a library
+            continue
+        places = list(spec.submodule_search_locations or ())
+        location = places[0] if places else spec.origin
         if not location or not os.path.exists(location):
             continue
         real, grader = os.path.realpath(location), str(isolation.GRADER_TREE)

@@ -140,3 +140,14 @@ def test_a_library_s_links_are_not_followed_into_the_sandbox(tmp_path):
         assert not any("secret" in p.read_text() for p in copied.rglob("*") if p.is_file())
     finally:
         submission.cleanup()
+
+
+def test_a_folder_that_is_only_a_namespace_is_not_copied(tmp_path, monkeypatch):
+    """A folder without __init__.py on the grader's path (the working folder, a home folder) imports as a namespace
+    package under any name the target's code writes (`import credentials`): not a library, never copied."""
+    package = editable_project(tmp_path)
+    monkeypatch.syspath_prepend(str(package.parent))
+    (package.parent / "credentials").mkdir()
+    (package.parent / "credentials" / "token.txt").write_text("the host's secret")
+    (package / "dlgrade_adapter" / "optim.py").write_text("import credentials  # noqa: F401\n")
+    assert library_sources(resolve_target("edlib.dlgrade_adapter")) == {"edlib": str(package)}
