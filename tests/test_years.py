@@ -259,6 +259,25 @@ def test_a_function_that_uses_an_unbuilt_extension_fails_alone_and_says_why(tmp_
     assert not failing(report)[len(relu):] and report.score == report.max_score > 0
 
 
+
+def test_a_student_s_own_pyx_leaves_no_check_unscored(tmp_path):
+    """Only an extension the profile declares ([layout] extensions: the course's own .pyx) is the environment's to
+    build: a student could add any foo.pyx and have a wrong function raise ModuleNotFoundError(name=its module) to
+    take that function's points out of the total, under any profile (before: adam unscored, 100 %)."""
+    tree = tmp_path / "sub"
+    shutil.copytree(ROOT / "reference", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / "fake.pyx").write_text("")
+    with open(tree / "optim.py", "a") as file:
+        file.write("\n\ndef adam(w, dw, config=None):\n    raise ModuleNotFoundError('no', name='submission.fake')\n")
+    chosen = dataclasses.replace(profile.load(), max_examples=2, examples={})
+    report = runner.grade(resolve(tree), chosen, only=["optim.adam", "optim.sgd"], trusted=True)
+    adam = [r for r in report.results if r.function == "optim.adam"]
+    assert {r.status for r in adam} == {"environment"} and sum(r.max_score for r in adam) > 0
+    assert report.score < report.max_score
+    [line] = report.environment_problems
+    assert "fake.pyx" in line and "not earned" in line and "[layout] extensions" in line
+    assert profile.load("cs231n").extensions == ("im2col_cython",)  # the course's own: unscored while unbuilt
+
 # --- messages in the course's convention ---------------------------------------------------------------------
 
 
