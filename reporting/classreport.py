@@ -264,7 +264,7 @@ def _statistics(summary):
     percents = [100 * s / t if t else 0.0 for _, s, t in summary.scores]
     if not percents:
         return []
-    full = sum(abs(s - t) < 1e-9 for _, s, t in summary.scores)
+    full = sum(t > 0 and abs(s - t) < 1e-9 for _, s, t in summary.scores)  # 0 of 0 (nothing scored) is not full
     broken = len({p for m in summary.imports for p in m.students})
     return [("students graded", f"{summary.students} ({summary.submissions} submissions)"),
             ("not graded", str(len(summary.not_graded))),

@@ -187,3 +187,15 @@ def test_the_trajectory_plot_shows_the_error_on_a_log_scale():
     np.testing.assert_allclose(shown[0], [np.nan, 4e-4, 4e-4], rtol=1e-6)  # 0 has no place on a log axis
     np.testing.assert_allclose(shown[1], [np.nan, np.nan, 1e-6], rtol=1e-6)
     assert "equal there" in errors.get_xlabel()
+
+
+def test_a_submission_with_nothing_scored_is_not_full_marks(tmp_path):
+    """0 of 0 (every check left unscored: the grading environment lacked a package) is not full marks."""
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    unscored = {"score": 0.0, "max_score": 0.0, "checks": [dict(check("optim.sgd/oracle", "environment"),
+                                                                max_score=0.0)]}
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], CORRECT), "s2": ([student("2", "Bob")], unscored)})
+    statistics = dict(classreport._statistics(classreport.summarize(classreport.records_of(entries, store))))
+    assert statistics["full marks"] == "1 of 2"
