@@ -86,6 +86,15 @@ class RosterRow:
 
 
 @dataclass
+class OtherYear:
+    """A submission graded under another course year than the class's most common one, and why (its header)."""
+    students: list
+    key: str
+    year: str      # "CS231n 2016–2017"
+    why: str       # the report's course line
+
+
+@dataclass
 class Group:
     signature: tuple   # ((check id, mistake id or ""), …)
     students: list
@@ -104,6 +113,9 @@ class ClassSummary:
     imports: list = field(default_factory=list)   # ImportFailure, most students first
     roster: list = field(default_factory=list)    # RosterRow, by name
     identical: list = field(default_factory=list)  # [[(students, submission key), …], …]: the same code, 2 or more
+    usual_year: str = ""                                  # the course year most submissions were graded under
+    other_years: list = field(default_factory=list)       # OtherYear: those graded under another
+    year_counts: tuple = (0, 0)                           # (submissions under usual_year, submissions with a year)
 
 
 @dataclass
@@ -179,7 +191,30 @@ def summarize(records, same_code=None):
         refusals=sorted(refusals.values(), key=lambda r: (-len(r.students), r.function)),
         imports=sorted(imports.values(), key=lambda m: (-len(m.students), m.module)),
         roster=sorted(roster, key=lambda r: ((r.name or r.id).casefold(), r.key)),
-        identical=_identical(records, same_code or {}))
+        identical=_identical(records, same_code or {}), **_years(records))
+
+
+_YEAR = re.compile(r"^(.*?\d{4}(?:–\d{4})?)\b")
+
+
+def _years(records):
+    """The class's most common course year and the submissions graded under another: the year is read from
+    words of the tree a student can edit, and one year leaves functions another asks ungraded (2016–2017's layer
+    and group norm), so a submission out of step with its class is shown with why."""
+    years = {}
+    for entry, _, report in records:
+        found = _YEAR.match((report or {}).get("course") or "")
+        if found:
+            years[entry.key] = (entry, found.group(1), report["course"])
+    counts = defaultdict(int)
+    for _, year, _ in years.values():
+        counts[year] += 1
+    if len(counts) < 2:
+        return {}
+    usual = max(sorted(counts), key=counts.get)
+    return dict(usual_year=usual, year_counts=(counts[usual], len(years)),
+                other_years=[OtherYear(_people(entry), entry.key, year, why)
+                             for entry, year, why in years.values() if year != usual])
 
 
 def _identical(records, same_code):
@@ -301,6 +336,10 @@ IDENTICAL = ("Identical means the same code: the same .py files (by file name, w
              "submission's own name does not count) and notebook code cells, with the same text once line endings, "
              "trailing spaces and blank lines are set aside; comments and names count, data files and notebook "
              "outputs do not.")
+YEARS = ("The course year is read from the tree (its files' words, the course's own code) unless the profile "
+         "names it, and a year changes conventions and what is graded (2016–2017 does not ask layer or group norm). "
+         "These submissions were graded under another year than the class's: if the class is one year, grade them "
+         "again with it named (--profile cs231n-2021).")
 CHECKS_NOTE = ("Wrong answers only: a student whose module could not be imported is counted under \"could not "
                "import\" and in the section of that name, not as failing.")
 
@@ -356,6 +395,12 @@ def markdown(summary, images, pages=None):
                       *[f"  - {_md(w)}" for w in _signature_words(group.signature)]]
     else:
         lines.append("No two students share a failure signature.")
+    if summary.other_years:
+        lines += ["", "## Course year", "", f"{_md(summary.usual_year)} for {summary.year_counts[0]} of "
+                  f"{summary.year_counts[1]} submissions. {YEARS}", "",
+                  "| students | submission | year applied | why |", "|---|---|---|---|"]
+        lines += [f"| {_submitted(', '.join(y.students))} | {_submitted(y.key)} | {_md(y.year)} | {_submitted(y.why)} |"
+                  for y in summary.other_years]
     lines += ["", "## Identical submissions", "", IDENTICAL, ""]
     if summary.identical:
         lines += [f"- **{len(g)} submissions**: " + ", ".join(_submitted(f"{', '.join(who)} ({key})") for who, key in g)
@@ -460,6 +505,12 @@ def html_page(summary, images, pages=None):
                           "<br>".join(e(w) for w in _signature_words(g.signature))] for g in summary.groups])]
     else:
         parts.append("<p>No two students share a failure signature.</p>")
+    if summary.other_years:
+        parts += ['<h2 id="years">Course year</h2>', f"<p>{e(summary.usual_year)} for {summary.year_counts[0]} of "
+                  f"{summary.year_counts[1]} submissions. {e(YEARS)}</p>",
+                  table(["students", "submission", "year applied", "why"],
+                        [[e(", ".join(y.students)), f"<code>{e(y.key)}</code>", e(y.year), e(y.why)]
+                         for y in summary.other_years])]
     parts += ['<h2 id="identical">Identical submissions</h2>', f"<p>{e(IDENTICAL)}</p>"]
     parts.append(table(["submissions", "who (submission)"],
                        [[str(len(g)), "<br>".join(f"{e(', '.join(who))} (<code>{e(key)}</code>)" for who, key in g)]

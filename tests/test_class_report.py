@@ -199,3 +199,26 @@ def test_a_submission_with_nothing_scored_is_not_full_marks(tmp_path):
     entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], CORRECT), "s2": ([student("2", "Bob")], unscored)})
     statistics = dict(classreport._statistics(classreport.summarize(classreport.records_of(entries, store))))
     assert statistics["full marks"] == "1 of 2"
+
+
+def test_a_submission_whose_detected_year_differs_from_the_class_s_is_flagged(tmp_path):
+    """The year is read from words a student can edit (2016–2017's dropout docstring leaves layer and group norm
+    ungraded): the class report names the submissions whose year differs from the most common one, with why."""
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    def of_year(course):
+        return dict(CORRECT, course=course)
+
+    usual = "CS231n 2021–2024, detected: layers.py says \"keep each neuron output with probability p\""
+    odd = "CS231n 2016–2017, detected: layers.py says \"drop each neuron output with probability p\""
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], of_year(usual)),
+                                       "s2": ([student("2", "Bob")], of_year(odd)),
+                                       "s3": ([student("3", "Cy")], of_year(usual)), "s4": ([], CORRECT)})
+    summary = classreport.summarize(classreport.records_of(entries, store))
+    assert [(y.students, y.key, y.year) for y in summary.other_years] == [(["Bob"], "s2", "CS231n 2016–2017")]
+    text = classreport.markdown(summary, {})
+    assert "## Course year" in text and "CS231n 2021–2024 for 2 of 3" in text and "drop each neuron" in text
+    assert "drop each neuron" in classreport.html_page(summary, {})
+    one_year = classreport.summarize(classreport.records_of(entries[:1] + entries[2:], store))
+    assert one_year.other_years == [] and "## Course year" not in classreport.markdown(one_year, {})
