@@ -167,14 +167,15 @@ def summarize(records, same_code=None):
                 if (f"{failure[0]} (could not be imported)", "") not in signature:
                     signature.append((f"{failure[0]} (could not be imported)", ""))
                 continue
-            rate.failed += len(people) * status.counts_as_failure
+            lost = status.counts_as_failure or (status is Status.ENVIRONMENT and check.get("max_score", 0) > 0)
+            rate.failed += len(people) * lost  # an undeclared module's check keeps its points, not earned: lost
             rate.absent += len(people) * status.absent
             rate.passed += len(people) * (status is Status.PASSED)
             shown = _shown(check)
             for row_id in shown:
                 row = rows.setdefault(row_id, _row(row_id, check["function"], accepted=status is Status.PASSED))
                 row.students += [p for p in people if p not in row.students]
-            if status.counts_as_failure:
+            if lost:
                 signature.append((check["id"], ",".join(shown)))
             if status is Status.POLICY:
                 refusal = refusals.setdefault(check["function"], Refusal(check["function"], [], []))

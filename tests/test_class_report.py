@@ -222,3 +222,20 @@ def test_a_submission_whose_detected_year_differs_from_the_class_s_is_flagged(tm
     assert "drop each neuron" in classreport.html_page(summary, {})
     one_year = classreport.summarize(classreport.records_of(entries[:1] + entries[2:], store))
     assert one_year.other_years == [] and "## Course year" not in classreport.markdown(one_year, {})
+
+
+def test_an_environment_check_that_kept_its_points_counts_as_failed(tmp_path):
+    """A module the profile does not declare keeps its points in the maximum, not earned (runner._declared): the
+    student lost them, so the class report counts that check as failed, not among the checks no one failed; an
+    unscored one (0 of 0) is neither."""
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    made_up = "importing optim failed: the grading environment has no package 'made_up' (No module named 'made_up')"
+    kept = report(check("optim.sgd/oracle"), check("optim.adam/oracle", "environment", made_up))
+    unscored = report(check("optim.sgd/oracle"), dict(check("optim.adam/oracle", "environment", made_up),
+                                                      max_score=0.0))
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], kept), "s2": ([student("2", "Bob")], unscored)})
+    summary = classreport.summarize(classreport.records_of(entries, store))
+    rates = {c.id: c for c in summary.checks}
+    assert (rates["optim.adam/oracle"].failed, rates["optim.adam/oracle"].passed) == (1, 0)
