@@ -11,6 +11,19 @@ STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "miss
                 Status.ENVIRONMENT: "not scored: the grading environment lacks what it needs"}
 
 
+def status_words(result):
+    """What a report calls a check's status: an 'environment' check whose points were kept in the maximum (a module
+    the profile does not declare: the submission's to supply, runner._declared) was not earned, not unscored."""
+    if result.status is Status.ENVIRONMENT and result.max_score > 0:
+        return "not earned: it needs a module that is neither the submission's nor one the course declares"
+    return STATUS_WORDS[result.status]
+
+
+def lost(result):
+    """Whether the check counts against the submission: a failure, or an 'environment' check whose points were kept."""
+    return result.status.counts_as_failure or (result.status is Status.ENVIRONMENT and result.max_score > 0)
+
+
 def label(result):
     """How a report names a check: its id and, beside it, its title."""
     return f"{result.id} — {result.title}" if result.title else result.id

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from dlgrade.checks.engine.status import Status
 
-from .feedback import STATUS_WORDS, SYMBOL, feedback, label, provenance, symbol
+from .feedback import STATUS_WORDS, SYMBOL, feedback, label, lost, provenance, status_words, symbol
 from .html import page
 from .quoting import code_span, fenced, quoted
 
@@ -137,22 +137,31 @@ def _junit(report):
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         suite = ET.SubElement(suites, "testsuite", name=module, tests=str(len(results)),
-                              failures=str(sum(r.status is Status.FAILED for r in results)),
-                              errors=str(sum(r.status is Status.ERROR for r in results)),
-                              skipped=str(sum(r.status.absent for r in results)))
+                              failures=str(sum(_junit_kind(r) == "failure" for r in results)),
+                              errors=str(sum(_junit_kind(r) == "error" for r in results)),
+                              skipped=str(sum(_junit_kind(r) == "skipped" for r in results)))
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=r.function, name=label(r), time=f"{r.seconds:.4f}")
+            kind = _junit_kind(r)
             if r.optional and r.status is Status.FAILED:  # not scored, not passed: a library's CI is not failed
                 ET.SubElement(case, "skipped", message=r.summary)
-            elif r.status.counts_as_failure:
-                ET.SubElement(case, "error" if r.status is Status.ERROR else "failure",
-                              message=r.summary).text = "\n".join(feedback(r))
-            elif r.status is not Status.PASSED:
-                ET.SubElement(case, "skipped", message=STATUS_WORDS[r.status] + ": " + r.summary)
+            elif kind in ("error", "failure"):
+                ET.SubElement(case, kind, message=r.summary).text = "\n".join(feedback(r))
+            elif kind == "skipped":
+                ET.SubElement(case, "skipped", message=status_words(r) + ": " + r.summary)
             elif r.summary:  # a variant matched, optional behaviour, a search cut short
                 ET.SubElement(case, "system-out").text = r.summary
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def _junit_kind(result):
+    """The JUnit element of a check: "failure", "error", "skipped", or "" when it passed (counted as written)."""
+    if result.optional and result.status is Status.FAILED:
+        return "skipped"
+    if lost(result):
+        return "error" if result.status is Status.ERROR else "failure"
+    return "" if result.status is Status.PASSED else "skipped"
 
 
 def gradescope_not_graded(reason):
@@ -180,7 +189,7 @@ def gradescope(report):
         "tests": [{
             "name": label(r), "score": round(r.score, 6), "max_score": round(r.max_score, 6),
             "status": "passed" if r.status is Status.PASSED else "failed",
-            "output": "\n".join([STATUS_WORDS[r.status] + ": " + r.summary] if r.status in STATUS_WORDS
+            "output": "\n".join([status_words(r) + ": " + r.summary] if r.status in STATUS_WORDS
                                 and r.status is not Status.ERROR else feedback(r)) or r.doc,
             "extra_data": {"seed": r.seed, "max_examples": r.max_examples, "replay": r.replay,
                            "kind": r.kind, "status": r.status},

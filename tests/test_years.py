@@ -341,6 +341,20 @@ def test_the_environment_line_names_the_pip_package_and_flags_a_package_the_prof
                                "it, declare it, install it (pip install nosuchpkg) and grade again")
 
 
+def test_a_check_whose_points_were_kept_is_not_called_unscored_to_the_student():
+    """A module the profile does not declare keeps the check's points, not earned: Gradescope's text must not tell
+    the student "not scored", and JUnit (a student's CI) must show a failure, not a skipped test."""
+    from dlgrade.reporting import formats, render
+    summary = "importing optim failed: the grading environment has no package 'made_up' (No module named 'made_up')"
+    kept, unscored = (runner.CheckResult("optim.adam/oracle", "optim.adam", "oracle", "", runner.Status.ENVIRONMENT,
+                                         0.0, points, summary) for points in (1.0, 0.0))
+    outputs = [test["output"] for test in formats.gradescope(runner.Report("s", "default", 0, [kept, unscored], [],
+                                                                          1.0, 1, 0))["tests"]]
+    assert outputs[0].startswith("not earned") and "not scored" not in outputs[0]
+    assert outputs[1].startswith("not scored: the grading environment lacks what it needs")
+    junit = render(runner.Report("s", "default", 0, [kept], [], 1.0, 1, 0), "junit")
+    assert "<failure" in junit and "<skipped" not in junit and 'failures="1"' in junit
+
 def test_a_wrong_function_that_raises_module_not_found_keeps_its_points_in_the_total(tmp_path):
     """Only a package the profile declares leaves checks unscored: the name comes from the student's code, so a
     wrong function raising ModuleNotFoundError(name=...) would otherwise leave the total and raise the percentage."""
