@@ -367,7 +367,9 @@ def export(out, profile, cases=PUBLIC_EXAMPLES, log=print):
     words = {}
     for function in dict.fromkeys(c["function"] for c in checks):
         words.update(mistake_words(function))
-    data = {"format": FORMAT, "profile": profile.source, "seed": PUBLIC_SEED, "show_expected": profile.show_expected,
+    # the profile by its name: a file's folders on the instructor's machine are not the students' to read
+    data = {"format": FORMAT, "profile": Path(profile.source).name, "seed": PUBLIC_SEED,
+            "show_expected": profile.show_expected,
             "checks": checks, "mistakes": words, "left_out": left_out}
     package = Path(out) / PACKAGE
     if package.exists():
