@@ -157,7 +157,7 @@ def digest(path):
     """SHA-256 of a submission's bytes (a folder: its files' relative paths and contents, sorted)."""
     h = hashlib.sha256()
     for relative, data in _files(Path(path)):
-        h.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
+        h.update(relative.encode(errors="surrogateescape") + b"\0" + hashlib.sha256(data).digest())
     return h.hexdigest()
 
 
@@ -754,7 +754,7 @@ def write_reports(entries, store):
     folder.mkdir(parents=True, exist_ok=True)
     for name, image in images.items():
         (folder / f"{name}.png").write_bytes(image)
-    pages = {e.key: f"submissions/{quote(e.key)}/report.html" for e in entries
+    pages = {e.key: f"submissions/{quote(e.key, errors='surrogateescape')}/report.html" for e in entries
              if (store.folder / e.key / "report.html").is_file()}
     write_atomic(store.out / "class.md", classreport.markdown(summary, {name: f"class_files/{name}.png"
                                                                         for name in images}, pages))

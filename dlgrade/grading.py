@@ -183,11 +183,12 @@ def grade(submission, profile, **options):
 
 def write_atomically(path, text):
     """Write text to path through a temporary file beside it, so a reader sees the old file or the new one
-    (synced before the rename: after a power cut too)."""
+    (synced before the rename: after a power cut too). A file name that is not UTF-8 (a surrogate escape, quoted in
+    a report) is written as \\udcff: the file stays UTF-8, and writing it is no traceback."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())

@@ -5,6 +5,7 @@ only a zip, and a student's trajectory plot that shows the difference."""
 import csv
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -239,3 +240,14 @@ def test_an_environment_check_that_kept_its_points_counts_as_failed(tmp_path):
     summary = classreport.summarize(classreport.records_of(entries, store))
     rates = {c.id: c for c in summary.checks}
     assert (rates["optim.adam/oracle"].failed, rates["optim.adam/oracle"].passed) == (1, 0)
+
+
+def test_a_submission_named_in_bytes_that_are_not_utf_8_gets_its_gradebook_row_and_page_link(tmp_path):
+    """A name that is not UTF-8 (a surrogate escape in Python) broke the gradebook's write and the roster's link
+    (UnicodeEncodeError, no class report): it is written as \\udcff and linked to the folder on disk."""
+    pytest.importorskip("matplotlib")
+    key = os.fsdecode(b"bad\xff.py")
+    entries, store = stored(tmp_path, {key: ([student("1", "Ada")], CORRECT)})
+    batch.write_reports(entries, store)
+    assert "bad\\udcff.py" in (store.out / "gradebook.csv").read_text(encoding="utf-8-sig")
+    assert 'href="submissions/bad%FF.py/report.html"' in (store.out / "class.html").read_text(encoding="utf-8")
