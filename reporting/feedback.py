@@ -30,8 +30,9 @@ def label(result):
 
 
 def symbol(result):
-    """✓ only for a check that held; ✗ for a failure, an optional check's too."""
-    return SYMBOL[result.status]
+    """✓ only for a check that held; ✗ for a failure, an optional check's too, and a check whose points were kept
+    and not earned."""
+    return SYMBOL[Status.FAILED] if result.status is Status.ENVIRONMENT and lost(result) else SYMBOL[result.status]
 
 
 def feedback(result):

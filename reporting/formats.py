@@ -80,7 +80,7 @@ def _text(report, color, width):
         results = list(results)
         table.add_row(module, _points(sum(r.score for r in results)), _points(sum(r.max_score for r in results)),
                       str(sum(r.status is Status.PASSED for r in results)),
-                      str(sum(r.status.counts_as_failure for r in results)),
+                      str(sum(lost(r) for r in results)),
                       str(sum(r.status.absent for r in results)))
     console.print()
     console.print(table)
@@ -105,8 +105,9 @@ def _markdown(report):
                   "| | check | points |", "|---|---|---|"]
         lines += [f"| {symbol(r)} | {label(r)} | {_points(r.score)} / {_points(r.max_score)} |" for r in results]
         for r in results:
-            if r.status.counts_as_failure:
-                said = "optional, not held" if r.optional else "failed"
+            if lost(r):
+                said = "optional, not held" if r.optional else "failed" if r.status.counts_as_failure else \
+                    status_words(r)
                 lines += ["", f"**{label(r)}** — {said}", "", *fenced(feedback(r))]
         noted = [r for r in results if r.status is Status.PASSED and r.summary]
         for r in noted:  # variants matched, searches cut short

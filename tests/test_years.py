@@ -354,6 +354,8 @@ def test_a_check_whose_points_were_kept_is_not_called_unscored_to_the_student():
     assert outputs[1].startswith("not scored: the grading environment lacks what it needs")
     junit = render(runner.Report("s", "default", 0, [kept], [], 1.0, 1, 0), "junit")
     assert "<failure" in junit and "<skipped" not in junit and 'failures="1"' in junit
+    markdown = render(runner.Report("s", "default", 0, [kept], [], 1.0, 1, 0), "md")
+    assert "| ✗ | optim.adam/oracle | 0 / 1 |" in markdown and "**optim.adam/oracle** — not earned" in markdown
 
 def test_a_wrong_function_that_raises_module_not_found_keeps_its_points_in_the_total(tmp_path):
     """Only a package the profile declares leaves checks unscored: the name comes from the student's code, so a
