@@ -151,3 +151,12 @@ def test_a_folder_that_is_only_a_namespace_is_not_copied(tmp_path, monkeypatch):
     (package.parent / "credentials" / "token.txt").write_text("the host's secret")
     (package / "dlgrade_adapter" / "optim.py").write_text("import credentials  # noqa: F401\n")
     assert library_sources(resolve_target("edlib.dlgrade_adapter")) == {"edlib": str(package)}
+
+
+def test_fail_under_fails_when_nothing_was_scored(capsys):
+    """0 of 0 (every selected check left unscored: the grading environment lacked a declared package) is no pass:
+    before, 0 < 0 was false and --fail-under 100 exited 0."""
+    unscored = runner.CheckResult(id="optim.sgd/a", function="optim.sgd", kind="oracle", doc="",
+                                  status=Status.ENVIRONMENT, score=0.0, max_score=0.0, summary="", details={})
+    assert cli._below(library_report(unscored), 100, target=False) == 1
+    assert "nothing was scored" in capsys.readouterr().err
