@@ -433,11 +433,13 @@ def gradebook(entries, store):
 
 
 def _note(record, report):
-    """The gradebook's note: why a submission was not graded, or the modules a graded one could not import."""
+    """The gradebook's note: why a submission was not graded, or the modules a graded one could not import and
+    what the grading environment lacked (checks left 0 of 0: that student's maximum is smaller)."""
     if not report:
         return record["message"]
     failures = import_failures(report["checks"])
-    return "; ".join(f"importing {module} failed: {reason}" for module, reason in failures.items())
+    return "; ".join([*(f"importing {module} failed: {reason}" for module, reason in failures.items()),
+                      *(f"GRADING ENVIRONMENT: {line}" for line in report.get("environment_problems") or [])])
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")

@@ -116,6 +116,7 @@ class ClassSummary:
     usual_year: str = ""                                  # the course year most submissions were graded under
     other_years: list = field(default_factory=list)       # OtherYear: those graded under another
     year_counts: tuple = (0, 0)                           # (submissions under usual_year, submissions with a year)
+    environment: dict = field(default_factory=dict)       # what the grading environment lacked -> the students
 
 
 @dataclass
@@ -141,7 +142,7 @@ def summarize(records, same_code=None):
     """The ClassSummary of (entry, record, report) triples (records_of); same_code: submission key -> the digest
     of its code (batch.same_code), whose equal values flag identical submissions."""
     scores, rows, rates, signatures, not_graded, refusals = [], {}, {}, defaultdict(list), [], {}
-    imports, roster, graded = {}, [], 0
+    imports, roster, graded, environment = {}, [], 0, {}
     for entry, record, report in records:
         people = _people(entry)
         status_word = record["status"] if record else "pending"
@@ -152,6 +153,8 @@ def summarize(records, same_code=None):
             continue
         graded += 1
         scores += [(person, report["score"], report["max_score"]) for person in people]
+        for line in report.get("environment_problems") or []:
+            environment.setdefault(line, []).extend(p for p in people if p not in environment.get(line, []))
         signature = []
         for check in report["checks"]:
             status = Status(check["status"])
@@ -192,7 +195,7 @@ def summarize(records, same_code=None):
         refusals=sorted(refusals.values(), key=lambda r: (-len(r.students), r.function)),
         imports=sorted(imports.values(), key=lambda m: (-len(m.students), m.module)),
         roster=sorted(roster, key=lambda r: ((r.name or r.id).casefold(), r.key)),
-        identical=_identical(records, same_code or {}), **_years(records))
+        identical=_identical(records, same_code or {}), environment=environment, **_years(records))
 
 
 _YEAR = re.compile(r"^(.*?\d{4}(?:–\d{4})?)\b")
@@ -309,7 +312,9 @@ def _statistics(summary):
             ("lowest / highest", f"{min(percents):.1f} % / {max(percents):.1f} %"),
             ("full marks", f"{full} of {summary.students}"),
             ("a module that could not be imported", f"{broken} of {summary.students}"),
-            ("identical submissions", f"{sum(len(g) for g in summary.identical)} in {len(summary.identical)} groups")]
+            ("identical submissions", f"{sum(len(g) for g in summary.identical)} in {len(summary.identical)} groups"),
+            ("left unscored by the grading environment",
+             f"{len({p for people in summary.environment.values() for p in people})} of {summary.students}")]
 
 
 def _row_sentence(row, n):
@@ -351,6 +356,9 @@ def markdown(summary, images, pages=None):
     n, pages = summary.students, pages or {}
     lines = ["# Class report", "", "## Summary", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _statistics(summary)]
+    for line, students in summary.environment.items():  # the grader's line; the names are the students'
+        lines += ["", f"**GRADING ENVIRONMENT: {_md(line)}** ({len(students)} of {n}: "
+                  f"{_submitted(', '.join(students))}); their maximum is smaller than the class's"]
     lines += ["", "## Roster", ""]
     lines += ["| student | id | submission | status | score | page |", "|---|---|---|---|---|---|"]
     lines += [f"| {_submitted(r.name) if r.name else ''} | {_submitted(r.id) if r.id else ''} | "
@@ -465,6 +473,9 @@ def html_page(summary, images, pages=None):
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>Class report</title>',
              f"<style>{_STYLE}</style></head><body>", "<h1>Class report</h1>",
              '<h2 id="summary">Summary</h2>', table([], [[e(k), e(v)] for k, v in _statistics(summary)]),
+             *(f"<p><strong>GRADING ENVIRONMENT: {e(line)}</strong> ({len(students)} of {n}: "
+               f"{e(', '.join(students))}); their maximum is smaller than the class's</p>"
+               for line, students in summary.environment.items()),
              '<h2 id="roster">Roster</h2>',
              table(["student", "id", "submission", "status", "score", "page"],
                    [[e(r.name), e(r.id), f"<code>{e(r.key)}</code>", e(r.status), e(_score(r)),

@@ -251,3 +251,22 @@ def test_a_submission_named_in_bytes_that_are_not_utf_8_gets_its_gradebook_row_a
     batch.write_reports(entries, store)
     assert "bad\\udcff.py" in (store.out / "gradebook.csv").read_text(encoding="utf-8-sig")
     assert 'href="submissions/bad%FF.py/report.html"' in (store.out / "class.html").read_text(encoding="utf-8")
+
+
+def test_checks_the_grading_environment_left_unscored_are_said_in_the_gradebook_and_the_class_report(tmp_path):
+    """A batch graded where a declared package is missing leaves some students' checks 0 of 0: their maximum is
+    smaller than the class's, which a percentage in the gradebook hides. The note and the summary say it."""
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    line = "the grading environment has no package 'past' (No module named 'past'): 3 checks (3 points) of " \
+           "gradient_check.eval_numerical_gradient not scored, neither for nor against the student; install it"
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], dict(CORRECT, environment_problems=[line])),
+                                       "s2": ([student("2", "Bob")], CORRECT)})
+    rows = list(csv.DictReader(io.StringIO(batch.gradebook(entries, store).encode().decode("utf-8-sig"))))
+    assert rows[0]["note"] == f"GRADING ENVIRONMENT: {line}" and rows[1]["note"] == ""
+    summary = classreport.summarize(classreport.records_of(entries, store))
+    assert dict(classreport._statistics(summary))["left unscored by the grading environment"] == "1 of 2"
+    assert "GRADING ENVIRONMENT: " + line in classreport.markdown(summary, {})
+    assert "<strong>GRADING ENVIRONMENT: the grading environment has no package &#x27;past&#x27;" in \
+        classreport.html_page(summary, {})
