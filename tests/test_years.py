@@ -276,7 +276,13 @@ def test_a_student_s_own_pyx_leaves_no_check_unscored(tmp_path):
     assert report.score < report.max_score
     [line] = report.environment_problems
     assert "fake.pyx" in line and "not earned" in line and "[layout] extensions" in line
-    assert profile.load("cs231n").extensions == ("im2col_cython",)  # the course's own: unscored while unbuilt
+    course = profile.load("cs231n")
+    assert course.extensions == ("im2col_cython",)  # the course's own: unscored while unbuilt, where it lies
+
+    def unbuilt(module):
+        return f"{module} is a compiled extension (im2col_cython.pyx) that is not built in the grading environment"
+    assert runner._declared(unbuilt("cs231n.im2col_cython"), course)
+    assert not runner._declared(unbuilt("cs231n.mine.im2col_cython"), course)  # the same name, the student's folder
 
 # --- messages in the course's convention ---------------------------------------------------------------------
 

@@ -171,8 +171,8 @@ def _declared(summary, profile):
     what, module = _lacking(summary)
     if module:
         return module in profile.dependencies
-    extension = re.search(r"\((\w+)\.pyx\)", what)
-    return bool(extension) and extension.group(1) in profile.extensions
+    extension = re.match(r"(\S+) is a compiled extension ", what)  # cs231n.im2col_cython: the package's own
+    return bool(extension) and extension.group(1).partition(".")[2] in profile.extensions
 
 
 def environment_problems(results, profile):
