@@ -157,7 +157,7 @@ def digest(path):
     """SHA-256 of a submission's bytes (a folder: its files' relative paths and contents, sorted)."""
     h = hashlib.sha256()
     for relative, data in _files(Path(path)):
-        h.update(relative.encode() + b"\0" + hashlib.sha256(data).digest())
+        h.update(relative.encode(errors="surrogateescape") + b"\0" + hashlib.sha256(data).digest())
     return h.hexdigest()
 
 
@@ -433,11 +433,13 @@ def gradebook(entries, store):
 
 
 def _note(record, report):
-    """The gradebook's note: why a submission was not graded, or the modules a graded one could not import."""
+    """The gradebook's note: why a submission was not graded, or the modules a graded one could not import and
+    what the grading environment lacked (checks left 0 of 0: that student's maximum is smaller)."""
     if not report:
         return record["message"]
     failures = import_failures(report["checks"])
-    return "; ".join(f"importing {module} failed: {reason}" for module, reason in failures.items())
+    return "; ".join([*(f"importing {module} failed: {reason}" for module, reason in failures.items()),
+                      *(f"GRADING ENVIRONMENT: {line}" for line in report.get("environment_problems") or [])])
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -754,7 +756,7 @@ def write_reports(entries, store):
     folder.mkdir(parents=True, exist_ok=True)
     for name, image in images.items():
         (folder / f"{name}.png").write_bytes(image)
-    pages = {e.key: f"submissions/{quote(e.key)}/report.html" for e in entries
+    pages = {e.key: f"submissions/{quote(e.key, errors='surrogateescape')}/report.html" for e in entries
              if (store.folder / e.key / "report.html").is_file()}
     write_atomic(store.out / "class.md", classreport.markdown(summary, {name: f"class_files/{name}.png"
                                                                         for name in images}, pages))

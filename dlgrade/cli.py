@@ -130,6 +130,9 @@ def _below(report, percent, target):
               f"library provides" + (f" ({len(absent)} not provided, not counted)" if absent else ""), file=sys.stderr)
         if not max_score:
             return 1
+    if not max_score:  # every check left unscored (the environment's): no score, so not one above the bar
+        print(f"--fail-under {percent:g}: nothing was scored (0 of 0 points)", file=sys.stderr)
+        return 1
     return int(score < percent / 100 * max_score * (1 - 1e-9))  # a sum of float points may end 1 ulp short
 
 

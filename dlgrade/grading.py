@@ -187,11 +187,12 @@ def grade(submission, profile, **options):
 
 def write_atomically(path, text):
     """Write text to path through a temporary file beside it, so a reader sees the old file or the new one
-    (synced before the rename: after a power cut too)."""
+    (synced before the rename: after a power cut too). A file name that is not UTF-8 (a surrogate escape, quoted in
+    a report) is written as \\udcff: the file stays UTF-8, and writing it is no traceback."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
@@ -253,7 +254,8 @@ def library_sources(target):
     editable wheels) or put on PYTHONPATH lies outside the interpreter's folders, and the worker (python -I -S) runs
     no .pth file. Found by the host's own import system, which has run them, without importing the packages. The
     names: the target's top-level package, the bundled adapter's requirements, and every absolute import of the
-    target's files. The grader's own source is never among them."""
+    target's files. The grader's own source is never among them, nor a namespace package (a folder without
+    __init__.py, which any folder on the grader's path of that name would be: the working folder's, a home's)."""
     folder = target.path if target.path.is_dir() else target.path.parent
     names = {target.name.partition(".")[0], *getattr(BUNDLED.get(target.name), "requires", ())}
     for path in folder.rglob("*.py") if target.path.is_dir() else [target.path]:
@@ -271,8 +273,10 @@ def library_sources(target):
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
             continue
-        places = list(spec.submodule_search_locations or ()) if spec else []
-        location = places[0] if places else spec and spec.has_location and spec.origin
+        if spec is None or not spec.has_location:  # a namespace package: any folder of that name, not a library
+            continue
+        places = list(spec.submodule_search_locations or ())
+        location = places[0] if places else spec.origin
         if not location or not os.path.exists(location):
             continue
         real, grader = os.path.realpath(location), str(isolation.GRADER_TREE)
@@ -302,19 +306,25 @@ def add_library_sources(submission, sources, target_name):
         path, destination = Path(path), Path(submission.root) / (name if Path(path).is_dir() else Path(path).name)
         if destination.exists():
             continue
-        files = [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts] if path.is_dir() \
-            else [path]
+        files = [p for p in path.rglob("*") if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts] \
+            if path.is_dir() else [path]
         total += sum(p.stat().st_size for p in files)
         if total > MAX_BYTES:
             raise UsageError(f"--target {target_name}: {listed} is installed editable (pip install -e) and its "
                              f"source is over {MAX_BYTES >> 20} MiB to copy into the sandbox; install it without -e "
                              "(pip install .) to grade it")
         if path.is_dir():
-            shutil.copytree(path, destination, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+            shutil.copytree(path, destination, ignore=_not_copied)
         else:
             shutil.copy(path, destination)
     submission.notes.append(f"from outside the interpreter's folders (an editable install or PYTHONPATH), copied "
                             f"into the sandbox read-only: {listed}")
+
+
+def _not_copied(folder, names):
+    """What copytree leaves out of a library's folder: caches, hidden files, and links, which the grader (root)
+    would follow to any host file (a key, /etc), as a submission's own links are left out of its snapshot."""
+    return {n for n in names if n == "__pycache__" or n.startswith(".") or os.path.islink(os.path.join(folder, n))}
 
 
 def attach_trajectories(report, submission, profile, *, steps=TRAJECTORY_STEPS, **sandbox):

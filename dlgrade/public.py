@@ -43,6 +43,7 @@ PACKAGE = "dlgrade_public"  # the bundle's import name: `import dlgrade_public a
 DATA = "examples.json.gz"
 PUBLIC_SEED = 18_004   # the public examples' seed: fixed, in the bundle, none of a profile's grading seeds (0)
 PUBLIC_EXAMPLES = 3    # drawn cases per check, after its textbook cases
+MAX_PUBLIC_EXAMPLES = 100  # more is a mistyped count: the export would run for hours, the data grow past ~10 MB
 FORMAT = 1             # of examples.json.gz; the runtime refuses a format it does not know
 
 
@@ -374,7 +375,9 @@ def export(out, profile, cases=PUBLIC_EXAMPLES, log=print):
     words = {}
     for function in dict.fromkeys(c["function"] for c in checks):
         words.update(mistake_words(function))
-    data = {"format": FORMAT, "profile": profile.source, "seed": PUBLIC_SEED, "show_expected": profile.show_expected,
+    # the profile by its name: a file's folders on the instructor's machine are not the students' to read
+    data = {"format": FORMAT, "profile": Path(profile.source).name, "seed": PUBLIC_SEED,
+            "show_expected": profile.show_expected,
             "checks": checks, "mistakes": words, "left_out": left_out}
     package = Path(out) / PACKAGE
     if package.exists():
@@ -399,8 +402,8 @@ def main(argv):
                         help=f"drawn public cases per check after its textbook cases (default {PUBLIC_EXAMPLES})")
     args = parser.parse_args(argv)
     try:
-        if args.examples < 0:
-            raise UsageError("--examples must be 0 or more")
+        if not 0 <= args.examples <= MAX_PUBLIC_EXAMPLES:
+            raise UsageError(f"--examples must be from 0 to {MAX_PUBLIC_EXAMPLES}, not {args.examples}")
         out = Path(args.out)
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {out} exists and is not a folder")

@@ -86,6 +86,15 @@ class RosterRow:
 
 
 @dataclass
+class OtherYear:
+    """A submission graded under another course year than the class's most common one, and why (its header)."""
+    students: list
+    key: str
+    year: str      # "CS231n 2016–2017"
+    why: str       # the report's course line
+
+
+@dataclass
 class Group:
     signature: tuple   # ((check id, mistake id or ""), …)
     students: list
@@ -104,6 +113,10 @@ class ClassSummary:
     imports: list = field(default_factory=list)   # ImportFailure, most students first
     roster: list = field(default_factory=list)    # RosterRow, by name
     identical: list = field(default_factory=list)  # [[(students, submission key), …], …]: the same code, 2 or more
+    usual_year: str = ""                                  # the course year most submissions were graded under
+    other_years: list = field(default_factory=list)       # OtherYear: those graded under another
+    year_counts: tuple = (0, 0)                           # (submissions under usual_year, submissions with a year)
+    environment: dict = field(default_factory=dict)       # what the grading environment lacked -> the students
 
 
 @dataclass
@@ -129,7 +142,7 @@ def summarize(records, same_code=None):
     """The ClassSummary of (entry, record, report) triples (records_of); same_code: submission key -> the digest
     of its code (batch.same_code), whose equal values flag identical submissions."""
     scores, rows, rates, signatures, not_graded, refusals = [], {}, {}, defaultdict(list), [], {}
-    imports, roster, graded = {}, [], 0
+    imports, roster, graded, environment = {}, [], 0, {}
     for entry, record, report in records:
         people = _people(entry)
         status_word = record["status"] if record else "pending"
@@ -140,6 +153,8 @@ def summarize(records, same_code=None):
             continue
         graded += 1
         scores += [(person, report["score"], report["max_score"]) for person in people]
+        for line in report.get("environment_problems") or []:
+            environment.setdefault(line, []).extend(p for p in people if p not in environment.get(line, []))
         signature = []
         for check in report["checks"]:
             status = Status(check["status"])
@@ -155,14 +170,15 @@ def summarize(records, same_code=None):
                 if (f"{failure[0]} (could not be imported)", "") not in signature:
                     signature.append((f"{failure[0]} (could not be imported)", ""))
                 continue
-            rate.failed += len(people) * status.counts_as_failure
+            lost = status.counts_as_failure or (status is Status.ENVIRONMENT and check.get("max_score", 0) > 0)
+            rate.failed += len(people) * lost  # an undeclared module's check keeps its points, not earned: lost
             rate.absent += len(people) * status.absent
             rate.passed += len(people) * (status is Status.PASSED)
             shown = _shown(check)
             for row_id in shown:
                 row = rows.setdefault(row_id, _row(row_id, check["function"], accepted=status is Status.PASSED))
                 row.students += [p for p in people if p not in row.students]
-            if status.counts_as_failure:
+            if lost:
                 signature.append((check["id"], ",".join(shown)))
             if status is Status.POLICY:
                 refusal = refusals.setdefault(check["function"], Refusal(check["function"], [], []))
@@ -179,7 +195,30 @@ def summarize(records, same_code=None):
         refusals=sorted(refusals.values(), key=lambda r: (-len(r.students), r.function)),
         imports=sorted(imports.values(), key=lambda m: (-len(m.students), m.module)),
         roster=sorted(roster, key=lambda r: ((r.name or r.id).casefold(), r.key)),
-        identical=_identical(records, same_code or {}))
+        identical=_identical(records, same_code or {}), environment=environment, **_years(records))
+
+
+_YEAR = re.compile(r"^(.*?\d{4}(?:–\d{4})?)\b")
+
+
+def _years(records):
+    """The class's most common course year and the submissions graded under another: the year is read from
+    words of the tree a student can edit, and one year leaves functions another asks ungraded (2016–2017's layer
+    and group norm), so a submission out of step with its class is shown with why."""
+    years = {}
+    for entry, _, report in records:
+        found = _YEAR.match((report or {}).get("course") or "")
+        if found:
+            years[entry.key] = (entry, found.group(1), report["course"])
+    counts = defaultdict(int)
+    for _, year, _ in years.values():
+        counts[year] += 1
+    if len(counts) < 2:
+        return {}
+    usual = max(sorted(counts), key=counts.get)
+    return dict(usual_year=usual, year_counts=(counts[usual], len(years)),
+                other_years=[OtherYear(_people(entry), entry.key, year, why)
+                             for entry, year, why in years.values() if year != usual])
 
 
 def _identical(records, same_code):
@@ -264,7 +303,7 @@ def _statistics(summary):
     percents = [100 * s / t if t else 0.0 for _, s, t in summary.scores]
     if not percents:
         return []
-    full = sum(abs(s - t) < 1e-9 for _, s, t in summary.scores)
+    full = sum(t > 0 and abs(s - t) < 1e-9 for _, s, t in summary.scores)  # 0 of 0 (nothing scored) is not full
     broken = len({p for m in summary.imports for p in m.students})
     return [("students graded", f"{summary.students} ({summary.submissions} submissions)"),
             ("not graded", str(len(summary.not_graded))),
@@ -273,7 +312,9 @@ def _statistics(summary):
             ("lowest / highest", f"{min(percents):.1f} % / {max(percents):.1f} %"),
             ("full marks", f"{full} of {summary.students}"),
             ("a module that could not be imported", f"{broken} of {summary.students}"),
-            ("identical submissions", f"{sum(len(g) for g in summary.identical)} in {len(summary.identical)} groups")]
+            ("identical submissions", f"{sum(len(g) for g in summary.identical)} in {len(summary.identical)} groups"),
+            ("left unscored by the grading environment",
+             f"{len({p for people in summary.environment.values() for p in people})} of {summary.students}")]
 
 
 def _row_sentence(row, n):
@@ -301,6 +342,10 @@ IDENTICAL = ("Identical means the same code: the same .py files (by file name, w
              "submission's own name does not count) and notebook code cells, with the same text once line endings, "
              "trailing spaces and blank lines are set aside; comments and names count, data files and notebook "
              "outputs do not.")
+YEARS = ("The course year is read from the tree (its files' words, the course's own code) unless the profile "
+         "names it, and a year changes conventions and what is graded (2016–2017 does not ask layer or group norm). "
+         "These submissions were graded under another year than the class's: if the class is one year, grade them "
+         "again with it named (--profile cs231n-2021).")
 CHECKS_NOTE = ("Wrong answers only: a student whose module could not be imported is counted under \"could not "
                "import\" and in the section of that name, not as failing.")
 
@@ -311,6 +356,9 @@ def markdown(summary, images, pages=None):
     n, pages = summary.students, pages or {}
     lines = ["# Class report", "", "## Summary", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _statistics(summary)]
+    for line, students in summary.environment.items():  # the grader's line; the names are the students'
+        lines += ["", f"**GRADING ENVIRONMENT: {_md(line)}** ({len(students)} of {n}: "
+                  f"{_submitted(', '.join(students))}); their maximum is smaller than the class's"]
     lines += ["", "## Roster", ""]
     lines += ["| student | id | submission | status | score | page |", "|---|---|---|---|---|---|"]
     lines += [f"| {_submitted(r.name) if r.name else ''} | {_submitted(r.id) if r.id else ''} | "
@@ -356,6 +404,12 @@ def markdown(summary, images, pages=None):
                       *[f"  - {_md(w)}" for w in _signature_words(group.signature)]]
     else:
         lines.append("No two students share a failure signature.")
+    if summary.other_years:
+        lines += ["", "## Course year", "", f"{_md(summary.usual_year)} for {summary.year_counts[0]} of "
+                  f"{summary.year_counts[1]} submissions. {YEARS}", "",
+                  "| students | submission | year applied | why |", "|---|---|---|---|"]
+        lines += [f"| {_submitted(', '.join(y.students))} | {_submitted(y.key)} | {_md(y.year)} | {_submitted(y.why)} |"
+                  for y in summary.other_years]
     lines += ["", "## Identical submissions", "", IDENTICAL, ""]
     if summary.identical:
         lines += [f"- **{len(g)} submissions**: " + ", ".join(_submitted(f"{', '.join(who)} ({key})") for who, key in g)
@@ -419,6 +473,9 @@ def html_page(summary, images, pages=None):
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"><title>Class report</title>',
              f"<style>{_STYLE}</style></head><body>", "<h1>Class report</h1>",
              '<h2 id="summary">Summary</h2>', table([], [[e(k), e(v)] for k, v in _statistics(summary)]),
+             *(f"<p><strong>GRADING ENVIRONMENT: {e(line)}</strong> ({len(students)} of {n}: "
+               f"{e(', '.join(students))}); their maximum is smaller than the class's</p>"
+               for line, students in summary.environment.items()),
              '<h2 id="roster">Roster</h2>',
              table(["student", "id", "submission", "status", "score", "page"],
                    [[e(r.name), e(r.id), f"<code>{e(r.key)}</code>", e(r.status), e(_score(r)),
@@ -460,6 +517,12 @@ def html_page(summary, images, pages=None):
                           "<br>".join(e(w) for w in _signature_words(g.signature))] for g in summary.groups])]
     else:
         parts.append("<p>No two students share a failure signature.</p>")
+    if summary.other_years:
+        parts += ['<h2 id="years">Course year</h2>', f"<p>{e(summary.usual_year)} for {summary.year_counts[0]} of "
+                  f"{summary.year_counts[1]} submissions. {e(YEARS)}</p>",
+                  table(["students", "submission", "year applied", "why"],
+                        [[e(", ".join(y.students)), f"<code>{e(y.key)}</code>", e(y.year), e(y.why)]
+                         for y in summary.other_years])]
     parts += ['<h2 id="identical">Identical submissions</h2>', f"<p>{e(IDENTICAL)}</p>"]
     parts.append(table(["submissions", "who (submission)"],
                        [[str(len(g)), "<br>".join(f"{e(', '.join(who))} (<code>{e(key)}</code>)" for who, key in g)]

@@ -12,14 +12,28 @@ STATUS_WORDS = {Status.NOT_IMPLEMENTED: "not implemented", Status.MISSING: "miss
                 Status.DEPENDS: "not counted"}
 
 
+def status_words(result):
+    """What a report calls a check's status: an 'environment' check whose points were kept in the maximum (a module
+    the profile does not declare: the submission's to supply, runner._declared) was not earned, not unscored."""
+    if result.status is Status.ENVIRONMENT and result.max_score > 0:
+        return "not earned: it needs a module that is neither the submission's nor one the course declares"
+    return STATUS_WORDS[result.status]
+
+
+def lost(result):
+    """Whether the check counts against the submission: a failure, or an 'environment' check whose points were kept."""
+    return result.status.counts_as_failure or (result.status is Status.ENVIRONMENT and result.max_score > 0)
+
+
 def label(result):
     """How a report names a check: its id and, beside it, its title."""
     return f"{result.id} — {result.title}" if result.title else result.id
 
 
 def symbol(result):
-    """✓ only for a check that held; ✗ for a failure, an optional check's too."""
-    return SYMBOL[result.status]
+    """✓ only for a check that held; ✗ for a failure, an optional check's too, and a check whose points were kept
+    and not earned."""
+    return SYMBOL[Status.FAILED] if result.status is Status.ENVIRONMENT and lost(result) else SYMBOL[result.status]
 
 
 def feedback(result):

@@ -11,7 +11,7 @@ from rich.table import Table
 from dlgrade.checks.engine.status import Status
 from dlgrade.checks.policy.gradescope import VISIBILITIES
 
-from .feedback import STATUS_WORDS, SYMBOL, feedback, label, provenance, symbol
+from .feedback import STATUS_WORDS, SYMBOL, feedback, label, lost, provenance, status_words, symbol
 from .html import page
 from .quoting import code_span, fenced, quoted
 
@@ -40,7 +40,7 @@ def _absent_lines(results):
         names = ", ".join(f.partition(".")[2] for f, _ in groups)
         reason = f" — {next(iter(reasons))}" if len(reasons) == 1 else ""
         points = sum(r.max_score for _, g in groups for r in g)
-        yield status, f"{STATUS_WORDS[status]} ({len(groups)}): {names}{reason}  (0 / {_points(points)})"
+        yield status, f"{status_words(groups[0][1][0])} ({len(groups)}): {names}{reason}  (0 / {_points(points)})"
 
 
 def _by_function(results):
@@ -81,7 +81,7 @@ def _text(report, color, width):
         results = list(results)
         table.add_row(module, _points(sum(r.score for r in results)), _points(sum(r.max_score for r in results)),
                       str(sum(r.status is Status.PASSED for r in results)),
-                      str(sum(r.status.counts_as_failure for r in results)),
+                      str(sum(lost(r) for r in results)),
                       str(sum(r.status.absent for r in results)))
     console.print()
     console.print(table)
@@ -106,8 +106,9 @@ def _markdown(report):
                   "| | check | points |", "|---|---|---|"]
         lines += [f"| {symbol(r)} | {label(r)} | {_points(r.score)} / {_points(r.max_score)} |" for r in results]
         for r in results:
-            if r.status.counts_as_failure:
-                said = "optional, not held" if r.optional else "failed"
+            if lost(r):
+                said = "optional, not held" if r.optional else "failed" if r.status.counts_as_failure else \
+                    status_words(r)
                 lines += ["", f"**{label(r)}** — {said}", "", *fenced(feedback(r))]
         noted = [r for r in results if r.status is Status.PASSED and r.summary]
         for r in noted:  # variants matched, searches cut short
@@ -138,22 +139,31 @@ def _junit(report):
     for module, results in groupby(report.results, key=lambda r: r.module):
         results = list(results)
         suite = ET.SubElement(suites, "testsuite", name=module, tests=str(len(results)),
-                              failures=str(sum(r.status is Status.FAILED for r in results)),
-                              errors=str(sum(r.status is Status.ERROR for r in results)),
-                              skipped=str(sum(r.status.absent for r in results)))
+                              failures=str(sum(_junit_kind(r) == "failure" for r in results)),
+                              errors=str(sum(_junit_kind(r) == "error" for r in results)),
+                              skipped=str(sum(_junit_kind(r) == "skipped" for r in results)))
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=r.function, name=label(r), time=f"{r.seconds:.4f}")
+            kind = _junit_kind(r)
             if r.optional and r.status is Status.FAILED:  # not scored, not passed: a library's CI is not failed
                 ET.SubElement(case, "skipped", message=r.summary)
-            elif r.status.counts_as_failure:
-                ET.SubElement(case, "error" if r.status is Status.ERROR else "failure",
-                              message=r.summary).text = "\n".join(feedback(r))
-            elif r.status is not Status.PASSED:
-                ET.SubElement(case, "skipped", message=STATUS_WORDS[r.status] + ": " + r.summary)
+            elif kind in ("error", "failure"):
+                ET.SubElement(case, kind, message=r.summary).text = "\n".join(feedback(r))
+            elif kind == "skipped":
+                ET.SubElement(case, "skipped", message=status_words(r) + ": " + r.summary)
             elif r.summary:  # a variant matched, optional behaviour, a search cut short
                 ET.SubElement(case, "system-out").text = r.summary
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def _junit_kind(result):
+    """The JUnit element of a check: "failure", "error", "skipped", or "" when it passed (counted as written)."""
+    if result.optional and result.status is Status.FAILED:
+        return "skipped"
+    if lost(result):
+        return "error" if result.status is Status.ERROR else "failure"
+    return "" if result.status is Status.PASSED else "skipped"
 
 
 def gradescope_not_graded(reason):
@@ -218,13 +228,13 @@ def _gradescope_test(group, number, shown, secret_search, as_block):
                                                                        else "public_search"]
                   for c in group] if shown else []
     if len(group) > 1:
-        words = STATUS_WORDS.get(r.status, "failed")
+        words = status_words(r) if r.status in STATUS_WORDS else "failed"
         name, output = f"{r.function} — {words} ({len(group)} checks)", _said(words, r.summary, as_block)
         tags = [f"module:{r.module}", f"function:{r.function}", f"status:{r.status}"]
         extra = {"checks": [c.id for c in group], "status": r.status}
     else:
         if r.status in STATUS_WORDS and r.status not in (Status.ERROR, Status.DEPENDS):  # a gated check: why
-            output = _said(STATUS_WORDS[r.status], r.summary, as_block)
+            output = _said(status_words(r), r.summary, as_block)
         else:
             lines = feedback(r)
             output = "\n".join(as_block(lines)) if lines else r.doc

@@ -401,3 +401,13 @@ def test_the_dask_run_gives_the_local_gradebook(graded, tmp_path):
             assert [(c["id"], c["status"], c["score"], c["details"]) for c in remote["checks"]] == \
                 [(c["id"], c["status"], c["score"], c["details"]) for c in local["checks"]], key
             assert remote["submission"] == local["submission"]
+
+
+def test_a_file_name_that_is_not_utf_8_is_digested_not_a_traceback(tmp_path):
+    """A name whose bytes are not UTF-8 (an old archive's, a Windows export's) reaches Python as a surrogate escape:
+    the batch's digest of the submission took it whole and raised UnicodeEncodeError before any grading."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    name = os.fsdecode(b"notes\xff.py")
+    (folder / name).write_text("x = 1\n")
+    assert batch.digest(folder) != batch.digest(tmp_path) and len(batch.digest(folder / name)) == 64

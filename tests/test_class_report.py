@@ -5,6 +5,7 @@ only a zip, and a student's trajectory plot that shows the difference."""
 import csv
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -187,3 +188,85 @@ def test_the_trajectory_plot_shows_the_error_on_a_log_scale():
     np.testing.assert_allclose(shown[0], [np.nan, 4e-4, 4e-4], rtol=1e-6)  # 0 has no place on a log axis
     np.testing.assert_allclose(shown[1], [np.nan, np.nan, 1e-6], rtol=1e-6)
     assert "equal there" in errors.get_xlabel()
+
+
+def test_a_submission_with_nothing_scored_is_not_full_marks(tmp_path):
+    """0 of 0 (every check left unscored: the grading environment lacked a package) is not full marks."""
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    unscored = {"score": 0.0, "max_score": 0.0, "checks": [dict(check("optim.sgd/oracle", "environment"),
+                                                                max_score=0.0)]}
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], CORRECT), "s2": ([student("2", "Bob")], unscored)})
+    statistics = dict(classreport._statistics(classreport.summarize(classreport.records_of(entries, store))))
+    assert statistics["full marks"] == "1 of 2"
+
+
+def test_a_submission_whose_detected_year_differs_from_the_class_s_is_flagged(tmp_path):
+    """The year is read from words a student can edit (2016–2017's dropout docstring leaves layer and group norm
+    ungraded): the class report names the submissions whose year differs from the most common one, with why."""
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    def of_year(course):
+        return dict(CORRECT, course=course)
+
+    usual = "CS231n 2021–2024, detected: layers.py says \"keep each neuron output with probability p\""
+    odd = "CS231n 2016–2017, detected: layers.py says \"drop each neuron output with probability p\""
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], of_year(usual)),
+                                       "s2": ([student("2", "Bob")], of_year(odd)),
+                                       "s3": ([student("3", "Cy")], of_year(usual)), "s4": ([], CORRECT)})
+    summary = classreport.summarize(classreport.records_of(entries, store))
+    assert [(y.students, y.key, y.year) for y in summary.other_years] == [(["Bob"], "s2", "CS231n 2016–2017")]
+    text = classreport.markdown(summary, {})
+    assert "## Course year" in text and "CS231n 2021–2024 for 2 of 3" in text and "drop each neuron" in text
+    assert "drop each neuron" in classreport.html_page(summary, {})
+    one_year = classreport.summarize(classreport.records_of(entries[:1] + entries[2:], store))
+    assert one_year.other_years == [] and "## Course year" not in classreport.markdown(one_year, {})
+
+
+def test_an_environment_check_that_kept_its_points_counts_as_failed(tmp_path):
+    """A module the profile does not declare keeps its points in the maximum, not earned (runner._declared): the
+    student lost them, so the class report counts that check as failed, not among the checks no one failed; an
+    unscored one (0 of 0) is neither."""
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    made_up = "importing optim failed: the grading environment has no package 'made_up' (No module named 'made_up')"
+    kept = report(check("optim.sgd/oracle"), check("optim.adam/oracle", "environment", made_up))
+    unscored = report(check("optim.sgd/oracle"), dict(check("optim.adam/oracle", "environment", made_up),
+                                                      max_score=0.0))
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], kept), "s2": ([student("2", "Bob")], unscored)})
+    summary = classreport.summarize(classreport.records_of(entries, store))
+    rates = {c.id: c for c in summary.checks}
+    assert (rates["optim.adam/oracle"].failed, rates["optim.adam/oracle"].passed) == (1, 0)
+
+
+def test_a_submission_named_in_bytes_that_are_not_utf_8_gets_its_gradebook_row_and_page_link(tmp_path):
+    """A name that is not UTF-8 (a surrogate escape in Python) broke the gradebook's write and the roster's link
+    (UnicodeEncodeError, no class report): it is written as \\udcff and linked to the folder on disk."""
+    pytest.importorskip("matplotlib")
+    key = os.fsdecode(b"bad\xff.py")
+    entries, store = stored(tmp_path, {key: ([student("1", "Ada")], CORRECT)})
+    batch.write_reports(entries, store)
+    assert "bad\\udcff.py" in (store.out / "gradebook.csv").read_text(encoding="utf-8-sig")
+    assert 'href="submissions/bad%FF.py/report.html"' in (store.out / "class.html").read_text(encoding="utf-8")
+
+
+def test_checks_the_grading_environment_left_unscored_are_said_in_the_gradebook_and_the_class_report(tmp_path):
+    """A batch graded where a declared package is missing leaves some students' checks 0 of 0: their maximum is
+    smaller than the class's, which a percentage in the gradebook hides. The note and the summary say it."""
+    pytest.importorskip("matplotlib")
+    from dlgrade.reporting import classreport
+
+    line = "the grading environment has no package 'past' (No module named 'past'): 3 checks (3 points) of " \
+           "gradient_check.eval_numerical_gradient not scored, neither for nor against the student; install it"
+    entries, store = stored(tmp_path, {"s1": ([student("1", "Ada")], dict(CORRECT, environment_problems=[line])),
+                                       "s2": ([student("2", "Bob")], CORRECT)})
+    rows = list(csv.DictReader(io.StringIO(batch.gradebook(entries, store).encode().decode("utf-8-sig"))))
+    assert rows[0]["note"] == f"GRADING ENVIRONMENT: {line}" and rows[1]["note"] == ""
+    summary = classreport.summarize(classreport.records_of(entries, store))
+    assert dict(classreport._statistics(summary))["left unscored by the grading environment"] == "1 of 2"
+    assert "GRADING ENVIRONMENT: " + line in classreport.markdown(summary, {})
+    assert "<strong>GRADING ENVIRONMENT: the grading environment has no package &#x27;past&#x27;" in \
+        classreport.html_page(summary, {})

@@ -4,6 +4,7 @@ sandbox; --fail-under counts the functions the library provides; the matrix spea
 import importlib.util
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,45 @@ def test_the_matrix_speaks_of_the_library_and_shows_titles():
     assert "### layers.affine_forward/float64 — float64 in, float64 out" in text
     assert "which the profile does not allow" in text
     assert "your" not in text.lower() and "submission" not in text and "course" not in text
+
+
+def test_a_library_s_links_are_not_followed_into_the_sandbox(tmp_path):
+    """The library's folder is copied as the grader (root) reads it: a link in it to a host file or folder (a key,
+    /etc) must not put that file's content in the sandbox, as a submission's own links are left out."""
+    package = editable_project(tmp_path)
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "key.txt").write_text("the host's secret")
+    (package / "key.txt").symlink_to(host / "key.txt")
+    (package / "host").symlink_to(host)
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "schedules.py").write_text("from edlib import step_decay  # noqa: F401\n")
+    submission = resolve(target)
+    try:
+        add_library_sources(submission, {"edlib": str(package)}, "target")
+        copied = Path(submission.root) / "edlib"
+        assert (copied / "__init__.py").is_file() and (copied / "dlgrade_adapter" / "schedules.py").is_file()
+        assert not any("secret" in p.read_text() for p in copied.rglob("*") if p.is_file())
+    finally:
+        submission.cleanup()
+
+
+def test_a_folder_that_is_only_a_namespace_is_not_copied(tmp_path, monkeypatch):
+    """A folder without __init__.py on the grader's path (the working folder, a home folder) imports as a namespace
+    package under any name the target's code writes (`import credentials`): not a library, never copied."""
+    package = editable_project(tmp_path)
+    monkeypatch.syspath_prepend(str(package.parent))
+    (package.parent / "credentials").mkdir()
+    (package.parent / "credentials" / "token.txt").write_text("the host's secret")
+    (package / "dlgrade_adapter" / "optim.py").write_text("import credentials  # noqa: F401\n")
+    assert library_sources(resolve_target("edlib.dlgrade_adapter")) == {"edlib": str(package)}
+
+
+def test_fail_under_fails_when_nothing_was_scored(capsys):
+    """0 of 0 (every selected check left unscored: the grading environment lacked a declared package) is no pass:
+    before, 0 < 0 was false and --fail-under 100 exited 0."""
+    unscored = runner.CheckResult(id="optim.sgd/a", function="optim.sgd", kind="oracle", doc="",
+                                  status=Status.ENVIRONMENT, score=0.0, max_score=0.0, summary="", details={})
+    assert cli._below(library_report(unscored), 100, target=False) == 1
+    assert "nothing was scored" in capsys.readouterr().err

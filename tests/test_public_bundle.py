@@ -25,6 +25,7 @@ from dlgrade import public
 from dlgrade.checks.engine.mistakes import BY_ID, MISTAKES
 from dlgrade.checks.engine.registry import Check
 from dlgrade.checks.engine.runner import grade
+from dlgrade.checks.policy import profile
 from dlgrade.sandbox import resolve
 from tests.grading import ALTERNATIVE, REFERENCE, mistake_source, quick_profile
 from tests.test_checks_power import KNOWN_WRONG
@@ -358,7 +359,8 @@ def test_a_module_that_fails_to_import_costs_only_its_own_checks_and_the_exit_st
 @pytest.mark.parametrize("args, words", [
     (["--out", "FILE"], "exists and is not a folder"),
     (["--out", "DIR", "--profile", "no-such-profile"], "no such file"),
-    (["--out", "DIR", "--examples", "-1"], "--examples must be 0 or more"),
+    (["--out", "DIR", "--examples", "-1"], "--examples must be from 0 to 100"),
+    (["--out", "DIR", "--examples", "99999999999"], "--examples must be from 0 to 100, not 99999999999"),  # ran on
     (["--out", "DIR", "--profile", "cs231n"], "declares course conventions"),
 ])
 def test_export_public_refuses_bad_options_with_a_sentence(args, words, tmp_path, capsys):
@@ -391,3 +393,15 @@ def test_a_value_the_check_hands_back_is_the_students_own_in_the_bundle(runtime)
     recorded = {"function": "optim.sgd", "calls_others": [], "examples": [example]}
     assert runtime._run_check(recorded, lambda function: sgd)[0] == runtime.PASSED
     assert received[1] == {"learning_rate": 0.1, "mine": 1}  # its own config came back, not the oracle's
+
+
+def test_the_bundle_names_its_profile_without_the_instructor_s_folders(tmp_path):
+    """The data goes to every student: a profile given as a file is named by its file name, not by where it lies on
+    the instructor's machine (before: the whole path, /home/…/private/…/course.toml)."""
+    private = tmp_path / "private" / "grading-2026"
+    private.mkdir(parents=True)
+    (private / "course.toml").write_text('[layout]\ngraded = ["schedules.step_decay"]\n')
+    folder = public.export(tmp_path / "out", profile.load(str(private / "course.toml")), 0, log=lambda text: None)
+    with gzip.open(folder / public.DATA, "rt", encoding="utf-8") as file:
+        text = file.read()
+    assert json.loads(text)["profile"] == "course.toml" and "private" not in text and str(tmp_path) not in text

@@ -286,6 +286,31 @@ def test_a_function_that_uses_an_unbuilt_extension_fails_alone_and_says_why(tmp_
     assert not failing(report)[len(relu):] and report.score == report.max_score > 0
 
 
+
+def test_a_student_s_own_pyx_leaves_no_check_unscored(tmp_path):
+    """Only an extension the profile declares ([layout] extensions: the course's own .pyx) is the environment's to
+    build: a student could add any foo.pyx and have a wrong function raise ModuleNotFoundError(name=its module) to
+    take that function's points out of the total, under any profile (before: adam unscored, 100 %)."""
+    tree = tmp_path / "sub"
+    shutil.copytree(ROOT / "reference", tree, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / "fake.pyx").write_text("")
+    with open(tree / "optim.py", "a") as file:
+        file.write("\n\ndef adam(w, dw, config=None):\n    raise ModuleNotFoundError('no', name='submission.fake')\n")
+    chosen = dataclasses.replace(profile.load(), max_examples=2, examples={})
+    report = runner.grade(resolve(tree), chosen, only=["optim.adam", "optim.sgd"], trusted=True)
+    adam = [r for r in report.results if r.function == "optim.adam"]
+    assert {r.status for r in adam} == {"environment"} and sum(r.max_score for r in adam) > 0
+    assert report.score < report.max_score
+    [line] = report.environment_problems
+    assert "fake.pyx" in line and "not earned" in line and "[layout] extensions" in line
+    course = profile.load("cs231n")
+    assert course.extensions == ("im2col_cython",)  # the course's own: unscored while unbuilt, where it lies
+
+    def unbuilt(module):
+        return f"{module} is a compiled extension (im2col_cython.pyx) that is not built in the grading environment"
+    assert runner._declared(unbuilt("cs231n.im2col_cython"), course)
+    assert not runner._declared(unbuilt("cs231n.mine.im2col_cython"), course)  # the same name, the student's folder
+
 # --- messages in the course's convention ---------------------------------------------------------------------
 
 
@@ -348,6 +373,22 @@ def test_the_environment_line_names_the_pip_package_and_flags_a_package_the_prof
     assert undeclared.endswith("not earned; the profile does not declare it ([dependencies]): if the course uses "
                                "it, declare it, install it (pip install nosuchpkg) and grade again")
 
+
+def test_a_check_whose_points_were_kept_is_not_called_unscored_to_the_student():
+    """A module the profile does not declare keeps the check's points, not earned: Gradescope's text must not tell
+    the student "not scored", and JUnit (a student's CI) must show a failure, not a skipped test."""
+    from dlgrade.reporting import formats, render
+    summary = "importing optim failed: the grading environment has no package 'made_up' (No module named 'made_up')"
+    kept, unscored = (runner.CheckResult("optim.adam/oracle", "optim.adam", "oracle", "", runner.Status.ENVIRONMENT,
+                                         0.0, points, summary) for points in (1.0, 0.0))
+    outputs = [test["output"] for test in formats.gradescope(runner.Report("s", "default", 0, [kept, unscored], [],
+                                                                          1.0, 1, 0))["tests"]]
+    assert outputs[0].startswith("not earned") and "not scored" not in outputs[0]
+    assert outputs[1].startswith("not scored: the grading environment lacks what it needs")
+    junit = render(runner.Report("s", "default", 0, [kept], [], 1.0, 1, 0), "junit")
+    assert "<failure" in junit and "<skipped" not in junit and 'failures="1"' in junit
+    markdown = render(runner.Report("s", "default", 0, [kept], [], 1.0, 1, 0), "md")
+    assert "| ✗ | optim.adam/oracle | 0 / 1 |" in markdown and "**optim.adam/oracle** — not earned" in markdown
 
 def test_a_wrong_function_that_raises_module_not_found_keeps_its_points_in_the_total(tmp_path):
     """Only a package the profile declares leaves checks unscored: the name comes from the student's code, so a

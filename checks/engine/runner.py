@@ -9,6 +9,7 @@ import functools
 import hashlib
 import hmac
 import multiprocessing
+import re
 import shlex
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -171,10 +172,14 @@ def _lacking(summary):
 
 def _declared(summary, profile):
     """Whether a module not found leaves its checks unscored: a package the profile declares the course's files
-    import, or the course's unbuilt extension. Any other name keeps its points in the maximum (not earned): the
-    worker's code names the module, and a wrong function that raised ModuleNotFoundError must not leave the total."""
-    module = _lacking(summary)[1]
-    return module in profile.dependencies if module else True
+    import, or an unbuilt extension the profile declares the course's ([layout] extensions). Any other name keeps
+    its points in the maximum (not earned): the worker's code names the module, and a wrong function that raised
+    ModuleNotFoundError (naming a made-up package, or a .pyx the student added) must not leave the total."""
+    what, module = _lacking(summary)
+    if module:
+        return module in profile.dependencies
+    extension = re.match(r"(\S+) is a compiled extension ", what)  # cs231n.im2col_cython: the package's own
+    return bool(extension) and extension.group(1).partition(".")[2] in profile.extensions
 
 
 def environment_problems(results, profile):
@@ -191,10 +196,11 @@ def environment_problems(results, profile):
             else ""
         how = f"install it (pip install {package}{extra}) and grade again" if module else "build it and grade again"
         functions = ", ".join(dict.fromkeys(r.function for r in group))
-        if module and module not in profile.dependencies:  # a student could name a package that does not exist
+        if not _declared(group[0].summary, profile):  # a student could name a package or .pyx of their own
             points = sum(r.max_score for r in group)
+            table = "[dependencies]" if module else "[layout] extensions"
             lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not earned; the profile "
-                         f"does not declare it ([dependencies]): if the course uses it, declare it, {how}")
+                         f"does not declare it ({table}): if the course uses it, declare it, {how}")
             continue
         points = sum(r.details.get("unscored_points", 0.0) for r in group)
         lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not scored, neither for nor "

@@ -32,9 +32,8 @@ from .years import words as years_words
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
 _SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries", "domain",
-             "dependencies", "years",
-             "gradescope"}
-_LAYOUT = {"package", "graded", "functions", "provided", "not_asked", "copied"}
+             "dependencies", "years", "gradescope"}
+_LAYOUT = {"package", "graded", "functions", "provided", "not_asked", "copied", "extensions"}
 
 
 class ProfileError(Exception):
@@ -66,6 +65,7 @@ class Profile:
     copied: tuple = ()         # [layout] copied: functions the assignment has copied over from an earlier one
     promises: tuple = ()       # [domain] promises: the input promises the checks keep to (engine.spec.PROMISES)
     dependencies: dict = field(default_factory=dict)  # [dependencies] import name -> the pip package providing it
+    extensions: tuple = ()     # [layout] extensions: the course's compiled extensions (.pyx), unscored unbuilt
     years: dict = field(default_factory=dict)  # [years]: the course's years (years.py); empty once one is applied
     year: str = ""             # the [years] table applied ("2016-2017"), "" when none
     course: str = ""           # which year's conventions were applied and why, for the report's header
@@ -206,7 +206,8 @@ def _build(data, functions, source, defaults):
                    graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy,
                    provided=tuple(layout.get("provided", ())), not_asked=tuple(layout.get("not_asked", ())),
                    copied=tuple(layout.get("copied", ())), promises=_promises(data.get("domain", {}), source),
-                   dependencies=_dependencies(data.get("dependencies", {}), source), years=course_years,
+                   dependencies=_dependencies(data.get("dependencies", {}), source),
+                   extensions=tuple(layout.get("extensions", ())), years=course_years,
                    data=data, gradescope=shown)
 
 
@@ -243,6 +244,10 @@ def _check_layout(layout, functions, source):
         if not isinstance(names, list) or any(g not in functions | modules for g in names):
             raise ProfileError(f"profile {source}: [layout] {key} must list modules or functions of the spec, "
                                f"not {names!r}")
+    extensions = layout.get("extensions", [])
+    if not isinstance(extensions, list) or not all(isinstance(e, str) and e.isidentifier() for e in extensions):
+        raise ProfileError(f"profile {source}: [layout] extensions must list the names of the course's compiled "
+                           f"extensions (im2col_cython for im2col_cython.pyx), not {extensions!r}")
     for name, target in layout.get("functions", {}).items():
         parts = 2 if name in functions else 1 if name in modules else 0
         if not parts:
