@@ -273,7 +273,10 @@ def test_a_missing_package_costs_no_points_and_is_one_line_for_the_instructor(tm
     assert "not scored, neither for nor against the student" in line and 'pip install "dlgrade[cs231n]"' in line
 
 
-def test_a_function_that_uses_an_unbuilt_extension_fails_alone_and_says_why(tmp_path):
+def test_a_stub_that_calls_the_course_s_unbuilt_extension_keeps_its_points_in_the_total(tmp_path):
+    """Only the functions whose course code needs the extension ([layout.extensions]: the conv net) are unscored
+    while it is unbuilt; a relu_forward that calls it fails alone, says why, and its points stay in the maximum
+    (before: a stub calling im2col_cython left the total)."""
     tree = tmp_path / "a2"
     shutil.copytree(TREES["2021"], tree)
     layers = tree / "cs231n" / "layers.py"
@@ -283,7 +286,11 @@ def test_a_function_that_uses_an_unbuilt_extension_fails_alone_and_says_why(tmp_
     relu = [r for r in report.results if r.function == "layers.relu_forward"]
     assert {r.status for r in relu} == {"environment"}
     assert "cs231n.im2col_cython is a compiled extension (im2col_cython.pyx) that is not built" in relu[0].summary
-    assert not failing(report)[len(relu):] and report.score == report.max_score > 0
+    assert sum(r.max_score for r in relu) > 0 and all(r.score == 0 for r in relu)
+    affine = [r for r in report.results if r.function == "layers.affine_forward"]
+    assert affine and all(r.status == "passed" for r in affine)
+    [line] = report.environment_problems
+    assert "not earned" in line and "layers.relu_forward" in line and "[layout.extensions]" in line
 
 
 
@@ -302,14 +309,15 @@ def test_a_student_s_own_pyx_leaves_no_check_unscored(tmp_path):
     assert {r.status for r in adam} == {"environment"} and sum(r.max_score for r in adam) > 0
     assert report.score < report.max_score
     [line] = report.environment_problems
-    assert "fake.pyx" in line and "not earned" in line and "[layout] extensions" in line
+    assert "fake.pyx" in line and "not earned" in line and "[layout.extensions]" in line
     course = profile.load("cs231n")
-    assert course.extensions == ("im2col_cython",)  # the course's own: unscored while unbuilt, where it lies
+    assert course.extensions == {"im2col_cython": ("net.ThreeLayerConvNet",)}  # the course's own, for the conv net
 
     def unbuilt(module):
         return f"{module} is a compiled extension (im2col_cython.pyx) that is not built in the grading environment"
-    assert runner._declared(unbuilt("cs231n.im2col_cython"), course)
-    assert not runner._declared(unbuilt("cs231n.mine.im2col_cython"), course)  # the same name, the student's folder
+    assert runner._declared(unbuilt("cs231n.im2col_cython"), course, "net.ThreeLayerConvNet")
+    assert not runner._declared(unbuilt("cs231n.im2col_cython"), course, "layers.relu_forward")
+    assert not runner._declared(unbuilt("cs231n.mine.im2col_cython"), course, "net.ThreeLayerConvNet")
 
 # --- messages in the course's convention ---------------------------------------------------------------------
 
@@ -379,8 +387,9 @@ def test_a_check_whose_points_were_kept_is_not_called_unscored_to_the_student():
     the student "not scored", and JUnit (a student's CI) must show a failure, not a skipped test."""
     from dlgrade.reporting import formats, render
     summary = "importing optim failed: the grading environment has no package 'made_up' (No module named 'made_up')"
-    kept, unscored = (runner.CheckResult("optim.adam/oracle", "optim.adam", "oracle", "", runner.Status.ENVIRONMENT,
-                                         0.0, points, summary) for points in (1.0, 0.0))
+    kept, unscored = (runner.CheckResult(f"optim.{name}/oracle", f"optim.{name}", "oracle", "",
+                                         runner.Status.ENVIRONMENT, 0.0, points, summary)
+                      for name, points in (("adam", 1.0), ("sgd", 0.0)))  # two functions: not one grouped test
     outputs = [test["output"] for test in formats.gradescope(runner.Report("s", "default", 0, [kept, unscored], [],
                                                                           1.0, 1, 0))["tests"]]
     assert outputs[0].startswith("not earned") and "not scored" not in outputs[0]

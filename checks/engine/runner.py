@@ -170,16 +170,21 @@ def _lacking(summary):
     return what, what.partition("'")[2].partition("'")[0] if "has no package" in what else ""
 
 
-def _declared(summary, profile):
+def _declared(summary, profile, function=""):
     """Whether a module not found leaves its checks unscored: a package the profile declares the course's files
-    import, or an unbuilt extension the profile declares the course's ([layout] extensions). Any other name keeps
-    its points in the maximum (not earned): the worker's code names the module, and a wrong function that raised
-    ModuleNotFoundError (naming a made-up package, or a .pyx the student added) must not leave the total."""
+    import, or an unbuilt extension the profile declares the course's code needs for this function ([layout.
+    extensions]). Any other name keeps its points in the maximum (not earned): the worker's code names the module,
+    and a wrong function that raised ModuleNotFoundError (naming a made-up package, a .pyx the student added, or
+    calling the course's extension from a stub) must not leave the total."""
     what, module = _lacking(summary)
     if module:
         return module in profile.dependencies
     extension = re.match(r"(\S+) is a compiled extension ", what)  # cs231n.im2col_cython: the package's own
-    return bool(extension) and extension.group(1).partition(".")[2] in profile.extensions
+    return bool(extension) and function in profile.extensions.get(extension.group(1).partition(".")[2], ())
+
+
+def _functions(results):
+    return ", ".join(dict.fromkeys(r.function for r in results))
 
 
 def environment_problems(results, profile):
@@ -195,16 +200,17 @@ def environment_problems(results, profile):
         extra = f' or pip install "dlgrade[{profile.package}]"' if module in profile.dependencies and profile.package \
             else ""
         how = f"install it (pip install {package}{extra}) and grade again" if module else "build it and grade again"
-        functions = ", ".join(dict.fromkeys(r.function for r in group))
-        if not _declared(group[0].summary, profile):  # a student could name a package or .pyx of their own
-            points = sum(r.max_score for r in group)
-            table = "[dependencies]" if module else "[layout] extensions"
-            lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not earned; the profile "
-                         f"does not declare it ({table}): if the course uses it, declare it, {how}")
-            continue
-        points = sum(r.details.get("unscored_points", 0.0) for r in group)
-        lines.append(f"{what}: {len(group)} checks ({points:.4g} points) of {functions} not scored, neither for nor "
-                     f"against the student; {how}")
+        kept = [r for r in group if not _declared(r.summary, profile, r.function)]
+        unscored = [r for r in group if _declared(r.summary, profile, r.function)]
+        if kept:  # a student could name a package or .pyx of their own, or call the course's extension from a stub
+            table = "[dependencies]" if module else "[layout.extensions]"
+            lines.append(f"{what}: {len(kept)} checks ({sum(r.max_score for r in kept):.4g} points) of "
+                         f"{_functions(kept)} not earned; the profile does not declare it ({table}): if the course "
+                         f"uses it, declare it, {how}")
+        if unscored:
+            points = sum(r.details.get("unscored_points", 0.0) for r in unscored)
+            lines.append(f"{what}: {len(unscored)} checks ({points:.4g} points) of {_functions(unscored)} not "
+                         f"scored, neither for nor against the student; {how}")
     return lines
 
 
@@ -457,7 +463,7 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
             summary += f", which this course does not allow (profile: {profile.source})"
     except Exception as exc:  # a bug of the grader's: report it, never a traceback, and go on
         status, summary = Status.ERROR, f"internal grader error ({type(exc).__name__}: {exc}); please report it"
-    if status is Status.ENVIRONMENT and _declared(summary, profile):  # the environment's problem: not counted
+    if status is Status.ENVIRONMENT and _declared(summary, profile, c.function):  # the environment's: not counted
         details, base["max_score"] = {"unscored_points": max_score}, 0.0
     return CheckResult(**base, status=status, score=max_score if status is Status.PASSED else 0.0,
                        summary=summary, details=details, examples_run=ctx.examples_run,

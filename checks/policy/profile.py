@@ -65,7 +65,7 @@ class Profile:
     copied: tuple = ()         # [layout] copied: functions the assignment has copied over from an earlier one
     promises: tuple = ()       # [domain] promises: the input promises the checks keep to (engine.spec.PROMISES)
     dependencies: dict = field(default_factory=dict)  # [dependencies] import name -> the pip package providing it
-    extensions: tuple = ()     # [layout] extensions: the course's compiled extensions (.pyx), unscored unbuilt
+    extensions: dict = field(default_factory=dict)  # [layout.extensions] a compiled extension -> its functions
     years: dict = field(default_factory=dict)  # [years]: the course's years (years.py); empty once one is applied
     year: str = ""             # the [years] table applied ("2016-2017"), "" when none
     course: str = ""           # which year's conventions were applied and why, for the report's header
@@ -207,7 +207,7 @@ def _build(data, functions, source, defaults):
                    provided=tuple(layout.get("provided", ())), not_asked=tuple(layout.get("not_asked", ())),
                    copied=tuple(layout.get("copied", ())), promises=_promises(data.get("domain", {}), source),
                    dependencies=_dependencies(data.get("dependencies", {}), source),
-                   extensions=tuple(layout.get("extensions", ())), years=course_years,
+                   extensions={e: tuple(u) for e, u in layout.get("extensions", {}).items()}, years=course_years,
                    data=data, gradescope=shown)
 
 
@@ -244,10 +244,13 @@ def _check_layout(layout, functions, source):
         if not isinstance(names, list) or any(g not in functions | modules for g in names):
             raise ProfileError(f"profile {source}: [layout] {key} must list modules or functions of the spec, "
                                f"not {names!r}")
-    extensions = layout.get("extensions", [])
-    if not isinstance(extensions, list) or not all(isinstance(e, str) and e.isidentifier() for e in extensions):
-        raise ProfileError(f"profile {source}: [layout] extensions must list the names of the course's compiled "
-                           f"extensions (im2col_cython for im2col_cython.pyx), not {extensions!r}")
+    extensions = layout.get("extensions", {})
+    if not isinstance(extensions, dict) or not all(
+            isinstance(e, str) and e.isidentifier() and isinstance(users, list) and set(users) <= functions
+            for e, users in extensions.items()):
+        raise ProfileError(f"profile {source}: [layout.extensions] maps each of the course's compiled extensions "
+                           f"to the graded functions whose course code needs it (im2col_cython = "
+                           f"[\"net.ThreeLayerConvNet\"]), not {extensions!r}")
     for name, target in layout.get("functions", {}).items():
         parts = 2 if name in functions else 1 if name in modules else 0
         if not parts:
