@@ -120,7 +120,12 @@ def main(argv):
 
 def build(args):
     """(the zip written, whether a new secret was drawn); UsageError saying what is wrong."""
-    load_profile(args.profile)  # refused here with its reason, not at every student's grade
+    chosen = load_profile(args.profile)  # refused here with its reason, not at every student's grade
+    if chosen.years and not chosen.year:
+        print(f"warning: {args.profile} reads each submission's course year from its files, words a student can "
+              f"edit (a year with fewer functions asked, or another meaning of dropout's p): name the class's year "
+              f"instead, e.g. --profile {Path(chosen.source).stem}-{str(chosen.years.get('default', 'YEAR'))[:4]}",
+              file=sys.stderr)
     profile_name, profile_text = _profile(args.profile)
     secret, drawn = _secret(args)
     odd = [name for name in [*args.extra, Path(args.wheel or "dlgrade.whl").name] if not _PLAIN.fullmatch(name)]
@@ -143,7 +148,8 @@ def build(args):
                 _add(archive, "setup.sh", SETUP.format(install=install), executable=True)
                 _add(archive, "run_autograder", RUN.format(profile=shlex.quote(f"{profile_name}"),
                                                            secret_variable=SECRET_VARIABLE), executable=True)
-                _add(archive, profile_name, profile_text)
+                if profile_text is not None:
+                    _add(archive, profile_name, profile_text)
                 if secret is not None:
                     _add(archive, "secret", secret)
                 _add(archive, "not_graded.json", json.dumps(gradescope_not_graded(NOT_STARTED), indent=2))
@@ -156,10 +162,13 @@ def build(args):
 
 
 def _profile(source):
-    """(the profile's file name in the zip, its text): a file as it is, a bundled profile under its name."""
+    """(the profile's file name in the zip, its text): a file as it is, a bundled profile under its name; a bundled
+    course's year by its name alone (text None: nothing to add)."""
     path = Path(source)
     if not path.exists() and (PROFILES / f"{source}.toml").exists():
         path = PROFILES / f"{source}.toml"
+    if not path.exists():  # a bundled course's year (cs231n-2021): the installed wheel has it, by that name
+        return source, None
     return path.name, path.read_text()
 
 

@@ -191,3 +191,15 @@ def test_the_secret_is_drawn_or_left_out(tmp_path, capsys, monkeypatch, options,
             assert "secret" not in names
         else:
             assert len(archive.read("secret")) == 64 and "a new course secret was drawn" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, warned", [("cs231n", True), ("cs231n-2021", False)])
+def test_a_build_that_detects_the_course_year_warns_to_name_it(tmp_path, capsys, name, warned):
+    """Year detection reads words a student can edit (a 2021 tree can be made to read as 2017, which asks for no
+    layer norm and reads dropout's p the other way): the build says to name the class's year."""
+    wheel = tmp_path / "dlgrade-0.2.0-py3-none-any.whl"
+    wheel.write_bytes(b"a wheel")
+    out = tmp_path / "autograder.zip"
+    assert autograder.main(["--profile", name, "--wheel", str(wheel), "--out", str(out), "--public"]) == 0
+    err = capsys.readouterr().err
+    assert ("name the class's year instead, e.g. --profile cs231n-2021" in err) is warned, err
