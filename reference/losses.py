@@ -2,6 +2,8 @@
 
 Formulas and variants are documented in `_core.losses`.
 """
+import numpy as np
+
 from ._core import losses as core
 
 
@@ -33,3 +35,11 @@ def l1_regularization(W, lam, m):
     """(λ/m) Σ|W|; returns (penalty, (λ/m) sign(W))."""
     loss, dW = core.l1_regularization(W, lam, m)
     return float(loss), dW
+
+
+def binary_cross_entropy(p, y, *, mean=True):
+    """−(1/N) Σ [y log p + (1 − y) log(1 − p)] of probabilities p (N,) and labels y (N,) in {0, 1}: the loss only
+    (a course row: the Deep Learning Specialization's compute_cost, on probabilities, not logits).
+    mean=False: the sum, not the mean."""
+    loss = -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum()
+    return float(loss / p.shape[0] if mean else loss)

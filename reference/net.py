@@ -45,3 +45,43 @@ def mlp_loss(params, X, y, activation="relu", reg=0.0, *, reg_half=True, reg_bia
         loss = loss + penalty
         grads[key] = grads[key] + dpenalty
     return float(loss), grads
+
+
+def _binary_forward(params, X, output):
+    """(inputs a⁰…aᴸ⁻¹, pre-activations z¹…zᴸ⁻¹, output probabilities (N,)) of the sigmoid-output perceptron."""
+    n_layers = sum(1 for key in params if key.startswith("W"))
+    inputs, pre_activations = [X], []
+    for layer in range(1, n_layers):
+        z = layer_core.affine(inputs[-1], params[f"W{layer}"], params[f"b{layer}"])
+        pre_activations.append(z)
+        inputs.append(act.relu(z))
+    z = layer_core.affine(inputs[-1], params[f"W{n_layers}"], params[f"b{n_layers}"])
+    probabilities = act.sigmoid(z) if output == "sigmoid" else act.relu(z)
+    return inputs, pre_activations, probabilities.reshape(X.shape[0])
+
+
+def binary_mlp_forward(params, X, *, output="sigmoid"):
+    """Probabilities (N,) of an L-layer perceptron with ReLU hidden layers and one sigmoid output unit (a course
+    row: the Deep Learning Specialization's L_model_forward, here row-major: W_l (d_{l−1}, d_l), W_L (d_{L−1}, 1)).
+    output="relu": ReLU on the output layer too (the loop runs over every layer)."""
+    return _binary_forward(params, X, output)[2]
+
+
+def binary_mlp_gradients(params, X, y, *, upstream="own"):
+    """The gradients, keyed like params, of the mean binary cross-entropy of binary_mlp_forward's probabilities
+    and y (N,) in {0, 1} (a course row: the Deep Learning Specialization's L_model_backward, which starts from
+    L_model_forward's caches). δ = (p − y)/N at the output; then as mlp_loss with φ = ReLU.
+    upstream="last_hidden": every hidden layer's backward starts from the gradient of the last hidden layer's
+    output, not of its own (right only for one hidden layer)."""
+    inputs, pre_activations, p = _binary_forward(params, X, "sigmoid")
+    n_layers = len(inputs)
+    dout = ((p - y) / X.shape[0]).reshape(-1, 1)
+    grads, last_hidden = {}, None
+    for layer in range(n_layers, 0, -1):
+        dx, grads[f"W{layer}"], grads[f"b{layer}"] = layer_core.affine_backward(
+            dout, inputs[layer - 1], params[f"W{layer}"])
+        last_hidden = dx if last_hidden is None else last_hidden
+        if layer > 1:
+            dout = act.relu_backward(last_hidden if upstream == "last_hidden" else dx, pre_activations[layer - 2])
+    return grads
+

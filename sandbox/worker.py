@@ -61,6 +61,7 @@ class Worker:
         self.handles, self.next_handle = {}, 0
         self.modules = {}
         self.layout = None
+        self.course = None  # the course layer (dlgrade's courses/runtime.py, sent by the grader), if any
         self.request_id = None
 
     # --- messages -------------------------------------------------------------------------
@@ -94,6 +95,8 @@ class Worker:
         self.forbidden = frozenset(request.get("forbidden", ()))
         if request.get("standin_hook"):
             sys.meta_path.insert(1, StandIns(self.forbidden))
+        if request.get("course"):
+            self.course = _course_layer(request["course"])
         if request["layout"] == "package":
             root = request["root"]
             sys.path.insert(0, root)
@@ -131,6 +134,8 @@ class Worker:
             return importlib.import_module(f"{PACKAGE}.{name}")
         if "single" not in self.modules:  # one file or notebook holds every module
             self.modules["single"] = self._exec_cells(layout["cells"], layout["filename"])
+        if self.course is not None:  # a course's hand-in: its functions as the spec module `name` presents them
+            return self.course.present(name, self.modules["single"].__dict__)
         return self.modules["single"]
 
     @staticmethod
@@ -245,6 +250,15 @@ class Worker:
 
 class _Missing(Exception):
     pass
+
+
+def _course_layer(course):
+    """The grader's course layer (its runtime and translation texts, run here as files of the grader's, so no
+    traceback points into them): runtime.Course over the course's table. The worker knows nothing of it."""
+    runtime = types.ModuleType("_dlgrade_course_runtime")
+    sys.modules[runtime.__name__] = runtime
+    exec(compile(course["runtime"], os.path.join(_HERE, "course_runtime.py"), "exec"), runtime.__dict__)
+    return runtime.Course(course, os.path.join(_HERE, "course_translation.py"))
 
 
 def _plain_or_marker(value):

@@ -25,8 +25,9 @@ from ..engine.strategies import arrays, floats, magnitudes, shapes
 
 MISTAKES = [
     *rows("optim.sgd_momentum",
-          ("ema", "uses the moving-average form v ← μv + (1−μ)g, w ← w − ηv; the spec's velocity is "
-                  "v ← μv − ηg, w ← w + v", {"form": "ema"}),
+          ("ema", "uses the moving-average form v ← μv + (1−μ)g, w ← w − ηv (the Deep Learning Specialization's "
+                  "form; torch's SGD with dampening = momentum), a documented variant; the spec's velocity is "
+                  "v ← μv − ηg, w ← w + v", {"form": "ema"}, True),
           ("torch_buffer", "stores torch's buffer b ← μb + g (w ← w − ηb) as the velocity; the spec's "
                            "velocity is v = −η·b", {"form": "torch_buffer"}),
           ("positive_velocity", "keeps the velocity with the opposite sign (v ← μv + ηg, w ← w − v: the same w, "

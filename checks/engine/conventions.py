@@ -12,6 +12,8 @@ function stays written against the spec alone. Where a convention is not set, th
     channel_shape  {spec forward: "(1, C, 1, 1)"}: gamma and beta go in with that shape, and the
                    backward's dgamma and dbeta come back in the shape the grader gave gamma
     keywords       {spec function: {name: value}}: keyword arguments added to every call
+    course_names   {spec function: the course's name}: set by a course's layer (dlgrade.courses), which presents
+                   the course's functions under the spec's names in the worker; reports name them
 
 Which functions have a drop probability, a param dict with a mode or per-channel parameters, and where in their
 arguments, is the areas' to say (engine.spec); this module holds no name of the spec.
@@ -37,6 +39,7 @@ class Conventions:
     mode: str = "optional"
     channel_shape: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
+    course_names: dict = field(default_factory=dict)  # {spec function: the course's name} (a course's layer)
     _gamma_shapes: dict = field(default_factory=dict, init=False, repr=False)  # cache handle id -> gamma's shape
 
     def for_check(self):
@@ -52,7 +55,7 @@ class Conventions:
 
     def describe(self, function):
         """The submission's name for a spec function, with the spec's name when they differ."""
-        located = ".".join(self.locate(function))
+        located = self.course_names.get(function) or ".".join(self.locate(function))
         return function if located == function else f"{located} (the spec's {function})"
 
     def arguments(self, function, args, kwargs):

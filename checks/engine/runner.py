@@ -20,7 +20,7 @@ from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Incomplete, Mismatch
 from .registry import REGISTRY, current_id
-from .spec import module_rank
+from .spec import COURSE_ROWS, module_rank
 from .status import Status
 
 
@@ -80,8 +80,10 @@ def select(only=()):
     module.function or a check id) names them. A check's old prose id ("function: title") selects it too."""
     only = [current_id(s) for s in only]
 
-    def wanted(c):
-        return not only or any(s in (c.module, c.function, c.id) for s in only)
+    def wanted(c):  # a course's row only where its function or id is named
+        course_row = c.function in COURSE_ROWS
+        return (not only and not course_row) or any(s in ((c.function, c.id) if course_row else
+                                                           (c.module, c.function, c.id)) for s in only)
 
     first_seen = {}
     for index, c in enumerate(REGISTRY):
@@ -125,6 +127,11 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     (search_seed)."""
     seed, search = search_seed(profile.seed, submission.sha256, secret)
     profile = dataclasses.replace(profile, seed=seed)
+    if profile.course is not None:  # a course's hand-in: its assignment's functions, presented as the spec's
+        submission, profile = profile.course.prepare(submission, profile)
+    elif not only and not profile.graded and (hint := course_suggestion(submission)):
+        return Report(submission.display, profile.source, profile.seed, [], [hint], 0.0, 0, 0, {}, "",
+                      submission.sha256, search, describe_policy(profile.libraries, trusted))
     checks = select(only or profile.graded)
     shares = function_points(profile, checks)
     started = time.perf_counter()
@@ -149,6 +156,13 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     return Report(submission.display, profile.source, profile.seed, results, notes, time.perf_counter() - started,
                   sum(o[2] for o in outcomes), sum(o[3] for o in outcomes), outcomes[0][4], outcomes[0][5],
                   submission.sha256, search, describe_policy(policy, trusted))
+
+
+def course_suggestion(submission):
+    """The line that sends a known course's hand-in, which defines none of the spec's functions, to its profile
+    ("this looks like the Deep Learning Specialization, …: grade it with --profile dls"), or ""."""
+    from ...courses import detect
+    return detect.suggestion(submission, {c.function.partition(".")[2] for c in REGISTRY})
 
 
 def describe_policy(policy, trusted):

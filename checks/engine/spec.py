@@ -17,6 +17,7 @@ class ModeParam:
 MODE_PARAMS: dict[str, ModeParam] = {}             # spec function -> its param dict with a mode
 DROP_PROBABILITY: dict[str, tuple[int, str]] = {}  # spec function -> (argument, key) of the probability of a drop
 PER_CHANNEL: list[str] = []  # spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel
+COURSE_ROWS: set[str] = set()  # functions only a course asks for (COURSES_DLS_D2L.md "none"): graded where a profile names them
 
 
 def declare_modules(names: list[str] | tuple[str, ...]) -> None:
@@ -38,3 +39,9 @@ def declare_call(function: str, *, mode_param: ModeParam | None = None,
         DROP_PROBABILITY[function] = drop_probability
     if per_channel and function not in PER_CHANNEL:
         PER_CHANNEL.append(function)
+
+
+def declare_course_row(function: str) -> None:
+    """`function` is a course's row, not the student API's: graded only by a profile that lists it ([layout] graded,
+    a course's assignments), never by default."""
+    COURSE_ROWS.add(function)

@@ -15,6 +15,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ... import courses
 from ..engine import conventions as course
 from ..engine import mistakes
 from ..engine.registry import REGISTRY, current_id
@@ -24,7 +25,7 @@ from .tolerances import DTYPES
 
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
-_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries"}
+_SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries", "course"}
 _LAYOUT = {"package", "graded", "functions"}
 
 
@@ -52,6 +53,7 @@ class Profile:
     graded: tuple = ()         # [layout] graded: the modules or functions graded (empty: all of them)
     conventions: course.Conventions = field(default_factory=course.Conventions)  # [layout] functions, [conventions]
     libraries: library_policy.LibraryPolicy = field(default_factory=library_policy.LibraryPolicy)  # [libraries]
+    course: object = None      # [course]: a dlgrade.courses.Course (its functions as the spec's), or None
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
@@ -147,7 +149,11 @@ def _build(data, functions, source, defaults):
     except library_policy.PolicyError as exc:
         raise ProfileError(str(exc)) from None
     values = {key: type(default)(settings.get(key, default)) for key, default in defaults.items()}
-    return Profile(**values, points=dict(data.get("points", {})),
+    try:
+        course = courses.from_table(data["course"], functions, source) if "course" in data else None
+    except courses.CourseError as exc:
+        raise ProfileError(str(exc)) from None
+    return Profile(**values, course=course, points=dict(data.get("points", {})),
                    accept={k: list(v) for k, v in data.get("accept", {}).items()},
                    examples=examples, source=source, package=layout.get("package", ""),
                    graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy)

@@ -1,0 +1,117 @@
+"""Checks of the course rows: the formulas a course asks for that the student API has no function for.
+
+COURSES_DLS_D2L.md marks them "none": the Deep Learning Specialization's schedule_lr_decay, its cost on
+probabilities, and its sigmoid-output L-layer model (its forward, and its gradients: the course's L_model_backward
+starts from its L_model_forward's caches). They live in the spec's modules
+but are course rows (engine.spec.declare_course_row): graded only where a profile lists them, never by default.
+Each is compared with its oracle in reference/ on generated inputs, with named mistakes beside it.
+"""
+import numpy as np
+from hypothesis import strategies as st
+
+from dlgrade.reference import losses as losses_oracle
+from dlgrade.reference import net as net_oracle
+from dlgrade.reference import schedules as schedules_oracle
+
+from ..engine.mistakes import rows
+from ..engine.registry import check
+from ..engine.spec import declare_course_row
+from ..engine.strategies import floats
+
+for _function in ("schedules.interval_time_decay", "losses.binary_cross_entropy", "net.binary_mlp_forward",
+                  "net.binary_mlp_gradients"):
+    declare_course_row(_function)
+
+MISTAKES = [
+    *rows("schedules.interval_time_decay",
+          ("no_floor", "uses epoch/time_interval without rounding down: the rate must stay constant within each "
+                       "interval of epochs (⌊epoch/time_interval⌋)", {"floor": False})),
+    *rows("losses.binary_cross_entropy",
+          ("sum_not_mean", "sums the cross-entropy over the samples; the cost is its mean (1/m)",
+           {"mean": False})),
+    *rows("net.binary_mlp_forward",
+          ("relu_output", "applies ReLU on the output layer too; the output layer is LINEAR→SIGMOID",
+           {"output": "relu"})),
+    *rows("net.binary_mlp_gradients",
+          ("upstream_of_last_layer", "starts every hidden layer's backward from the dA of the last hidden layer "
+                                     "(right only with one hidden layer); layer l must use the dA that layer l + 1 "
+                                     "returned", {"upstream": "last_hidden"})),
+]
+
+# --- schedules.interval_time_decay ----------------------------------------------------------------
+
+
+INTERVAL_TEXTBOOK = [{"lr0": 0.5, "decay_rate": 0.3, "epoch": e, "time_interval": 100} for e in (0, 99, 100, 250)]
+
+
+@check("schedules.interval_time_decay", "oracle", title="agrees with the oracle", points=2,
+       doc="the rate is lr0 / (1 + decay_rate·⌊epoch/time_interval⌋) over generated lr0, rates, epochs and intervals")
+def interval_agrees(ctx):
+    cases = st.fixed_dictionaries({"lr0": floats(0.1, 10.0), "decay_rate": floats(0.0, 2.0),
+                                   "epoch": st.integers(0, 5000), "time_interval": st.integers(1, 1000)})
+
+    def body(case):
+        args = (case["lr0"], case["decay_rate"], case["epoch"], case["time_interval"])
+        got = ctx.call("schedules.interval_time_decay", *args)
+        ctx.expect(got, lambda **m: schedules_oracle.interval_time_decay(*args, **m), inputs=case, label="rate")
+    ctx.falsify(cases, body, examples=INTERVAL_TEXTBOOK)
+
+
+# --- losses.binary_cross_entropy -------------------------------------------------------------------
+
+
+@st.composite
+def probabilities(draw):
+    """p (N,) in [0.01, 0.99] and labels y (N,) in {0, 1}, N in 1..6."""
+    n = draw(st.integers(1, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return {"p": rng.uniform(0.01, 0.99, n), "y": rng.integers(0, 2, n).astype(np.float64)}
+
+
+@check("losses.binary_cross_entropy", "oracle", title="agrees with the oracle", points=2,
+       doc="−(1/N) Σ [y log p + (1 − y) log(1 − p)] on generated probabilities and labels")
+def bce_agrees(ctx):
+    def body(case):
+        got = ctx.call("losses.binary_cross_entropy", case["p"], case["y"])
+        ctx.expect(got, lambda **m: losses_oracle.binary_cross_entropy(case["p"], case["y"], **m), inputs=case,
+                   label="cost")
+    ctx.falsify(probabilities(), body, examples=[{"p": np.array([0.8, 0.9, 0.4]), "y": np.array([1.0, 1.0, 0.0])}])
+
+
+# --- net.binary_mlp_forward / net.binary_mlp_loss ----------------------------------------------------
+
+
+@st.composite
+def binary_networks(draw):
+    """params of 2–4 layers (hidden widths all equal, 1–4; one output unit), X (N, d0), y in {0, 1}; generic
+    values (seeded normals, no ReLU kink at a drawn point), small enough that no probability rounds to 0 or 1."""
+    n_layers, width, inputs = draw(st.integers(2, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    dims = [inputs] + [width] * (n_layers - 1) + [1]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    params = {}
+    for layer in range(1, n_layers + 1):
+        params[f"W{layer}"] = rng.normal(size=(dims[layer - 1], dims[layer])) / np.sqrt(dims[layer - 1])
+        params[f"b{layer}"] = 0.5 * rng.normal(size=dims[layer])
+    n = draw(st.integers(1, 5))
+    return {"params": params, "X": rng.normal(size=(n, inputs)), "y": rng.integers(0, 2, n).astype(np.float64)}
+
+
+@check("net.binary_mlp_forward", "oracle", title="agrees with the oracle", points=2,
+       doc="[LINEAR→RELU]×(L−1) → LINEAR→SIGMOID: the probabilities agree on generated networks of 2–4 layers")
+def binary_forward_agrees(ctx):
+    def body(case):
+        got = ctx.call("net.binary_mlp_forward", case["params"], case["X"])
+        ctx.expect(got, lambda **m: net_oracle.binary_mlp_forward(case["params"], case["X"], **m), inputs=case,
+                   label="probabilities")
+    ctx.falsify(binary_networks(), body)
+
+
+@check("net.binary_mlp_gradients", "oracle", title="gradients agree with the oracle", points=3,
+       doc="every dW, db agrees on generated networks of 2–4 layers (the deeper ones show a backward "
+           "loop that reads the wrong layer's dA)")
+def binary_gradients_agree(ctx):
+    def body(case):
+        got = ctx.call("net.binary_mlp_gradients", case["params"], case["X"], case["y"])
+        ctx.expect(got, lambda **m: net_oracle.binary_mlp_gradients(case["params"], case["X"], case["y"], **m),
+                   inputs=case, label="")
+    ctx.falsify(binary_networks(), body)

@@ -1,0 +1,169 @@
+"""Courses graded as students hand them in: a profile's [course] table and the course layer it starts.
+
+A course names its own functions, orders their arguments and holds their values in its own containers (a dict
+of layers, column-major arrays, a t the caller counts). Its profile says so as data; the course layer presents
+the course's functions to the checks as the spec's and translates back, so every check and oracle stays
+written against STUDENT_API.md alone (README, "Declaring a course").
+
+    grader side (here)     reads the [course] table (Course), finds which assignment and revision a hand-in is
+                           (detect.py), keeps only its imports and definitions (handin.py), and sends the worker
+                           the layer's sources with the assignment's table (Course.prepare)
+    worker side            runtime.py, run in the worker beside the student's functions: the presented
+                           functions, the course's helper modules as stand-ins (standins/), NumPy compatibility;
+                           a course's translation module (dls.py, d2l.py) where data cannot say it
+
+The worker imports nothing of the grader: it receives these files' text in its init message and runs them as
+the grader's own trusted code in the student's process (the sandbox itself holds no formula and no course).
+"""
+import dataclasses
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import detect, handin
+
+HERE = Path(__file__).resolve().parent
+STANDINS = HERE / "standins"
+ENTRY_KEYS = {"name", "adapter", "arguments", "returns", "uses", "optional"}
+COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "assignments"}
+
+
+class CourseError(Exception):
+    """A [course] table that cannot be used; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One spec function as a course writes it: `names` the course's names for it (the first defined is used);
+    an `adapter` of the translation module, or `arguments` (the spec's argument names in the course's order) and
+    `returns` (what the course returns, as paths: "result", "result.0", a spec argument's name)."""
+    function: str
+    names: tuple
+    adapter: str = ""
+    arguments: tuple = ()
+    returns: tuple = ()
+    uses: tuple = ()
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Assignment:
+    key: str
+    title: str
+    entries: tuple
+
+    def names(self):
+        return {name for entry in self.entries for name in entry.names}
+
+
+@dataclass(frozen=True)
+class Course:
+    name: str
+    translation: str = ""
+    revision: str = "auto"
+    revisions: dict = field(default_factory=dict)   # revision -> markers (imported module names or suffixes)
+    helpers: tuple = ()
+    assignments: tuple = ()
+    source: str = ""
+
+    def functions(self):
+        return {entry.function for a in self.assignments for entry in a.entries}
+
+    def prepare(self, submission, profile):
+        """(submission, profile) to grade a hand-in of this course: its cells cut to imports and definitions,
+        the course layer in its worker init, and the profile grading the detected assignment's functions."""
+        cells = handin.cells_of(submission, set(self.helpers))
+        defined, imported = handin.names(cells)
+        assignment = detect.assignment(self, defined)
+        revision = self.revision if self.revision != "auto" else detect.revision(self, imported)
+        presented = {e.function: e for e in assignment.entries}
+        notes = [f"graded as {self.name}, {assignment.title} ({revision}"
+                 + (", detected from its imports)" if self.revision == "auto" else ", set by the profile)")
+                 + "; only its imports and function definitions ran, not its other cells"]
+        payload = {"runtime": (HERE / "runtime.py").read_text(),
+                   "translation": (HERE / f"{self.translation}.py").read_text() if self.translation else "",
+                   "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},
+                   "revision": revision, "functions": {f: _wire(e) for f, e in presented.items()},
+                   "imported": sorted({module.partition(".")[0] for module in imported})}
+        prepared = dataclasses.replace(submission, layout="cells", root="", cells=handin.definitions(cells),
+                                       filename=submission.filename or "submission.py", course=payload,
+                                       notes=[*submission.notes, *notes])
+        scored = tuple(f for f, e in presented.items() if not e.optional)
+        optional = tuple(f for f, e in presented.items() if e.optional)
+        names = {f: e.names[0] if len(e.names) == 1 else next((n for n in e.names if n in defined), e.names[0])
+                 for f, e in presented.items()}
+        conventions = dataclasses.replace(profile.conventions, course_names=names)
+        points = {**profile.points, **{f: 0 for f in optional}}
+        return prepared, dataclasses.replace(profile, graded=scored + optional, conventions=conventions, points=points)
+
+
+def _wire(entry):
+    """The entry as the worker's runtime reads it, with the spec's argument names and defaults (the oracle's)."""
+    parameters, defaults = _spec_signature(entry.function)
+    return {"names": list(entry.names), "adapter": entry.adapter, "arguments": list(entry.arguments),
+            "returns": list(entry.returns), "uses": list(entry.uses), "parameters": parameters,
+            "defaults": defaults}
+
+
+def _spec_signature(function):
+    """(argument names, hyperparameter defaults) of the spec function, read from the oracle."""
+    from dlgrade import reference
+    module, _, name = function.partition(".")
+    oracle = getattr(getattr(reference, module), name)
+    parameters = [p.name for p in inspect.signature(oracle).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    rules = getattr(getattr(reference, module), "RULES", {})
+    return parameters, dict(rules[name].defaults) if name in rules else {}
+
+
+def from_table(table, functions, source):
+    """The Course of a profile's [course] table; functions: the spec's (and course rows') graded functions."""
+    unknown = set(table) - COURSE_KEYS
+    if unknown:
+        raise CourseError(f"profile {source}: unknown [course] key(s) {sorted(unknown)}; expected {sorted(COURSE_KEYS)}")
+    if not isinstance(table.get("name"), str) or not table["name"]:
+        raise CourseError(f"profile {source}: [course] name must be the course's name in words")
+    translation = table.get("translation", "")
+    if translation and not (HERE / f"{translation}.py").is_file():
+        raise CourseError(f"profile {source}: [course] translation {translation!r} is not a module of courses/ "
+                          f"({sorted(p.stem for p in HERE.glob('*.py') if not p.stem.startswith('_'))})")
+    revisions = table.get("revisions", {})
+    revision = table.get("revision", "auto")
+    if revision != "auto" and revision not in revisions:
+        raise CourseError(f"profile {source}: [course] revision must be \"auto\" or one of {list(revisions)}, "
+                          f"not {revision!r}")
+    helpers = table.get("helpers", [])
+    missing = [h for h in helpers if not (STANDINS / f"{h}.py").is_file()]
+    if missing:
+        raise CourseError(f"profile {source}: [course] helpers {missing} have no stand-in in courses/standins/")
+    assignments = []
+    for key, value in table.get("assignments", {}).items():
+        entries = []
+        for function, spec in value.get("functions", {}).items():
+            if function not in functions:
+                raise CourseError(f"profile {source}: [course.assignments.{key}.functions] names {function!r}, "
+                                  f"which is not a graded function")
+            entries.append(_entry(function, spec, source, key))
+        assignments.append(Assignment(key, value.get("title", key), tuple(entries)))
+    if not assignments:
+        raise CourseError(f"profile {source}: [course] declares no assignments")
+    return Course(table["name"], translation, revision, dict(revisions), tuple(helpers), tuple(assignments), source)
+
+
+def _entry(function, spec, source, key):
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    unknown = set(spec) - ENTRY_KEYS
+    if unknown or "name" not in spec:
+        raise CourseError(f"profile {source}: {key}'s {function} needs a name, and only {sorted(ENTRY_KEYS)}; "
+                          f"not {sorted(unknown) or 'no name'}")
+    names = (spec["name"],) if isinstance(spec["name"], str) else tuple(spec["name"])
+    if spec.get("adapter") and spec.get("arguments"):
+        raise CourseError(f"profile {source}: {key}'s {function}: an adapter or arguments, not both")
+    parameters = _spec_signature(function)[0]
+    for argument in spec.get("arguments", []):
+        if argument.partition(".")[0] not in parameters:
+            raise CourseError(f"profile {source}: {key}'s {function}: argument {argument!r} is none of the spec's "
+                              f"{parameters} (a key of a dict argument is written config.learning_rate)")
+    return Entry(function, names, spec.get("adapter", ""), tuple(spec.get("arguments", ())),
+                 tuple(spec.get("returns", ())), tuple(spec.get("uses", ())), bool(spec.get("optional", False)))
