@@ -25,7 +25,7 @@ from . import detect, handin
 HERE = Path(__file__).resolve().parent
 STANDINS = HERE / "standins"
 ENTRY_KEYS = {"name", "adapter", "arguments", "returns", "uses", "optional"}
-COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "assignments"}
+COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "unused", "assignments"}
 
 
 class CourseError(Exception):
@@ -63,6 +63,7 @@ class Course:
     revision: str = "auto"
     revisions: dict = field(default_factory=dict)   # revision -> markers (imported module names or suffixes)
     helpers: tuple = ()
+    unused: tuple = ()         # packages the graded functions never need: empty modules, never imported (plots)
     assignments: tuple = ()
     source: str = ""
 
@@ -77,14 +78,15 @@ class Course:
         assignment = detect.assignment(self, defined)
         revision = self.revision if self.revision != "auto" else detect.revision(self, imported)
         presented = {e.function: e for e in assignment.entries}
-        notes = [f"graded as {self.name}, {assignment.title} ({revision}"
-                 + (", detected from its imports)" if self.revision == "auto" else ", set by the profile)")
-                 + "; only its imports and function definitions ran, not its other cells"]
+        said = "" if not self.revisions else f" ({revision}, detected from its imports)" if self.revision == "auto" \
+            else f" ({revision}, set by the profile)"
+        notes = [f"graded as {self.name}, {assignment.title}{said}; only its imports and function definitions ran, "
+                 f"not its other cells"]
         payload = {"runtime": (HERE / "runtime.py").read_text(),
                    "translation": (HERE / f"{self.translation}.py").read_text() if self.translation else "",
                    "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},
                    "revision": revision, "functions": {f: _wire(e) for f, e in presented.items()},
-                   "imported": sorted({module.partition(".")[0] for module in imported})}
+                   "imported": sorted({module.partition(".")[0] for module in imported}), "unused": list(self.unused)}
         prepared = dataclasses.replace(submission, layout="cells", root="", cells=handin.definitions(cells),
                                        filename=submission.filename or "submission.py", course=payload,
                                        notes=[*submission.notes, *notes])
@@ -120,7 +122,8 @@ def from_table(table, functions, source):
     """The Course of a profile's [course] table; functions: the spec's (and course rows') graded functions."""
     unknown = set(table) - COURSE_KEYS
     if unknown:
-        raise CourseError(f"profile {source}: unknown [course] key(s) {sorted(unknown)}; expected {sorted(COURSE_KEYS)}")
+        raise CourseError(f"profile {source}: unknown [course] key(s) {sorted(unknown)}; "
+                          f"expected {sorted(COURSE_KEYS)}")
     if not isinstance(table.get("name"), str) or not table["name"]:
         raise CourseError(f"profile {source}: [course] name must be the course's name in words")
     translation = table.get("translation", "")
@@ -147,7 +150,11 @@ def from_table(table, functions, source):
         assignments.append(Assignment(key, value.get("title", key), tuple(entries)))
     if not assignments:
         raise CourseError(f"profile {source}: [course] declares no assignments")
-    return Course(table["name"], translation, revision, dict(revisions), tuple(helpers), tuple(assignments), source)
+    unused = table.get("unused", [])
+    if not isinstance(unused, list) or not all(isinstance(u, str) and u.isidentifier() for u in unused):
+        raise CourseError(f"profile {source}: [course] unused must list top-level package names, not {unused!r}")
+    return Course(table["name"], translation, revision, dict(revisions), tuple(helpers), tuple(unused),
+                  tuple(assignments), source)
 
 
 def _entry(function, spec, source, key):

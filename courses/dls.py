@@ -42,7 +42,8 @@ def layers(array, prefix=""):
 def joined(returned, sent, shape, what):
     """The entries of the dict `returned` under the keys of `sent`, put back in the spec's shape."""
     if not isinstance(returned, dict):
-        raise CourseShapeError(f"{what} should be a dict of layers like the one given; it is a {type(returned).__name__}")
+        raise CourseShapeError(f"{what} should be a dict of layers like the one given; it is a "
+                               f"{type(returned).__name__}")
     pieces = []
     for key, given in sent.items():
         if key not in returned:
@@ -58,9 +59,9 @@ def joined(returned, sent, shape, what):
 def values(returned, count, what):
     """The course's returned tuple, checked to hold at least `count` values."""
     if not isinstance(returned, (tuple, list)) or len(returned) < count:
+        held = f" of {len(returned)}" if isinstance(returned, (tuple, list)) else ""
         raise CourseShapeError(f"{what} should return a tuple of {count} values; it returned "
-                               f"{type(returned).__name__}" + (f" of {len(returned)}" if isinstance(returned, (tuple, list))
-                                                               else ""))
+                               f"{type(returned).__name__}{held}")
     return returned
 
 
@@ -169,10 +170,17 @@ def linear_backward(call, dout, cache):
     expected = {"dA_prev": (dA_prev, (w_shape[0], m)), "dW": (dW, (w_shape[1], w_shape[0])),
                 "db": (db, (w_shape[1], 1))}
     for name, (value, shape) in expected.items():
-        if value.shape != shape:
+        if not (fits(value, shape) if name == "db" else value.shape == shape):
             raise CourseShapeError(f"linear_backward's {name} has shape {value.shape}; it should be {shape}, the "
                                    f"shape of {name[1:]}")
     return (dA_prev.T / m).reshape(x_shape), dW.T, db.reshape(-1)
+
+
+def fits(value, shape):
+    """value has the course's shape; or it is a bias's gradient (n, 1) held as a scalar or a vector of n entries:
+    right values whose shape the course's broadcasting forgives (a squeezed db is right for a 1-unit layer only,
+    and for more units it has the wrong number of entries)."""
+    return value.shape == shape or (shape[-1] == 1 and value.ndim < 2 and value.size == shape[0])
 
 
 def _activation_forward(call, x, activation):
@@ -252,7 +260,7 @@ def l_model_backward(call, params, X, y):
         if name not in grads:
             raise CourseShapeError(f"L_model_backward's grads has no key {name!r}")
         got = np.asarray(grads[name])
-        if got.shape != value.shape:
+        if not (fits(got, value.shape) if key.startswith("b") else got.shape == value.shape):
             raise CourseShapeError(f"L_model_backward's grads[{name!r}] has shape {got.shape}; it should be "
                                    f"{value.shape}, the shape of parameters[{key!r}]")
         out[key] = got.T.copy() if key.startswith("W") else got.reshape(-1)

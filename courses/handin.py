@@ -69,18 +69,24 @@ def names(cells):
 
 def definitions(cells):
     """Each cell cut to its top-level imports and definitions, at their own lines (a cell that does not parse is
-    kept whole, so the worker reports its SyntaxError)."""
+    kept whole, so the worker reports its SyntaxError). A definition holds its lines alone; an import may share
+    its line with other statements (`f(3); import os`), so it is taken by its own span."""
     kept = []
     for cell in cells:
         tree = _tree(cell)
         if tree is None:
             kept.append(cell)
             continue
-        lines, out = cell.splitlines(), []
+        lines = cell.splitlines()
+        out = [""] * len(lines)
         for node in tree.body:
-            if isinstance(node, KEPT):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                segment = (ast.get_source_segment(cell, node) or "").splitlines()
+                for offset, text in enumerate(segment):
+                    row = node.lineno - 1 + offset
+                    out[row] = f"{out[row]}; {text}" if out[row] and offset == 0 else text
+            elif isinstance(node, KEPT):
                 start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-                if start > len(out):  # not already kept (two statements on one line)
-                    out += [""] * (start - 1 - len(out)) + lines[start - 1:node.end_lineno]
-        kept.append("\n".join(out))
+                out[start - 1:node.end_lineno] = lines[start - 1:node.end_lineno]
+        kept.append("\n".join(out).rstrip("\n"))
     return kept

@@ -4,7 +4,8 @@ The worker runs this file's text (sent by the grader in its init message; course
 standard library and NumPy, like itself. Course(payload) then
 - serves the course's helper modules (`dnn_utils`, `testCases_v4a`, …): a stand-in written from the spec's
   contracts where the graded functions call one (courses/standins/), and an empty module for any other package
-  the hand-in itself imports that is not installed (sklearn, h5py, the course's tests): its names import, and calling
+  the hand-in itself imports that is not installed (sklearn, h5py, the course's tests), and for the packages the
+  profile says the graded functions never need (matplotlib: not even imported): its names import, and calling
   one says it is the course's and not available;
 - presents, for each spec module, the spec functions whose course function the hand-in defines: each takes the
   spec's arguments, calls the course's function in the course's conventions and returns the spec's values. An
@@ -144,8 +145,14 @@ class Course:
             self.translation = types.ModuleType("_dlgrade_course_translation")
             self.translation.__dict__["np"] = np
             exec(compile(payload["translation"], translation_file, "exec"), self.translation.__dict__)
-        sys.meta_path.insert(1, Helpers(payload["helpers"]))
-        sys.meta_path.append(Helpers({}, fallback=payload["imported"]))  # only what the hand-in itself imports
+        self.helpers, self.imported, self.unused = payload["helpers"], payload["imported"], payload["unused"]
+
+    def install(self):
+        """Serve the course's helper modules in this process (the worker's): the stand-ins first, the empty
+        modules last, for the packages the hand-in itself imports and no finder before found."""
+        sys.meta_path.insert(1, Helpers(self.helpers, fallback=self.unused))  # the course's "unused": not imported
+        sys.meta_path.append(Helpers({}, fallback=self.imported))
+        return self
 
     def present(self, module, namespace):
         """The spec module `module` as the hand-in's functions make it: the spec functions of the course's table
@@ -187,8 +194,8 @@ def _by_table(call, args, kwargs):
     a key of a dict argument) and its result as the table's `returns` says (default: as it is)."""
     entry = call.entry
     bound = dict(zip(entry["parameters"], args), **kwargs)
-    for name, value in call.defaults.items():
-        bound.setdefault(name, value)
+    if call.defaults:  # an update rule's config: every hyperparameter the course's function takes is there
+        bound["config"] = call.config(bound.get("config"))
     result = call(*[_path(bound, argument) for argument in entry["arguments"]]) if entry["arguments"] \
         else call(*args, **kwargs)
     if not entry["returns"]:

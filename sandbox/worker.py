@@ -258,7 +258,7 @@ def _course_layer(course):
     runtime = types.ModuleType("_dlgrade_course_runtime")
     sys.modules[runtime.__name__] = runtime
     exec(compile(course["runtime"], os.path.join(_HERE, "course_runtime.py"), "exec"), runtime.__dict__)
-    return runtime.Course(course, os.path.join(_HERE, "course_translation.py"))
+    return runtime.Course(course, os.path.join(_HERE, "course_translation.py")).install()
 
 
 def _plain_or_marker(value):

@@ -280,7 +280,9 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
                   profile.accepted(c.function), profile.check_budget, profile.min_examples_for(c), profile.slow_call,
                   profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values")
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
-    base = dict(id=c.id, title=c.title, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score,
+    course_name = profile.conventions.course_names.get(c.function)  # a course's hand-in: its own name first
+    base = dict(id=c.id, title=f"{course_name}: {c.title}" if course_name else c.title, function=c.function,
+                kind=c.kind, doc=c.doc, max_score=max_score,
                 optional=c.optional, replay=replay,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
@@ -290,7 +292,9 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
         if refused:
             raise SandboxError(ErrorKind.POLICY, refused)
         if name not in box.functions(module):
-            raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}")
+            course_name = ctx.conventions.course_names.get(c.function)
+            raise SandboxError(ErrorKind.MISSING, f"the hand-in defines no {course_name} (the spec's {c.function})"
+                               if course_name else f"the submission has no function {name} in {module}")
         c.run(ctx)
         notes = list(ctx.notes)
         if ctx.matched_variants:

@@ -17,7 +17,7 @@ class ModeParam:
 MODE_PARAMS: dict[str, ModeParam] = {}             # spec function -> its param dict with a mode
 DROP_PROBABILITY: dict[str, tuple[int, str]] = {}  # spec function -> (argument, key) of the probability of a drop
 PER_CHANNEL: list[str] = []  # spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel
-COURSE_ROWS: set[str] = set()  # functions only a course asks for (COURSES_DLS_D2L.md "none"): graded where a profile names them
+COURSE_ROWS: set[str] = set()  # functions only a course asks for (COURSES_DLS_D2L.md "none"), graded where named
 
 
 def declare_modules(names: list[str] | tuple[str, ...]) -> None:

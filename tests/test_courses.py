@@ -1,0 +1,253 @@
+"""The course layer (dlgrade/courses): a course's hand-in graded function by function under its own names.
+
+The correct hand-ins in tests/courses/ are written by us from COURSES_DLS_D2L.md (nothing of the courses' code);
+each revision's differences (imports, Adam's returned tuple, 2017's shifted dA keys) are made from them here, and
+so are the known-wrong ones of the issue's bug classes. Grades run without the OS sandbox and with few examples
+(the sandbox's own tests cover isolation): a wrong hand-in shows on the first ones.
+"""
+import dataclasses
+import textwrap
+
+import nbformat
+import numpy as np
+import pytest
+
+import dlgrade.checks  # noqa: F401  (fills the registry)
+from dlgrade.checks.engine import runner
+from dlgrade.checks.policy import profile
+from dlgrade.courses import detect, dls, handin, runtime
+from dlgrade.sandbox import resolve
+from tests.grading import ROOT
+
+DLS = ROOT / "tests" / "courses" / "dls"
+C2W2_2021 = (DLS / "c2w2_2021.py").read_text()
+C1W4_2018 = (DLS / "c1w4_2018.py").read_text()
+
+
+def quick(name="dls", **changes):
+    return dataclasses.replace(profile.load(name), max_examples=5, examples={}, **changes)
+
+
+def grade_source(tmp_path, source, only=(), name="dls", filename="handin.py"):
+    path = tmp_path / filename
+    path.write_text(source)
+    return runner.grade(resolve(path), quick(name), only=only, trusted=True)
+
+
+def edited(source, *replacements):
+    for old, new in replacements:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+# --- the revisions, made from the correct hand-ins ------------------------------------------------------------
+
+C2W2 = {
+    "2021+": C2W2_2021,
+    "2018-2020": edited(C2W2_2021, ("from public_tests import *\n", ""),
+                        ("    return parameters, v, s, v_corrected, s_corrected", "    return parameters, v, s")),
+    "2017": edited(C2W2_2021, ("from public_tests import *\n", ""), ("opt_utils_v1a", "opt_utils"),
+                   ("    return parameters, v, s, v_corrected, s_corrected", "    return parameters, v, s")),
+}
+C1W4 = {
+    "2018-2020": C1W4_2018,
+    "2021+": edited(C1W4_2018, ("from testCases_v4a import *", "from testCases import *\nfrom public_tests import *"),
+                    ("dnn_utils_v2", "dnn_utils"),
+                    ("def update_parameters(parameters, grads, learning_rate):\n",
+                     "def update_parameters(params, grads, learning_rate):\n    parameters = params.copy()\n")),
+    "2017": edited(C1W4_2018, ("testCases_v4a", "testCases_v2"),  # the dA keys one higher
+                   ('grads["dA" + str(L - 1)], grads["dW" + str(L)]', 'grads["dA" + str(L)], grads["dW" + str(L)]'),
+                   ('grads["dA" + str(l + 1)], current_cache', 'grads["dA" + str(l + 2)], current_cache'),
+                   ('grads["dA" + str(l)] = dA_prev_temp', 'grads["dA" + str(l + 1)] = dA_prev_temp')),
+}
+
+
+def _full_marks(report):
+    assert report.score == report.max_score > 0, [r.summary for r in report.results if r.score < r.max_score]
+
+
+def test_course2_week2_correct_earns_full_marks(tmp_path):
+    report = grade_source(tmp_path, C2W2["2021+"])
+    assert report.max_score == 13
+    _full_marks(report)
+    assert {r.function for r in report.results} == {"optim.sgd", "optim.sgd_momentum", "optim.adam",
+                                                    "training.minibatches", "schedules.time_based_decay",
+                                                    "schedules.interval_time_decay"}
+    assert any("matches the documented variant ema" in r.summary for r in report.results)
+
+
+def test_course1_week4_correct_earns_full_marks(tmp_path):
+    report = grade_source(tmp_path, C1W4["2018-2020"])
+    assert report.max_score == 22
+    _full_marks(report)
+
+
+# Each revision's own differences, graded where they show (the rest of each hand-in is the same code).
+REVISIONS = [("C2W2", "2018-2020", ("optim.adam",)), ("C2W2", "2017", ("optim.adam", "optim.sgd")),
+             ("C1W4", "2021+", ("optim.sgd", "losses.binary_cross_entropy")),
+             ("C1W4", "2017", ("net.binary_mlp_gradients", "layers.relu_backward"))]
+
+
+@pytest.mark.parametrize("assignment, revision, functions", REVISIONS)
+def test_each_revision_is_detected_and_earns_full_marks(tmp_path, assignment, revision, functions):
+    report = grade_source(tmp_path, {"C2W2": C2W2, "C1W4": C1W4}[assignment][revision], only=functions)
+    _full_marks(report)
+    title = {"C2W2": "Course 2 week 2, Optimization Methods",
+             "C1W4": "Course 1 week 4, Building your Deep Neural Network: Step by Step"}[assignment]
+    assert any(f"{title} ({revision}, detected from its imports)" in n for n in report.notes), report.notes
+
+
+def test_a_notebook_with_training_cells_grades(tmp_path):
+    """The hand-in as a notebook: magics, the course's tests and training cells (load_dataset needs sklearn, which
+    is not there); only the definitions run."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("%matplotlib inline\n" + cell) for cell in C2W2_2021.split("\n\n\n")]
+    path = tmp_path / "Optimization_methods.ipynb"
+    path.write_text(nbformat.writes(notebook))
+    report = runner.grade(resolve(path), quick(), only=("optim.adam", "schedules.interval_time_decay"), trusted=True)
+    assert report.score == report.max_score > 0
+
+
+# --- the bug classes: each loses its points, with the mistake said ------------------------------------------
+
+WRONG = [
+    ("db squeezed to a float", C1W4_2018, ("db = 1 / m * np.sum(dZ, axis=1, keepdims=True)", "db = 1 / m * np.sum(dZ)"),
+     "layers.affine_backward", "linear_backward's db has shape ()"),
+    ("backward loop reads the dA of layer L", C1W4_2018,
+     ('grads["dA" + str(l + 1)], current_cache, "relu")', 'grads["dA" + str(L - 1)], current_cache, "relu")'),
+     "net.binary_mlp_gradients", "upstream_of_last_layer"),
+    ("schedule_lr_decay without its floor", C2W2_2021,
+     ("np.floor(epoch_num / time_interval)", "(epoch_num / time_interval)"),
+     "schedules.interval_time_decay", "no_floor"),
+    ("a notebook global", C2W2_2021 + "\nlr = 0.01\n",
+     ('] - learning_rate * grads["dW" + str(l)]', '] - lr * grads["dW" + str(l)]'),
+     "optim.sgd", "update_parameters_with_gd reads the name 'lr', which it does not define"),
+]
+
+
+@pytest.mark.parametrize("bug, source, replacement, function, said", WRONG, ids=[w[0] for w in WRONG])
+def test_bug_classes_lose_their_points_with_the_mistake_named(tmp_path, bug, source, replacement, function, said):
+    report = grade_source(tmp_path, edited(source, replacement), only=(function,))
+    results = [r for r in report.results if r.function == function]
+    assert results and report.score == 0 < report.max_score
+    assert any(said in r.summary + str(r.details.get("mistake", "")) for r in results), [r.summary for r in results]
+
+
+def test_a_missing_course_function_is_named_as_the_course_names_it(tmp_path):
+    source = edited(C2W2_2021, ("def schedule_lr_decay(", "def schedule_lr_decay_draft("))
+    report = grade_source(tmp_path, source, only=("schedules.interval_time_decay",))
+    assert report.results[0].status == "missing"
+    assert "defines no schedule_lr_decay" in report.results[0].summary
+
+
+# --- the default profile: a known course's hand-in is sent to its profile ---------------------------------------
+
+
+def test_the_default_profile_names_the_course_instead_of_every_function_missing(tmp_path):
+    path = tmp_path / "handin.py"
+    path.write_text(C2W2_2021)
+    report = runner.grade(resolve(path), quick("default"), trusted=True)
+    assert report.results == []
+    assert report.notes == ["this looks like the Deep Learning Specialization, Course 2 week 2, Optimization Methods "
+                            "(2021+): grade it with --profile dls"]
+
+
+# --- a course declared in TOML alone ------------------------------------------------------------------------
+
+TOML_COURSE = """
+[course]
+name = "Intro to optimisation"
+[course.assignments.hw1]
+title = "homework 1"
+[course.assignments.hw1.functions]
+"optim.sgd" = {name = "gradient_step", arguments = ["config.learning_rate", "w", "dw"], returns = ["result", "config"]}
+"schedules.step_decay" = {name = "stepped", arguments = ["epoch", "lr0", "epochs_drop", "drop_rate"]}
+"""
+TOML_HANDIN = """
+import math
+
+def gradient_step(lr, weights, gradient):
+    return weights - lr * gradient
+
+def stepped(epoch, start, every, factor):
+    return start * factor ** math.floor(epoch / every)
+"""
+
+
+def test_a_course_declared_only_in_toml_grades(tmp_path):
+    (tmp_path / "intro.toml").write_text(TOML_COURSE)
+    course = quick(str(tmp_path / "intro.toml"))
+    (tmp_path / "hw1.py").write_text(TOML_HANDIN)
+    report = runner.grade(resolve(tmp_path / "hw1.py"), course, trusted=True)
+    assert {r.function for r in report.results} == {"optim.sgd", "schedules.step_decay"}
+    assert report.score == report.max_score > 0
+    (tmp_path / "hw1.py").write_text(TOML_HANDIN.replace("math.floor(epoch / every)", "(epoch / every)"))
+    wrong = runner.grade(resolve(tmp_path / "hw1.py"), course, only=("schedules.step_decay/oracle",), trusted=True)
+    assert wrong.score == 0 and wrong.results[0].details["mistake"] == "schedules.step_decay:no_floor"
+    assert wrong.results[0].title.startswith("stepped: ")
+
+
+@pytest.mark.parametrize("table, says", [
+    ('[course]\nname = "x"\nflavour = 1', "unknown [course] key"),
+    ('[course]\nname = "x"\n[course.assignments.a.functions]\n"optim.nothing" = "f"', "not a graded function"),
+    ('[course]\nname = "x"\n[course.assignments.a.functions]\n"optim.sgd" = {name = "f", arguments = ["lr"]}',
+     "argument 'lr' is none of the spec's"),
+    ('[course]\nname = "x"\ntranslation = "nowhere"', "translation 'nowhere'"),
+    ('[course]\nname = "x"', "declares no assignments"),
+])
+def test_a_bad_course_table_is_a_profile_error(tmp_path, table, says):
+    (tmp_path / "bad.toml").write_text(table)
+    with pytest.raises(profile.ProfileError, match=says.replace("[", r"\[").replace("(", r"\(")):
+        profile.load(tmp_path / "bad.toml")
+
+
+# --- the pure parts ---------------------------------------------------------------------------------------------
+
+
+def test_definitions_keep_imports_and_functions_at_their_lines():
+    cell = textwrap.dedent("""\
+        import numpy as np
+        x = load()
+        @decorate
+        def f(a):
+            return a + x
+        f(3); import os
+        class C:
+            pass
+        """)
+    kept = handin.definitions([cell, "def broken(:"])
+    assert kept[0].splitlines() == ["import numpy as np", "", "@decorate", "def f(a):", "    return a + x",
+                                    "import os", "class C:", "    pass"]
+    assert kept[1] == "def broken(:"
+    assert handin.names([cell]) == ({"f"}, {"numpy", "os"})
+
+
+@pytest.mark.parametrize("imports, revision", [
+    ({"numpy", "public_tests", "testCases"}, "2021+"),
+    ({"numpy", "testCases_v4a", "dnn_utils_v2"}, "2018-2020"),
+    ({"opt_utils_v1a", "testCases"}, "2018-2020"),
+    ({"numpy", "testCases_v2", "dnn_utils_v2"}, "2017"),
+    ({"opt_utils", "testCases"}, "2017"),
+])
+def test_the_revision_is_detected_from_the_imports(imports, revision):
+    assert detect.revision(profile.load("dls").course, imports) == revision
+
+
+@pytest.mark.parametrize("size", range(1, 8))
+def test_layers_cut_an_array_and_put_it_back(size):
+    w = np.arange(size, dtype=float).reshape(-1, 1) if size % 2 else np.arange(size, dtype=float)
+    cut = dls.layers(w)
+    assert len(cut) == (4 if size >= dls.LAYERS_FROM else 2) and all(v.ndim == 2 for v in cut.values())
+    assert np.array_equal(dls.joined(cut, dls.layers(w), w.shape, "parameters"), w)
+    with pytest.raises(dls.CourseShapeError, match="has shape"):
+        dls.joined({k: v.ravel() for k, v in cut.items()} if size > 1 else {"W1": np.zeros((2, 2))}, cut, w.shape, "p")
+
+
+def test_float_of_a_one_element_array_works_as_under_the_courses_numpy():
+    b = np.full((1, 1, 1), 2.5)
+    assert float(runtime.course_values(b)) == 2.5 and int(runtime.course_values(b)) == 2
+    assert type(runtime.plain({"b": runtime.course_values(b) * 2})["b"]) is np.ndarray
+    if np.lib.NumpyVersion(np.__version__) >= "2.4.0":  # what the shim is for
+        with pytest.raises(TypeError):
+            float(b)
