@@ -265,3 +265,51 @@ def l_model_backward(call, params, X, y):
                                    f"{value.shape}, the shape of parameters[{key!r}]")
         out[key] = got.T.copy() if key.startswith("W") else got.reshape(-1)
     return out
+
+
+# --- Course 2 week 1: gradient checking ----------------------------------------------------------------------
+
+
+class _Replaced:
+    """The hand-in's functions `names` replaced by the grader's for one call (the course's gradient_check and
+    gradient_check_n call the notebook's forward and backward propagation by name), put back after it."""
+
+    def __init__(self, namespace, **functions):
+        self.namespace, self.functions, self.saved = namespace, functions, {}
+
+    def __enter__(self):
+        for name, function in self.functions.items():
+            self.saved[name] = self.namespace.get(name, _Replaced)
+            self.namespace[name] = function
+
+    def __exit__(self, *exc):
+        for name, value in self.saved.items():
+            if value is _Replaced:
+                self.namespace.pop(name, None)
+            else:
+                self.namespace[name] = value
+
+
+def gradient_check_n(call, f, theta, grad, h=1e-7):
+    """gradient_check.relative_difference as gradient_check_n(parameters, gradients, X, Y, epsilon): θ cut into
+    layers (parameters), grad likewise (gradients); forward_propagation_n(X, Y, parameters) answers the grader's
+    cost J of θ = dictionary_to_vector(parameters) (gc_utils, as the course's J is read)."""
+    to_vector = call.other("dictionary_to_vector")
+    if to_vector is None:
+        raise NameError("gradient_check_n flattens the parameters with gc_utils.dictionary_to_vector, which the "
+                        "hand-in does not import", name="dictionary_to_vector")
+    parameters, gradients = layers(theta), layers(grad, "d")
+
+    def forward_propagation_n(X, Y, parameters):
+        return f(np.asarray(to_vector(parameters)[0], dtype=np.float64).reshape(theta.shape)), None
+
+    with _Replaced(call.namespace, forward_propagation_n=forward_propagation_n):
+        return call(parameters, gradients, np.zeros((2, 1)), np.zeros((1, 1)), h)
+
+
+def gradient_check(call, f, theta, grad, h=1e-7):
+    """gradient_check.relative_difference_1d as gradient_check(x, theta, epsilon): forward_propagation(x, θ)
+    answers the grader's J(θ) and backward_propagation(x, θ) its (deliberately imperfect) gradient."""
+    with _Replaced(call.namespace, forward_propagation=lambda x, t: f(np.full(theta.shape, float(t))),
+                   backward_propagation=lambda x, t: float(grad.reshape(-1)[0])):
+        return call(1.0, float(theta.reshape(-1)[0]), h)

@@ -46,3 +46,19 @@ def rel_error(a, b, *, floor=1e-8):
     """max over entries of |a − b| / max(floor, |a| + |b|)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.maximum(floor, np.abs(a) + np.abs(b))))
+
+
+def relative_difference(f, x, grad, h=1e-7, *, scheme="central", denominator="sum_of_norms"):
+    """‖grad − g̃‖₂ / (‖grad‖₂ + ‖g̃‖₂) with g̃ = eval_numerical_gradient(f, x, h): gradient checking's verdict in
+    the Deep Learning Specialization (a course row; the spec's rel_error is the largest elementwise error).
+    Named mistakes: scheme="forward" (a one-sided difference); denominator="norm_of_sum" (‖grad + g̃‖₂)."""
+    numerical = eval_numerical_gradient(f, np.array(x, dtype=float), h, scheme=scheme)
+    grad = np.asarray(grad, dtype=float).reshape(numerical.shape)
+    below = np.linalg.norm(grad) + np.linalg.norm(numerical) if denominator == "sum_of_norms" \
+        else np.linalg.norm(grad + numerical)
+    return float(np.linalg.norm(grad - numerical) / below)
+
+
+def relative_difference_1d(f, x, grad, h=1e-7, **mistake):
+    """relative_difference of a one-number θ (x and grad of one entry): the course's 1-D gradient_check."""
+    return relative_difference(f, x, grad, h, **mistake)

@@ -4,11 +4,13 @@ COURSES_DLS_D2L.md marks them "none": the Deep Learning Specialization's schedul
 probabilities, and its sigmoid-output L-layer model (its forward, and its gradients: the course's L_model_backward
 starts from its L_model_forward's caches). They live in the spec's modules
 but are course rows (engine.spec.declare_course_row): graded only where a profile lists them, never by default.
-Each is compared with its oracle in reference/ on generated inputs, with named mistakes beside it.
+Gradient checking's 2-norm relative difference too (gradient_check_n over a vector θ, gradient_check over one
+number). Each is compared with its oracle in reference/ on generated inputs, with named mistakes beside it.
 """
 import numpy as np
 from hypothesis import strategies as st
 
+from dlgrade.reference import gradient_check as gradient_oracle
 from dlgrade.reference import losses as losses_oracle
 from dlgrade.reference import net as net_oracle
 from dlgrade.reference import schedules as schedules_oracle
@@ -115,3 +117,50 @@ def binary_gradients_agree(ctx):
         ctx.expect(got, lambda **m: net_oracle.binary_mlp_gradients(case["params"], case["X"], case["y"], **m),
                    inputs=case, label="")
     ctx.falsify(binary_networks(), body)
+
+
+# --- gradient_check.relative_difference / relative_difference_1d ---------------------------------------------
+
+for _function in ("gradient_check.relative_difference", "gradient_check.relative_difference_1d"):
+    declare_course_row(_function)
+    rows(_function,
+         ("one_sided", "uses a one-sided difference (J(θ+ε) − J(θ))/ε; gradient checking takes the two-sided "
+                       "(J(θ+ε) − J(θ−ε))/(2ε), error O(ε²)", {"scheme": "forward"}),
+         ("norm_of_sum", "divides by ‖grad + gradapprox‖₂; the difference is ‖grad − gradapprox‖₂ / "
+                         "(‖grad‖₂ + ‖gradapprox‖₂)", {"denominator": "norm_of_sum"}))
+
+
+def _cost(a, b, c):
+    """J(θ) = Σ a·θ² + Σ b·θ + Σ c·θ³: curved, so a one-sided difference is off by about ε·J''."""
+    return lambda theta: float(np.sum(a * theta ** 2 + b * theta + c * theta ** 3))
+
+
+@st.composite
+def checked_gradients(draw, size):
+    """θ, the cost's coefficients, a gradient that is the true one plus a deliberate error (as the course's buggy
+    backward_propagation_n: the difference is far above rounding), and ε coarse enough that O(ε) shows."""
+    n = draw(size)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    theta, a, b, c = rng.uniform(-1, 1, n), rng.uniform(0.5, 2, n), rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
+    exact = 2 * a * theta + b + 3 * c * theta ** 2
+    error = rng.uniform(-0.5, 0.5, n) * (rng.random(n) < 0.5)
+    epsilon = draw(st.sampled_from([1e-2, 1e-3]))
+    return {"theta": theta, "a": a, "b": b, "c": c, "grad": exact + error, "epsilon": epsilon}
+
+
+def _register_relative_difference(function, size):
+    @check(function, "oracle", title="agrees with the oracle", points=2,
+           doc="‖grad − gradapprox‖₂ / (‖grad‖₂ + ‖gradapprox‖₂), gradapprox by two-sided differences of the "
+               "cost J, on curved costs and gradients with deliberate errors")
+    def agrees(ctx):
+        def body(case):
+            f = _cost(case["a"], case["b"], case["c"])
+            got = ctx.call(function, f, case["theta"], case["grad"], case["epsilon"])
+            ctx.expect(got, lambda **m: gradient_oracle.relative_difference(f, case["theta"], case["grad"],
+                                                                            case["epsilon"], **m),
+                       inputs={"J": "Σ a·θ² + Σ b·θ + Σ c·θ³", **case}, label="difference")
+        ctx.falsify(checked_gradients(size), body)
+
+
+_register_relative_difference("gradient_check.relative_difference", st.integers(2, 12))
+_register_relative_difference("gradient_check.relative_difference_1d", st.just(1))
