@@ -20,12 +20,23 @@ import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..checks.engine import mistakes
 from . import detect, handin
 
 HERE = Path(__file__).resolve().parent
 STANDINS = HERE / "standins"
-ENTRY_KEYS = {"name", "adapter", "arguments", "returns", "uses", "optional"}
-COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "unused", "assignments"}
+ENTRY_KEYS = {"name", "adapter", "arguments", "returns", "uses", "optional", "promise"}
+
+
+def _square_pool(args):
+    """The pooling window is square (the course's pool_forward takes one size f); true where args hold none."""
+    pool = next((a for a in args if type(a) is dict and "pool_height" in a), None)
+    return pool is None or pool["pool_height"] == pool["pool_width"]
+
+
+# What a course's function is promised, by name ([course.assignments.X.functions] "…" = {promise = "…"}).
+PROMISES = {"square_pool": _square_pool}
+COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "unused", "assignments", "accept"}
 
 
 class CourseError(Exception):
@@ -44,6 +55,7 @@ class Entry:
     returns: tuple = ()
     uses: tuple = ()
     optional: bool = False
+    promise: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class Course:
     helpers: tuple = ()
     unused: tuple = ()         # packages the graded functions never need: empty modules, never imported (plots)
     assignments: tuple = ()
+    accept: dict = field(default_factory=dict)      # revision -> {function: documented variants right in it}
     source: str = ""
 
     def functions(self):
@@ -92,11 +105,14 @@ class Course:
                                        notes=[*submission.notes, *notes])
         scored = tuple(f for f, e in presented.items() if not e.optional)
         optional = tuple(f for f, e in presented.items() if e.optional)
-        names = {f: e.names[0] if len(e.names) == 1 else next((n for n in e.names if n in defined), e.names[0])
-                 for f, e in presented.items()}
-        conventions = dataclasses.replace(profile.conventions, course_names=names)
+        names = {f: (e.names[0] if len(e.names) == 1 else next((n for n in e.names if n in defined), e.names[0]))
+                 + (" (optional in the course, not scored)" if e.optional else "") for f, e in presented.items()}
+        promises = {f: PROMISES[e.promise] for f, e in presented.items() if e.promise}
+        conventions = dataclasses.replace(profile.conventions, course_names=names, promises=promises)
         points = {**profile.points, **{f: 0 for f in optional}}
-        return prepared, dataclasses.replace(profile, graded=scored + optional, conventions=conventions, points=points)
+        accept = {f: [*profile.accept.get(f, ()), *v] for f, v in self.accept.get(revision, {}).items()}
+        return prepared, dataclasses.replace(profile, graded=scored + optional, conventions=conventions, points=points,
+                                             accept={**profile.accept, **accept})
 
 
 def _wire(entry):
@@ -153,8 +169,17 @@ def from_table(table, functions, source):
     unused = table.get("unused", [])
     if not isinstance(unused, list) or not all(isinstance(u, str) and u.isidentifier() for u in unused):
         raise CourseError(f"profile {source}: [course] unused must list top-level package names, not {unused!r}")
+    accept = table.get("accept", {})
+    for name, variants in accept.items():
+        if name not in revisions:
+            raise CourseError(f"profile {source}: [course.accept] names {name!r}, which is not a revision")
+        for function, forms in variants.items():
+            documented = {m.name for m in mistakes.of(function) if m.documented}
+            if function not in functions or not set(forms) <= documented:
+                raise CourseError(f"profile {source}: [course.accept.{name}] {function}: {forms} are not documented "
+                                  f"variants of a graded function ({sorted(documented) or 'none'})")
     return Course(table["name"], translation, revision, dict(revisions), tuple(helpers), tuple(unused),
-                  tuple(assignments), source)
+                  tuple(assignments), accept={k: dict(v) for k, v in accept.items()}, source=source)
 
 
 def _entry(function, spec, source, key):
@@ -172,5 +197,9 @@ def _entry(function, spec, source, key):
         if argument.partition(".")[0] not in parameters:
             raise CourseError(f"profile {source}: {key}'s {function}: argument {argument!r} is none of the spec's "
                               f"{parameters} (a key of a dict argument is written config.learning_rate)")
+    if spec.get("promise", "") and spec["promise"] not in PROMISES:
+        raise CourseError(f"profile {source}: {key}'s {function}: promise {spec['promise']!r} is none of "
+                          f"{sorted(PROMISES)}")
     return Entry(function, names, spec.get("adapter", ""), tuple(spec.get("arguments", ())),
-                 tuple(spec.get("returns", ())), tuple(spec.get("uses", ())), bool(spec.get("optional", False)))
+                 tuple(spec.get("returns", ())), tuple(spec.get("uses", ())), bool(spec.get("optional", False)),
+                 spec.get("promise", ""))

@@ -313,3 +313,82 @@ def gradient_check(call, f, theta, grad, h=1e-7):
     with _Replaced(call.namespace, forward_propagation=lambda x, t: f(np.full(theta.shape, float(t))),
                    backward_propagation=lambda x, t: float(grad.reshape(-1)[0])):
         return call(1.0, float(theta.reshape(-1)[0]), h)
+
+
+# --- Course 4 week 1: channels-last ----------------------------------------------------------------------------
+
+
+def channels_last(x):
+    """The spec's (N, C, H, W) as the course's (m, n_H, n_W, n_C)."""
+    return x.transpose(0, 2, 3, 1).copy()
+
+
+def channels_first(a, what):
+    """The course's (m, n_H, n_W, n_C) as the spec's (N, C, H, W)."""
+    a = np.asarray(a)
+    if a.ndim != 4:
+        raise CourseShapeError(f"{what} has shape {a.shape}; it should be (m, n_H, n_W, n_C)")
+    return a.transpose(0, 3, 1, 2)
+
+
+def zero_pad(call, x, pad):
+    """layers.zero_pad as zero_pad(X, pad) on X (m, n_H, n_W, n_C)."""
+    return channels_first(call(channels_last(x), pad), "zero_pad's X_pad")
+
+
+def conv_forward(call, x, w, b, conv_param):
+    """layers.conv_forward_naive as conv_forward(A_prev, W, b, hparameters): A_prev (m, n_H, n_W, n_C),
+    W (f, f, n_C_prev, n_C), b (1, 1, 1, n_C), hparameters {"stride", "pad"}. The course's filters are square: an
+    HH × WW filter goes in as the f × f one (f = max(HH, WW)) with zeros below and right of it, and x with as many
+    zero rows and columns below and right of it, which gives the same output, entry for entry."""
+    n, c, height, width = x.shape
+    filters, _, kh, kw = w.shape
+    f = max(kh, kw)
+    square = np.zeros((filters, c, f, f))
+    square[:, :, :kh, :kw] = w
+    extended = np.zeros((n, c, height + f - kh, width + f - kw))
+    extended[:, :, :height, :width] = x
+    Z, cache = values(call(channels_last(extended), square.transpose(2, 3, 1, 0).copy(),
+                           b.reshape(1, 1, 1, -1).copy(), {"stride": conv_param["stride"], "pad": conv_param["pad"]}),
+                      2, "conv_forward")[:2]
+    return channels_first(Z, "conv_forward's Z"), (cache, (height, width, kh, kw))
+
+
+def conv_backward(call, dout, cache):
+    """layers.conv_backward_naive as conv_backward(dZ, cache) -> (dA_prev, dW, db), db (1, 1, 1, n_C); the
+    gradients of the zeros conv_forward added are left out."""
+    course_cache, (height, width, kh, kw) = cache
+    dA_prev, dW, db = values(call(channels_last(dout), course_cache), 3, "conv_backward")[:3]
+    dW = np.asarray(dW)
+    if dW.ndim != 4:
+        raise CourseShapeError(f"conv_backward's dW has shape {dW.shape}; it should be (f, f, n_C_prev, n_C)")
+    return channels_first(dA_prev, "conv_backward's dA_prev")[:, :, :height, :width], \
+        dW.transpose(3, 2, 0, 1)[:, :, :kh, :kw], np.asarray(db).reshape(-1)
+
+
+def _pool_forward(call, x, pool_param, mode):
+    """pool_forward(A_prev, hparameters, mode) with hparameters {"f", "stride"} (square windows: the profile's
+    promise keeps the others out)."""
+    A, cache = values(call(channels_last(x), {"f": pool_param["pool_height"], "stride": pool_param["stride"]}, mode),
+                      2, "pool_forward")[:2]
+    return channels_first(A, "pool_forward's A"), cache
+
+
+def _pool_backward(call, dout, cache, mode):
+    return channels_first(call(channels_last(dout), cache, mode), "pool_backward's dA_prev")
+
+
+def max_pool_forward(call, x, pool_param):
+    return _pool_forward(call, x, pool_param, "max")
+
+
+def avg_pool_forward(call, x, pool_param):
+    return _pool_forward(call, x, pool_param, "average")
+
+
+def max_pool_backward(call, dout, cache):
+    return _pool_backward(call, dout, cache, "max")
+
+
+def avg_pool_backward(call, dout, cache):
+    return _pool_backward(call, dout, cache, "average")

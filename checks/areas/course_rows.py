@@ -11,6 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from dlgrade.reference import gradient_check as gradient_oracle
+from dlgrade.reference import layers as layers_oracle
 from dlgrade.reference import losses as losses_oracle
 from dlgrade.reference import net as net_oracle
 from dlgrade.reference import schedules as schedules_oracle
@@ -18,7 +19,7 @@ from dlgrade.reference import schedules as schedules_oracle
 from ..engine.mistakes import rows
 from ..engine.registry import check
 from ..engine.spec import declare_course_row
-from ..engine.strategies import floats
+from ..engine.strategies import arrays, floats, shapes
 
 for _function in ("schedules.interval_time_decay", "losses.binary_cross_entropy", "net.binary_mlp_forward",
                   "net.binary_mlp_gradients"):
@@ -164,3 +165,45 @@ def _register_relative_difference(function, size):
 
 _register_relative_difference("gradient_check.relative_difference", st.integers(2, 12))
 _register_relative_difference("gradient_check.relative_difference_1d", st.just(1))
+
+
+# --- layers.zero_pad / layers.conv_single_step -------------------------------------------------------------
+
+for _function in ("layers.zero_pad", "layers.conv_single_step"):
+    declare_course_row(_function)
+rows("layers.zero_pad",
+     ("every_axis", "pads every axis (np.pad(X, pad)); only the height and width get zeros", {"every_axis": True}))
+rows("layers.conv_single_step",
+     ("bias_every_entry", "adds b to every product before summing, Σ(a·W + b) (the 2017 template's), a documented "
+                          "variant; the step is Σ(a·W) + b", {"bias": "every_entry"}, True))
+
+
+@check("layers.zero_pad", "oracle", title="agrees with the oracle", points=1,
+       doc="zeros on both sides of the height and width only, for pads 0–3 on drawn shapes")
+def zero_pad_agrees(ctx):
+    cases = st.fixed_dictionaries({"x": arrays(shapes(4, 4, 1, 4), -5.0, 5.0), "pad": st.integers(0, 3)})
+
+    def body(case):
+        got = ctx.call("layers.zero_pad", case["x"], case["pad"])
+        ctx.expect(got, lambda **m: layers_oracle.zero_pad(case["x"], case["pad"], **m), inputs=case, label="padded")
+    ctx.falsify(cases, body, examples=[{"x": np.arange(24.0).reshape(2, 3, 2, 2), "pad": 1}])
+
+
+@st.composite
+def windows(draw):
+    """One window a (f, f, C) and filter w of its shape, b one number of shape (1, 1, 1) (the course's)."""
+    shape = (draw(st.integers(1, 4)),) * 2 + (draw(st.integers(1, 3)),)
+    return {"a": draw(arrays(shape, -5.0, 5.0)), "w": draw(arrays(shape, -5.0, 5.0)),
+            "b": draw(arrays((1, 1, 1), -5.0, 5.0))}
+
+
+@check("layers.conv_single_step", "oracle", title="agrees with the oracle", points=1,
+       doc="Σ(a·W) + b on drawn windows, b of shape (1, 1, 1) as the course gives it")
+def conv_single_step_agrees(ctx):
+    def body(case):
+        got = ctx.call("layers.conv_single_step", case["a"], case["w"], case["b"])
+        ctx.expect(got, lambda **m: layers_oracle.conv_single_step(case["a"], case["w"], case["b"], **m),
+                   inputs=case, label="Z")
+    textbook = {"a": np.linspace(-1, 1, 12).reshape(2, 2, 3), "w": np.linspace(2, -1, 12).reshape(2, 2, 3),
+                "b": np.full((1, 1, 1), 0.5)}
+    ctx.falsify(windows(), body, examples=[textbook])

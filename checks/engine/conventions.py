@@ -14,6 +14,8 @@ function stays written against the spec alone. Where a convention is not set, th
     keywords       {spec function: {name: value}}: keyword arguments added to every call
     course_names   {spec function: the course's name}: set by a course's layer (dlgrade.courses), which presents
                    the course's functions under the spec's names in the worker; reports name them
+    promises       {spec function: predicate of the spec's args}: what the course's function is promised (a square
+                   pooling window); set by a course's layer, an input outside it is not an example
 
 Which functions have a drop probability, a param dict with a mode or per-channel parameters, and where in their
 arguments, is the areas' to say (engine.spec); this module holds no name of the spec.
@@ -22,6 +24,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
+from hypothesis import reject
 
 from dlgrade.sandbox import Handle
 
@@ -40,6 +43,7 @@ class Conventions:
     channel_shape: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
     course_names: dict = field(default_factory=dict)  # {spec function: the course's name} (a course's layer)
+    promises: dict = field(default_factory=dict)  # {spec function: predicate of its args} (a course's layer)
     _gamma_shapes: dict = field(default_factory=dict, init=False, repr=False)  # cache handle id -> gamma's shape
 
     def for_check(self):
@@ -59,7 +63,10 @@ class Conventions:
         return function if located == function else f"{located} (the spec's {function})"
 
     def arguments(self, function, args, kwargs):
-        """The (args, kwargs) to send for a call the grader writes in the spec's conventions."""
+        """The (args, kwargs) to send for a call the grader writes in the spec's conventions. An input the course
+        does not promise its function (its promise's predicate is false) is no example: the search draws another."""
+        if function in self.promises and not self.promises[function](args):
+            reject()
         args = list(args)
         if function in DROP_PROBABILITY and self.dropout_p == "keep":
             position, key = DROP_PROBABILITY[function]
