@@ -22,6 +22,8 @@ from tests.grading import ROOT
 DLS = ROOT / "tests" / "courses" / "dls"
 C2W2_2021 = (DLS / "c2w2_2021.py").read_text()
 C1W4_2018 = (DLS / "c1w4_2018.py").read_text()
+C2W1_GC_2021 = (DLS / "c2w1_gc_2021.py").read_text()
+C4W1_2021 = (DLS / "c4w1_2021.py").read_text()
 
 
 def quick(name="dls", **changes):
@@ -83,6 +85,23 @@ def test_course1_week4_correct_earns_full_marks(tmp_path):
     _full_marks(report)
 
 
+def test_course2_week1_gradient_checking_correct_earns_full_marks(tmp_path):
+    report = grade_source(tmp_path, C2W1_GC_2021)
+    assert report.max_score == 6
+    _full_marks(report)
+
+
+def test_course4_week1_correct_earns_full_marks_and_its_backward_is_reported_unscored(tmp_path):
+    """Z = Z + float(b) of a (1, 1, 1) b: right under the course's NumPy, and here too; conv_backward and
+    pool_backward (the every-maximum mask) reported, not scored."""
+    report = grade_source(tmp_path, C4W1_2021, only=("layers.conv_single_step", "layers.conv_forward_naive/oracle",
+                                                    "layers.max_pool_backward_naive/ties"))
+    _full_marks(report)
+    optional = [r for r in report.results if r.function == "layers.max_pool_backward_naive"]
+    assert optional and all(r.max_score == 0 and r.status == "passed" for r in optional)
+    assert "not scored" in optional[0].title and "ties_to_all" in optional[0].summary
+
+
 # Each revision's own differences, graded where they show (the rest of each hand-in is the same code).
 REVISIONS = [("C2W2", "2018-2020", ("optim.adam",)), ("C2W2", "2017", ("optim.adam", "optim.sgd")),
              ("C1W4", "2021+", ("optim.sgd", "losses.binary_cross_entropy")),
@@ -120,6 +139,15 @@ WRONG = [
     ("schedule_lr_decay without its floor", C2W2_2021,
      ("np.floor(epoch_num / time_interval)", "(epoch_num / time_interval)"),
      "schedules.interval_time_decay", "no_floor"),
+    ("a one-sided difference in gradient_check_n", C2W1_GC_2021,
+     ("        gradapprox[i] = (J_plus[i] - J_minus[i]) / (2 * epsilon)", "        gradapprox[i] = (J_plus[i] - "
+      "forward_propagation_n(X, Y, vector_to_dictionary(parameters_values))[0]) / epsilon"),
+     "gradient_check.relative_difference", "one_sided"),
+    ("n_W = n_H", C4W1_2021, ("n_W = int((n_W_prev - f + 2 * pad) / stride) + 1", "n_W = n_H"),
+     "layers.conv_forward_naive", "yours has shape"),
+    ("stride ignored", C4W1_2021, ("a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
+                                   "a_slice_prev = a_prev_pad[h:h + f, w:w + f, :]"),
+     "layers.conv_forward_naive", "differ"),
     ("a notebook global", C2W2_2021 + "\nlr = 0.01\n",
      ('] - learning_rate * grads["dW" + str(l)]', '] - lr * grads["dW" + str(l)]'),
      "optim.sgd", "update_parameters_with_gd reads the name 'lr', which it does not define"),
@@ -130,7 +158,7 @@ WRONG = [
 def test_bug_classes_lose_their_points_with_the_mistake_named(tmp_path, bug, source, replacement, function, said):
     report = grade_source(tmp_path, edited(source, replacement), only=(function,))
     results = [r for r in report.results if r.function == function]
-    assert results and report.score == 0 < report.max_score
+    assert results and report.score < report.max_score and results[0].score == 0
     assert any(said in r.summary + str(r.details.get("mistake", "")) for r in results), [r.summary for r in results]
 
 
