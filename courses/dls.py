@@ -251,17 +251,21 @@ def l_model_backward(call, params, X, y):
         raise NameError("L_model_backward is graded from L_model_forward's caches, and the hand-in has no "
                         "L_model_forward", name="L_model_forward")
     AL, caches = _forward(forward, params, X, "L_model_forward")
-    grads = call(AL, y.reshape(1, -1).copy(), caches)
+    return spec_grads(call(AL, y.reshape(1, -1).copy(), caches), params, "L_model_backward")
+
+
+def spec_grads(grads, params, what):
+    """The course's grads {"dW1": (n1, n0), "db1": (n1, 1), …} as the spec's {"W1": (d0, d1), "b1": (d1,), …}."""
     if not isinstance(grads, dict):
-        raise CourseShapeError(f"L_model_backward should return the grads dict; it returned a {type(grads).__name__}")
+        raise CourseShapeError(f"{what} should return the grads dict; it returned a {type(grads).__name__}")
     out = {}
     for key, value in column_major(params).items():
         name = f"d{key}"
         if name not in grads:
-            raise CourseShapeError(f"L_model_backward's grads has no key {name!r}")
+            raise CourseShapeError(f"{what}'s grads has no key {name!r}")
         got = np.asarray(grads[name])
         if not (fits(got, value.shape) if key.startswith("b") else got.shape == value.shape):
-            raise CourseShapeError(f"L_model_backward's grads[{name!r}] has shape {got.shape}; it should be "
+            raise CourseShapeError(f"{what}'s grads[{name!r}] has shape {got.shape}; it should be "
                                    f"{value.shape}, the shape of parameters[{key!r}]")
         out[key] = got.T.copy() if key.startswith("W") else got.reshape(-1)
     return out
@@ -392,3 +396,44 @@ def max_pool_backward(call, dout, cache):
 
 def avg_pool_backward(call, dout, cache):
     return _pool_backward(call, dout, cache, "average")
+
+
+# --- Course 2 week 1: regularization and dropout (the 3-layer net) ---------------------------------------------
+
+
+def _forward_of(call, name):
+    forward = call.other(name)
+    if forward is None:
+        raise NameError(f"{call.function.__name__} is graded from {name}'s cache, and the hand-in has no {name}",
+                        name=name)
+    return forward
+
+
+def compute_cost_with_regularization(call, p, y, params, lambd):
+    """losses.binary_cross_entropy_l2 as compute_cost_with_regularization(A3, Y, parameters, lambd)."""
+    return call(p.reshape(1, -1).copy(), y.reshape(1, -1).copy(), column_major(params), lambd)
+
+
+def backward_propagation_with_regularization(call, params, X, y, lambd):
+    """net.binary_mlp_gradients_l2 as backward_propagation_with_regularization(X, Y, cache, lambd), the cache
+    from the course's forward_propagation (reg_utils)."""
+    X_course = X.reshape(X.shape[0], -1).T.copy()
+    _, cache = values(_forward_of(call, "forward_propagation")(X_course, column_major(params)), 2,
+                      "forward_propagation")[:2]
+    return spec_grads(call(X_course, y.reshape(1, -1).copy(), cache, lambd), params,
+                      "backward_propagation_with_regularization")
+
+
+def forward_propagation_with_dropout(call, params, X, keep_prob):
+    """net.dropout_mlp_forward as forward_propagation_with_dropout(X, parameters, keep_prob) -> (A3, cache)."""
+    return _forward(lambda X_, P: call(X_, P, keep_prob), params, X, "forward_propagation_with_dropout")[0].reshape(-1)
+
+
+def backward_propagation_with_dropout(call, params, X, y, keep_prob):
+    """net.dropout_mlp_gradients as backward_propagation_with_dropout(X, Y, cache, keep_prob), the cache from the
+    hand-in's forward_propagation_with_dropout (its masks)."""
+    forward = _forward_of(call, "forward_propagation_with_dropout")
+    X_course = X.reshape(X.shape[0], -1).T.copy()
+    _, cache = values(forward(X_course, column_major(params), keep_prob), 2, "forward_propagation_with_dropout")[:2]
+    return spec_grads(call(X_course, y.reshape(1, -1).copy(), cache, keep_prob), params,
+                      "backward_propagation_with_dropout")

@@ -1,10 +1,10 @@
 """A course's hand-in as code to grade: its cells, what they define and import, and only their definitions.
 
 Notebooks and their .py exports run the course's tests, load its data sets (h5py, sklearn) and train models at
-the top level. The graded functions are taken without any of that: the worker runs only each cell's imports,
-function and class definitions, read from the syntax tree (nothing here runs the code), each at its own line so
-a traceback's line numbers hold. A function that reads a notebook global then meets a NameError, which the
-course runtime words as such.
+the top level. The graded functions are taken without any of that: the worker runs only the imports, function and
+class definitions, read from the syntax tree (nothing here runs the code), each as a cell of its own at its own
+line, so a traceback's line numbers hold and a failing import costs nothing else. A function that reads a
+notebook global then meets a NameError, which the course runtime words as such.
 """
 import ast
 import re
@@ -68,9 +68,10 @@ def names(cells):
 
 
 def definitions(cells):
-    """Each cell cut to its top-level imports and definitions, at their own lines (a cell that does not parse is
-    kept whole, so the worker reports its SyntaxError). A definition holds its lines alone; an import may share
-    its line with other statements (`f(3); import os`), so it is taken by its own span."""
+    """The top-level imports and definitions of the cells, each its own cell (one that fails does not take the
+    others with it), at its own line of its cell. A definition holds its lines alone; an import may share its
+    line with other statements (`f(3); import os`), so it is taken by its own span. A cell that does not parse is
+    kept whole, so the worker reports its SyntaxError."""
     kept = []
     for cell in cells:
         tree = _tree(cell)
@@ -78,15 +79,13 @@ def definitions(cells):
             kept.append(cell)
             continue
         lines = cell.splitlines()
-        out = [""] * len(lines)
         for node in tree.body:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                segment = (ast.get_source_segment(cell, node) or "").splitlines()
-                for offset, text in enumerate(segment):
-                    row = node.lineno - 1 + offset
-                    out[row] = f"{out[row]}; {text}" if out[row] and offset == 0 else text
+                start, text = node.lineno, ast.get_source_segment(cell, node) or ""
             elif isinstance(node, KEPT):
                 start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-                out[start - 1:node.end_lineno] = lines[start - 1:node.end_lineno]
-        kept.append("\n".join(out).rstrip("\n"))
+                text = "\n".join(lines[start - 1:node.end_lineno])
+            else:
+                continue
+            kept.append("\n" * (start - 1) + text)
     return kept

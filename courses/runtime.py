@@ -92,6 +92,8 @@ class _Loader(importlib.abc.Loader):
             module.__getattr__ = lambda attribute: _unavailable(module.__name__, attribute)
             return
         exec(compile(self.source, f"<course helper {module.__name__}>", "exec"), module.__dict__)
+        if "__getattr__" not in module.__dict__:  # the course's other helpers (plots, data sets): import, not run
+            module.__getattr__ = lambda attribute: _unavailable(module.__name__, attribute)
 
 
 def _unavailable(module, attribute):

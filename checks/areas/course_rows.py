@@ -11,6 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from dlgrade.reference import gradient_check as gradient_oracle
+from dlgrade.reference import init as init_oracle
 from dlgrade.reference import layers as layers_oracle
 from dlgrade.reference import losses as losses_oracle
 from dlgrade.reference import net as net_oracle
@@ -207,3 +208,108 @@ def conv_single_step_agrees(ctx):
     textbook = {"a": np.linspace(-1, 1, 12).reshape(2, 2, 3), "w": np.linspace(2, -1, 12).reshape(2, 2, 3),
                 "b": np.full((1, 1, 1), 0.5)}
     ctx.falsify(windows(), body, examples=[textbook])
+
+
+# --- init.layers_*: the course's initializers, by replaying NumPy's legacy RNG ------------------------------
+
+INITIALIZERS = {"init.layers_zeros": "all zeros", "init.layers_random": "seed 3, randn·10",
+                "init.layers_he": "seed 3, randn·√(2/n_{l−1})", "init.layers_small": "seed 3, randn·0.01",
+                "init.two_layers_small": "seed 1, randn·0.01, W1 then W2"}
+for _function in INITIALIZERS:
+    declare_course_row(_function)
+rows("init.layers_he",
+     ("fan_out", "scales by √(2/n_l), the layer's own size; He scales by √(2/n_{l−1}), the size of its input",
+      {"scale": "he_fan_out"}),
+     ("lecun", "scales by √(1/n_{l−1}) (LeCun's); He's is √(2/n_{l−1})", {"scale": "lecun"}))
+rows("init.layers_random",
+     ("scale_one", "leaves the draws unscaled; this initializer multiplies them by 10", {"scale": 1.0}))
+rows("init.layers_small",
+     ("scale_one", "leaves the draws unscaled; they are multiplied by 0.01", {"scale": 1.0}))
+
+
+def _register_initializer(function, rule):
+    @check(function, "legacy_rng", title="replays the course's seeded draws", points=2,
+           doc=f"W and b of every layer as NumPy's legacy RNG draws them ({rule}), for drawn layer sizes")
+    def replays(ctx):
+        name = function.partition(".")[2]
+        two = name == "two_layers_small"
+        sizes = st.lists(st.integers(1, 6), min_size=3, max_size=3 if two else 5)
+
+        def body(dims):
+            args = tuple(dims) if two else (list(dims),)
+            got = ctx.call(function, *args)
+            ctx.expect(got, lambda **m: getattr(init_oracle, name)(*args, **m),
+                       inputs=dict(zip(("n_x", "n_h", "n_y"), dims)) if two else {"layer_dims": list(dims)},
+                       label="")
+        ctx.falsify(sizes, body, examples=[[2, 4, 1]])
+
+
+for _function, _rule in INITIALIZERS.items():
+    _register_initializer(_function, _rule)
+
+
+# --- the regularized and dropout three-layer nets (Course 2 week 1, Regularization) ------------------------
+
+for _function in ("losses.binary_cross_entropy_l2", "net.binary_mlp_gradients_l2", "net.dropout_mlp_forward",
+                  "net.dropout_mlp_gradients"):
+    declare_course_row(_function)
+rows("losses.binary_cross_entropy_l2",
+     ("missing_half", "adds (λ/m)·Σ‖W‖²; the penalty is (λ/2m)·Σ‖W‖²", {"half": False}),
+     ("penalises_biases", "penalises the biases too; only the weights W1, W2, W3 are", {"biases": True}))
+rows("net.binary_mlp_gradients_l2",
+     ("half_gradient", "adds (λ/2m)·W; the penalty (λ/2m)·‖W‖² has gradient (λ/m)·W", {"half": True}))
+rows("net.dropout_mlp_forward",
+     ("not_scaled", "does not divide the kept activations by keep_prob (inverted dropout keeps their expected "
+                    "value)", {"scale": False}))
+rows("net.dropout_mlp_gradients",
+     ("not_scaled", "does not divide dA by keep_prob after applying the mask, as the forward divided A",
+      {"scale": False}))
+
+
+@st.composite
+def three_layer_networks(draw):
+    """The course's 3-layer net LINEAR→RELU→LINEAR→RELU→LINEAR→SIGMOID: params, X, y, λ and keep_prob."""
+    dims = [draw(st.integers(1, 4)), draw(st.integers(1, 5)), draw(st.integers(1, 4)), 1]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    params = {}
+    for layer in range(1, 4):
+        params[f"W{layer}"] = rng.normal(size=(dims[layer - 1], dims[layer])) / np.sqrt(dims[layer - 1])
+        params[f"b{layer}"] = 0.5 * rng.normal(size=dims[layer])
+    n = draw(st.integers(1, 6))
+    return {"params": params, "X": rng.normal(size=(n, dims[0])), "y": rng.integers(0, 2, n).astype(np.float64),
+            "lambd": draw(floats(0.0, 1.0)), "keep_prob": draw(floats(0.5, 0.95))}
+
+
+@check("losses.binary_cross_entropy_l2", "oracle", title="agrees with the oracle", points=2,
+       doc="the cross-entropy plus (λ/2m)·(‖W1‖² + ‖W2‖² + ‖W3‖²) on drawn nets, probabilities and λ")
+def bce_l2_agrees(ctx):
+    def body(case):
+        p = net_oracle.binary_mlp_forward(case["params"], case["X"])
+        got = ctx.call("losses.binary_cross_entropy_l2", p, case["y"], case["params"], case["lambd"])
+        ctx.expect(got, lambda **m: losses_oracle.binary_cross_entropy_l2(p, case["y"], case["params"],
+                                                                          case["lambd"], **m),
+                   inputs=dict(case, p=p), label="cost")
+    ctx.falsify(three_layer_networks(), body)
+
+
+def _register_three_layer(function, title, doc, arguments):
+    @check(function, "oracle", title=title, points=2, doc=doc)
+    def agrees(ctx):
+        def body(case):
+            args = [case[a] for a in arguments]
+            got = ctx.call(function, *args)
+            ctx.expect(got, lambda **m: getattr(net_oracle, function.partition(".")[2])(*args, **m),
+                       inputs={a: case[a] for a in arguments}, label="")
+        ctx.falsify(three_layer_networks(), body)
+
+
+_register_three_layer("net.binary_mlp_gradients_l2", "gradients agree with the oracle",
+                      "every dW (with its (λ/m)·W) and db of the 3-layer net, from the course's forward_propagation",
+                      ("params", "X", "y", "lambd"))
+_register_three_layer("net.dropout_mlp_forward", "replays the course's seeded masks",
+                      "A3 with the masks D1, D2 NumPy's legacy RNG draws after np.random.seed(1), kept units "
+                      "divided by keep_prob",
+                      ("params", "X", "keep_prob"))
+_register_three_layer("net.dropout_mlp_gradients", "gradients agree with the oracle",
+                      "every dW, db through the same masks, dA·D/keep_prob, from your forward_propagation_with_dropout",
+                      ("params", "X", "y", "keep_prob"))
