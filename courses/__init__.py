@@ -16,16 +16,18 @@ The worker imports nothing of the grader: it receives these files' text in its i
 the grader's own trusted code in the student's process (the sandbox itself holds no formula and no course).
 """
 import dataclasses
+import importlib.util
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks.engine import mistakes
+from ..checks.engine.runner import select
 from . import detect, handin
 
 HERE = Path(__file__).resolve().parent
 STANDINS = HERE / "standins"
-ENTRY_KEYS = {"name", "adapter", "arguments", "returns", "uses", "optional", "promise"}
+ENTRY_KEYS = {"name", "adapter", "arguments", "returns", "uses", "optional", "promise", "skip"}
 
 
 def _square_pool(args):
@@ -36,7 +38,8 @@ def _square_pool(args):
 
 # What a course's function is promised, by name ([course.assignments.X.functions] "…" = {promise = "…"}).
 PROMISES = {"square_pool": _square_pool}
-COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "unused", "assignments", "accept"}
+COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "unused", "assignments", "accept",
+               "requires"}
 
 
 class CourseError(Exception):
@@ -56,6 +59,8 @@ class Entry:
     uses: tuple = ()
     optional: bool = False
     promise: str = ""
+    skip: tuple = ()           # check slugs that do not hold for the course's form (a relation at ε = 0, which
+                               # the course hard-codes): left out of the grade, said in a note
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Course:
     unused: tuple = ()         # packages the graded functions never need: empty modules, never imported (plots)
     assignments: tuple = ()
     accept: dict = field(default_factory=dict)      # revision -> {function: documented variants right in it}
+    requires: tuple = ()       # packages the course's form needs in the worker (d2l: torch), an optional extra
     source: str = ""
 
     def functions(self):
@@ -93,8 +99,11 @@ class Course:
         presented = {e.function: e for e in assignment.entries}
         said = "" if not self.revisions else f" ({revision}, detected from its imports)" if self.revision == "auto" \
             else f" ({revision}, set by the profile)"
+        skipped = {f"{f}/{slug}" for f, e in presented.items() for slug in e.skip}
         notes = [f"graded as {self.name}, {assignment.title}{said}; only its imports and function definitions ran, "
                  f"not its other cells"]
+        notes += [f"{c} is not graded for this course: the course's form does not hold it (its profile says so)"
+                  for c in sorted(skipped)]
         payload = {"runtime": (HERE / "runtime.py").read_text(),
                    "translation": (HERE / f"{self.translation}.py").read_text() if self.translation else "",
                    "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},
@@ -111,8 +120,16 @@ class Course:
         conventions = dataclasses.replace(profile.conventions, course_names=names, promises=promises)
         points = {**profile.points, **{f: 0 for f in optional}}
         accept = {f: [*profile.accept.get(f, ()), *v] for f, v in self.accept.get(revision, {}).items()}
-        return prepared, dataclasses.replace(profile, graded=scored + optional, conventions=conventions, points=points,
+        graded = scored + optional if not skipped else tuple(
+            c.id for c in select(scored + optional) if c.id not in skipped)
+        return prepared, dataclasses.replace(profile, graded=graded, conventions=conventions, points=points,
                                              accept={**profile.accept, **accept})
+
+    def absent(self):
+        """The sentence that says which package the course's form needs and this installation lacks, or ""."""
+        missing = [p for p in self.requires if importlib.util.find_spec(p) is None]
+        return f"the {self.name} profile grades code that uses {', '.join(missing)}, which is not installed here: " \
+               f"install dlgrade's optional extra (pip install 'dlgrade[{missing[0]}]')" if missing else ""
 
 
 def _wire(entry):
@@ -179,7 +196,8 @@ def from_table(table, functions, source):
                 raise CourseError(f"profile {source}: [course.accept.{name}] {function}: {forms} are not documented "
                                   f"variants of a graded function ({sorted(documented) or 'none'})")
     return Course(table["name"], translation, revision, dict(revisions), tuple(helpers), tuple(unused),
-                  tuple(assignments), accept={k: dict(v) for k, v in accept.items()}, source=source)
+                  tuple(assignments), accept={k: dict(v) for k, v in accept.items()}, source=source,
+                  requires=tuple(table.get("requires", ())))
 
 
 def _entry(function, spec, source, key):
@@ -202,4 +220,4 @@ def _entry(function, spec, source, key):
                           f"{sorted(PROMISES)}")
     return Entry(function, names, spec.get("adapter", ""), tuple(spec.get("arguments", ())),
                  tuple(spec.get("returns", ())), tuple(spec.get("uses", ())), bool(spec.get("optional", False)),
-                 spec.get("promise", ""))
+                 spec.get("promise", ""), tuple(spec.get("skip", ())))

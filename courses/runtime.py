@@ -112,9 +112,16 @@ class Helpers(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name in self.sources:
             return importlib.util.spec_from_loader(name, _Loader(self.sources[name]))
-        if name.partition(".")[0] in self.fallback and name not in sys.modules:
+        top = name.partition(".")[0]
+        if top in self.fallback and name not in sys.modules and (top == name or _served(sys.modules.get(top))):
             return importlib.machinery.ModuleSpec(name, _Loader(None), is_package=True)
         return None
+
+
+def _served(module):
+    """The module is one of these empty ones (an installed package's missing submodule is its own business:
+    torch probes for optional ones)."""
+    return isinstance(getattr(getattr(module, "__spec__", None), "loader", None), _Loader)
 
 
 class Call:

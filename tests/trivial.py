@@ -10,7 +10,7 @@ import shutil
 import textwrap
 
 import dlgrade.checks  # noqa: F401  (fills the registry)
-from dlgrade.checks.engine.registry import REGISTRY
+from dlgrade.checks.engine import runner
 from dlgrade.sandbox import resolve
 
 from .grading import REFERENCE
@@ -91,10 +91,8 @@ HELPER = textwrap.dedent('''
 
 
 def functions(profile):
-    """The spec functions the profile grades (its layout's list, else all that have checks)."""
-    chosen = set(profile.graded)
-    return sorted({c.function for c in REGISTRY
-                   if not chosen or c.function in chosen or c.module in chosen})
+    """The spec functions the profile grades (its layout's list, else all that have checks but a course's rows)."""
+    return sorted({c.function for c in runner.select(profile.graded)})
 
 
 def write(folder, profile, kind, sleep=3.0):

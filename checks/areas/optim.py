@@ -28,8 +28,8 @@ MISTAKES = [
           ("ema", "uses the moving-average form v ← μv + (1−μ)g, w ← w − ηv (the Deep Learning Specialization's "
                   "form; torch's SGD with dampening = momentum), a documented variant; the spec's velocity is "
                   "v ← μv − ηg, w ← w + v", {"form": "ema"}, True),
-          ("torch_buffer", "stores torch's buffer b ← μb + g (w ← w − ηb) as the velocity; the spec's "
-                           "velocity is v = −η·b", {"form": "torch_buffer"}),
+          ("torch_buffer", "stores torch's buffer b ← μb + g (w ← w − ηb) as the velocity (d2l's sgd_momentum), a "
+                           "documented variant; the spec's velocity is v = −η·b", {"form": "torch_buffer"}, True),
           ("positive_velocity", "keeps the velocity with the opposite sign (v ← μv + ηg, w ← w − v: the same w, "
                                 "the lecture notes' form), a documented variant; the spec's velocity is "
                                 "v ← μv − ηg, w ← w + v", {"form": "positive_velocity"}, True),
@@ -40,13 +40,17 @@ MISTAKES = [
                            "w ← w − μv + (1+μ)v'", {"lookahead": False})),
     *rows("optim.adagrad",
           ("eps_inside", "adds ε inside the square root, √(r + ε) (the lecture notes' form), a documented "
-                         "variant; the spec divides by √r + ε", {"eps_inside": True}, True)),
+                         "variant; the spec divides by √r + ε", {"eps_inside": True}, True),
+          ("d2l", "divides by √(r + 1e-6) whatever epsilon says (d2l's from-scratch adagrad), a documented variant",
+           {"eps_inside": True, "pinned": {"epsilon": 1e-6}}, True)),
     *rows("optim.rmsprop",
           ("eps_inside", "divides by √(r + ε) (ε inside the root), a documented variant",
            {"eps_inside": True}, True),
           ("swapped_decay", "swaps the decay weights: r ← (1−ρ)r + ρg² instead of ρr + (1−ρ)g²",
            {"swapped_decay": True}),
-          ("no_sqrt", "divides by r + ε, without the square root; RMSProp divides by √r + ε", {"root": False})),
+          ("no_sqrt", "divides by r + ε, without the square root; RMSProp divides by √r + ε", {"root": False}),
+          ("d2l", "divides by √(r + 1e-6) whatever epsilon says (d2l's from-scratch rmsprop), a documented variant",
+           {"eps_inside": True, "pinned": {"epsilon": 1e-6}}, True)),
     *rows("optim.rmsprop_nesterov",
           ("no_lookahead", "applies w ← w + v' (plain momentum) instead of the look-ahead form "
                            "w ← w − μv + (1+μ)v'", {"lookahead": False}),
@@ -63,7 +67,9 @@ MISTAKES = [
           ("t_after_use", "increments t after using it (from 1): the stored count runs one ahead, so a step "
                           "given t uses t instead of t + 1", {"t_counter": "after_use"}),
           ("t_never_updated", "never stores the incremented t back into config; each step must count: "
-                              "config['t'] ← t + 1", {"t_counter": "never_updated"})),
+                              "config['t'] ← t + 1", {"t_counter": "never_updated"}),
+          ("d2l", "uses β₁ = 0.9, β₂ = 0.999 and ε = 1e-6 whatever config says (d2l's from-scratch adam), a "
+                  "documented variant", {"pinned": {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-6}}, True)),
     *rows("optim.adamw",
           ("coupled_decay", "adds λw to the gradient (Adam with L2); AdamW decays w directly: "
                             "w ← w − ηλw, then the Adam step", {"decoupled": False}),

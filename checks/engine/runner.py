@@ -125,6 +125,9 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     (search_seed)."""
     seed, search = search_seed(profile.seed, submission.sha256, secret)
     profile = dataclasses.replace(profile, seed=seed)
+    if profile.course is not None and (absent := profile.course.absent()):
+        return Report(submission.display, profile.source, profile.seed, [], [absent], 0.0, 0, 0, {}, "",
+                      submission.sha256, search, describe_policy(profile.libraries, trusted))
     if profile.course is not None:  # a course's hand-in: its assignment's functions, presented as the spec's
         submission, profile = profile.course.prepare(submission, profile)
     elif not only and not profile.graded and (hint := course_suggestion(submission)):
