@@ -280,3 +280,31 @@ def test_float_of_a_one_element_array_works_as_under_the_courses_numpy():
     if np.lib.NumpyVersion(np.__version__) >= "2.4.0":  # what the shim is for
         with pytest.raises(TypeError):
             float(b)
+
+
+# --- d2l: the PyTorch form ----------------------------------------------------------------------------------
+
+D2L = (ROOT / "tests" / "courses" / "d2l" / "optimizers_torch.py").read_text()
+
+
+def test_d2l_optimizers_in_place_on_tensors_earn_full_marks(tmp_path):
+    pytest.importorskip("torch", reason="the d2l profile grades the PyTorch form (the optional extra torch)")
+    report = grade_source(tmp_path, D2L, name="d2l", only=("optim.sgd_momentum/trajectory", "optim.adam"))
+    _full_marks(report)
+    assert {"torch_buffer", "d2l"} <= {v for r in report.results for v in r.details.get("variants", [])}
+    assert "optim.adam/scale_invariance is not graded for this course" in " ".join(report.notes)
+
+
+def test_d2l_adam_that_does_not_count_its_steps_is_told_so(tmp_path):
+    pytest.importorskip("torch", reason="the d2l profile grades the PyTorch form (the optional extra torch)")
+    report = grade_source(tmp_path, edited(D2L, ("    hyperparams['t'] += 1\n", "")), name="d2l",
+                          only=("optim.adam/first_step",))
+    assert report.score == 0 and "hyperparams['t'] += 1" in report.results[0].summary
+
+
+def test_a_course_whose_package_is_absent_says_so(tmp_path):
+    course = quick("d2l")
+    course = dataclasses.replace(course, course=dataclasses.replace(course.course, requires=("no_such_package_",)))
+    (tmp_path / "handin.py").write_text(D2L)
+    report = runner.grade(resolve(tmp_path / "handin.py"), course, trusted=True)
+    assert report.results == [] and "no_such_package_, which is not installed here" in report.notes[0]
