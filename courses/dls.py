@@ -121,10 +121,15 @@ def adam(call, w, dw, config=None):
 
 
 def mini_batches(call, n_samples, batch_size, rng):
-    """training.minibatches as random_mini_batches(X, Y, mini_batch_size, seed): X holds each sample's index (and
-    index + 0.5 in a second row), Y its index; the seed is drawn from rng (the course seeds NumPy's global RNG
-    with it). The batches come back as the indices in mini_batch_X's first row, checked against the rest."""
-    seed = int(rng.integers(0, 2**31 - 1))
+    """training.minibatches as random_mini_batches(X, Y, mini_batch_size, seed), the seed drawn from rng (the
+    course seeds NumPy's global RNG with it): its distribution is checked."""
+    return seeded_mini_batches(call, n_samples, batch_size, int(rng.integers(0, 2**31 - 1)))
+
+
+def seeded_mini_batches(call, n_samples, batch_size, seed):
+    """training.seeded_minibatches as random_mini_batches(X, Y, mini_batch_size, seed): X holds each sample's index
+    (and index + 0.5 in a second row), Y its index. The batches come back as the indices in mini_batch_X's first
+    row, checked against the rest."""
     index = np.arange(n_samples, dtype=np.float64)
     X, Y = np.vstack([index, index + 0.5]), index.reshape(1, -1).copy()
     batches = call(X, Y, batch_size, seed)

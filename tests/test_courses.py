@@ -71,11 +71,11 @@ def _full_marks(report):
 
 def test_course2_week2_correct_earns_full_marks(tmp_path):
     report = grade_source(tmp_path, C2W2["2021+"])
-    assert report.max_score == 13
+    assert report.max_score == 14
     _full_marks(report)
     assert {r.function for r in report.results} == {"optim.sgd", "optim.sgd_momentum", "optim.adam",
-                                                    "training.minibatches", "schedules.time_based_decay",
-                                                    "schedules.interval_time_decay"}
+                                                    "training.minibatches", "training.seeded_minibatches",
+                                                    "schedules.time_based_decay", "schedules.interval_time_decay"}
     assert any("matches the documented variant ema" in r.summary for r in report.results)
 
 

@@ -16,6 +16,7 @@ from dlgrade.reference import layers as layers_oracle
 from dlgrade.reference import losses as losses_oracle
 from dlgrade.reference import net as net_oracle
 from dlgrade.reference import schedules as schedules_oracle
+from dlgrade.reference import training as training_oracle
 
 from ..engine.mistakes import rows
 from ..engine.registry import check
@@ -313,3 +314,26 @@ _register_three_layer("net.dropout_mlp_forward", "replays the course's seeded ma
 _register_three_layer("net.dropout_mlp_gradients", "gradients agree with the oracle",
                       "every dW, db through the same masks, dA·D/keep_prob, from your forward_propagation_with_dropout",
                       ("params", "X", "y", "keep_prob"))
+
+
+# --- training.seeded_minibatches: random_mini_batches replayed with the course's seeds ---------------------
+
+declare_course_row("training.seeded_minibatches")
+rows("training.seeded_minibatches",
+     ("not_shuffled", "returns the batches in index order; random_mini_batches shuffles the columns by "
+                      "np.random.permutation(m) after np.random.seed(seed)", {"shuffle": False}))
+
+
+@check("training.seeded_minibatches", "legacy_rng", title="replays the course's seeded shuffle", points=1,
+       tol="exact", doc="with np.random.seed(seed) then permutation(m), the batches hold exactly the course's "
+                        "columns, in the course's order, for drawn m, sizes and seeds")
+def seeded_minibatches_replay(ctx):
+    cases = st.fixed_dictionaries({"n_samples": st.integers(1, 150), "batch_size": st.integers(1, 64),
+                                   "seed": st.integers(0, 2**31 - 2)})
+
+    def body(case):
+        args = (case["n_samples"], case["batch_size"], case["seed"])
+        got = ctx.call("training.seeded_minibatches", *args)
+        got = [np.asarray(b) for b in got] if isinstance(got, (list, tuple)) else got
+        ctx.expect(got, lambda **m: training_oracle.seeded_minibatches(*args, **m), inputs=case, label="batches")
+    ctx.falsify(cases, body, examples=[{"n_samples": 148, "batch_size": 64, "seed": 0}])

@@ -2,6 +2,12 @@
 by that check: the slips the Deep Learning Specialization's students make, in the spec's layout."""
 
 KNOWN_WRONG = {
+    "training.seeded_minibatches/legacy_rng": '''
+def seeded_minibatches(n_samples, batch_size, seed):
+    """Seeds with seed + 1 (the epoch loop's next seed)."""
+    order = np.random.RandomState(seed + 1).permutation(n_samples)
+    return [order[start:start + batch_size] for start in range(0, n_samples, batch_size)]
+''',
     "schedules.interval_time_decay/oracle": '''
 def interval_time_decay(lr0, decay_rate, epoch, time_interval):
     """Rounds epoch/time_interval to the nearest integer instead of down."""
