@@ -5,6 +5,7 @@ each revision's differences (imports, Adam's returned tuple, 2017's shifted dA k
 so are the known-wrong ones of the issue's bug classes. Grades run without the OS sandbox and with few examples
 (the sandbox's own tests cover isolation): a wrong hand-in shows on the first ones.
 """
+import ast
 import dataclasses
 import textwrap
 
@@ -308,3 +309,24 @@ def test_a_course_whose_package_is_absent_says_so(tmp_path):
     (tmp_path / "handin.py").write_text(D2L)
     report = runner.grade(resolve(tmp_path / "handin.py"), course, trusted=True)
     assert report.results == [] and "no_such_package_, which is not installed here" in report.notes[0]
+
+
+# --- trivial hand-ins earn nothing --------------------------------------------------------------------------
+
+def _trivial(source, body):
+    """The hand-in with every function's body replaced by `body` (its names and signatures kept)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.body = ast.parse(body).body
+    return ast.unparse(tree)
+
+
+@pytest.mark.parametrize("handin", ["c2w2_2021.py", "c1w4_2018.py", "c2w1_reg_2018.py", "c2w1_init_2017.py",
+                                    "c2w1_gc_2021.py", "c4w1_2021.py"])
+def test_a_trivial_handin_earns_nothing(tmp_path, handin):
+    """Every function hands its first argument back (parameters unchanged, A_prev as Z, X as the mini-batches …)
+    under the course's names: found, and worth nothing."""
+    report = grade_source(tmp_path, _trivial((DLS / handin).read_text(), "return next(iter(locals().values()))"))
+    assert report.results and not [r.status for r in report.results if r.status == "missing"]
+    assert [(r.id, r.score) for r in report.results if r.score] == []
