@@ -80,8 +80,10 @@ def select(only=()):
     module.function or a check id) names them. A check's old prose id ("function: title") selects it too."""
     only = [current_id(s) for s in only]
 
-    def wanted(c):  # a course's row only where it is named (its module, function or id), never by default
-        return not (only or c.function in COURSE_ROWS) or any(s in (c.module, c.function, c.id) for s in only)
+    def wanted(c):  # a course's row only where its function or id is named (a course profile names them)
+        course_row = c.function in COURSE_ROWS
+        return (not only and not course_row) or any(s in ((c.function, c.id) if course_row else
+                                                           (c.module, c.function, c.id)) for s in only)
 
     first_seen = {}
     for index, c in enumerate(REGISTRY):
