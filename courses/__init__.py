@@ -16,6 +16,8 @@ The worker imports nothing of the grader: it receives these files' text in its i
 the grader's own trusted code in the student's process (the sandbox itself holds no formula and no course).
 """
 import dataclasses
+import functools
+import importlib
 import importlib.util
 import inspect
 from dataclasses import dataclass, field
@@ -117,7 +119,9 @@ class Course:
         names = {f: (e.names[0] if len(e.names) == 1 else next((n for n in e.names if n in defined), e.names[0]))
                  + (" (optional in the course, not scored)" if e.optional else "") for f, e in presented.items()}
         promises = {f: PROMISES[e.promise] for f, e in presented.items() if e.promise}
-        conventions = dataclasses.replace(profile.conventions, course_names=names, promises=promises)
+        shown = functools.partial(self._course_input, presented, handin.signatures(cells), revision)
+        conventions = dataclasses.replace(profile.conventions, course_names=names, promises=promises,
+                                          course_input=shown)
         points = {**profile.points, **{f: 0 for f in optional}}
         accept = {f: [*profile.accept.get(f, ()), *v] for f, v in self.accept.get(revision, {}).items()}
         graded = scored + optional if not skipped else tuple(
@@ -125,11 +129,67 @@ class Course:
         return prepared, dataclasses.replace(profile, graded=graded, conventions=conventions, points=points,
                                              accept={**profile.accept, **accept})
 
+    def _course_input(self, presented, signatures, revision, function, inputs):
+        """A counterexample's inputs as the course's function received them ({"parameters": {"W1": …}, "v": …}),
+        by running its translation grader-side up to the call (`_Recorder`); None where that cannot be done (a
+        function graded through another's result, a translation that needs torch)."""
+        entry = presented.get(function)
+        if entry is None or not isinstance(inputs, dict) or self.translation == "d2l":
+            return None
+        parameters, defaults = _spec_signature(function)
+        args = []
+        for name in parameters:
+            if name not in inputs:
+                break
+            args.append(inputs[name])
+        name = next((n for n in entry.names if n in signatures), entry.names[0])
+        recorder = _Recorder(name, defaults, revision)
+        try:
+            if entry.adapter:
+                getattr(importlib.import_module(f"{__name__}.{self.translation}"), entry.adapter)(recorder, *args)
+            else:
+                from . import runtime
+                recorder.entry = {"parameters": parameters, "arguments": list(entry.arguments), "returns": []}
+                runtime._by_table(recorder, args, {})
+        except _Recorded as recorded:
+            course = dict(zip(signatures.get(name, []), recorded.args))
+            return {**{k: v for k, v in inputs.items() if k not in parameters}, **course} if course else None
+        except Exception:  # the translation needs the hand-in's answers (its forward's cache): no course form
+            return None
+        return None
+
     def absent(self):
         """The sentence that says which package the course's form needs and this installation lacks, or ""."""
         missing = [p for p in self.requires if importlib.util.find_spec(p) is None]
         return f"the {self.name} profile grades code that uses {', '.join(missing)}, which is not installed here: " \
                f"install dlgrade's optional extra (pip install 'dlgrade[{missing[0]}]')" if missing else ""
+
+
+class _Recorded(Exception):
+    def __init__(self, args):
+        super().__init__("recorded")
+        self.args_ = args
+
+    @property
+    def args(self):
+        return self.args_
+
+
+class _Recorder:
+    """A runtime.Call stand-in that records the arguments the translation would call the course's function with."""
+
+    def __init__(self, name, defaults, revision):
+        self.defaults, self.revision, self.namespace = dict(defaults), revision, {}
+        self.function = type("course_function", (), {"__name__": name})
+
+    def __call__(self, *args, **kwargs):
+        raise _Recorded(args)
+
+    def config(self, config):
+        return {**self.defaults, **(config or {})}
+
+    def other(self, name):
+        return None
 
 
 def _wire(entry):

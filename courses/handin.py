@@ -67,6 +67,17 @@ def names(cells):
     return defined, imported
 
 
+def signatures(cells):
+    """{function defined at the top level: its positional argument names} (the last definition of a name wins)."""
+    found = {}
+    for cell in cells:
+        tree = _tree(cell)
+        for node in tree.body if tree else ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[node.name] = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    return found
+
+
 def definitions(cells):
     """The top-level imports and definitions of the cells, each its own cell (one that fails does not take the
     others with it), at its own line of its cell. A definition holds its lines alone; an import may share its

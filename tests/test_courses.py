@@ -165,6 +165,14 @@ def test_bug_classes_lose_their_points_with_the_mistake_named(tmp_path, bug, sou
     assert any(said in r.summary + str(r.details.get("mistake", "")) for r in results), [r.summary for r in results]
 
 
+def test_a_counterexample_is_shown_as_the_course_function_received_it(tmp_path):
+    source = edited(C2W2_2021, ('(1 - beta) * grads["db" + str(l)]', '(1 - beta) * grads["dW" + str(l)][0, 0]'))
+    report = grade_source(tmp_path, source, only=("optim.sgd_momentum/trajectory",))
+    shown = report.results[0].details
+    assert report.score == 0 and {"parameters", "grads", "v", "beta", "learning_rate"} <= set(shown["input"])
+    assert "'dW1'" in shown["input"]["v"] and "'W1'" in shown["input"]["parameters"] and "w" in shown["spec_input"]
+
+
 def test_a_missing_course_function_is_named_as_the_course_names_it(tmp_path):
     source = edited(C2W2_2021, ("def schedule_lr_decay(", "def schedule_lr_decay_draft("))
     report = grade_source(tmp_path, source, only=("schedules.interval_time_decay",))

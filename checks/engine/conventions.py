@@ -44,6 +44,7 @@ class Conventions:
     keywords: dict = field(default_factory=dict)
     course_names: dict = field(default_factory=dict)  # {spec function: the course's name} (a course's layer)
     promises: dict = field(default_factory=dict)  # {spec function: predicate of its args} (a course's layer)
+    course_input: object = None  # (spec function, inputs) -> the inputs as the course's function got them, or None
     _gamma_shapes: dict = field(default_factory=dict, init=False, repr=False)  # cache handle id -> gamma's shape
 
     def for_check(self):

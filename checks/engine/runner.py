@@ -317,6 +317,10 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     except CheckFailure as failure:
         status, summary, details = Status.FAILED, failure.summary, _failure_details(failure)
         counterexample = failure.inputs
+        course_input = ctx.conventions.course_input and ctx.conventions.course_input(c.function, failure.inputs)
+        if course_input:  # a course's hand-in: the input as its own function received it, the spec's beside it
+            details = {"input": {k: show(v) for k, v in course_input.items()}, "spec_input": details.pop("input"),
+                       **details}
         if c.optional:  # allowed, not required: said, never scored, and failed (no report calls it passed)
             summary = f"optional, not scored: not held (the spec allows it, not requires it): {summary}"
         elif isinstance(failure, Mismatch) and not profile.show_expected:
