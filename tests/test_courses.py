@@ -131,6 +131,19 @@ def test_a_notebook_with_training_cells_grades(tmp_path):
     assert report.score == report.max_score > 0
 
 
+def test_a_folder_with_the_courses_own_files_grades_the_students_only(tmp_path):
+    """The assignment's folder as downloaded: the notebook's export beside the course's helper and test modules,
+    which are the course's (not graded, not run: the stand-ins serve their names)."""
+    folder = tmp_path / "Week4"
+    folder.mkdir()
+    (folder / "Building_your_Deep_Neural_Network_Step_by_Step_v8a.py").write_text(C1W4_2018)
+    for course_file in ("dnn_utils_v2.py", "testCases_v4a.py", "public_tests.py"):
+        (folder / course_file).write_text("raise SystemExit('the course file ran')\n")
+    report = runner.grade(resolve(folder), quick(), only=("layers.affine_backward/oracle", "optim.sgd/trajectory"),
+                          trusted=True)
+    _full_marks(report)
+
+
 # --- the bug classes: each loses its points, with the mistake said ------------------------------------------
 
 WRONG = [
