@@ -6,7 +6,7 @@ relu and sigmoid return the activation only."""
 import numpy as np
 
 __all__ = ["sigmoid", "relu", "dictionary_to_vector", "vector_to_dictionary", "gradients_to_vector"]
-_SHAPES = {}
+_SHAPES: dict = {}  # key -> shape, of the last dictionary_to_vector
 
 
 def sigmoid(x):
