@@ -15,6 +15,9 @@ written against STUDENT_API.md alone (README, "Declaring a course").
 The worker imports nothing of the grader: it receives these files' text in its init message and runs them as
 the grader's own trusted code in the student's process (the sandbox itself holds no formula and no course).
 """
+if "." not in __name__:  # this folder imported by its bare name (not dlgrade.X) would load it twice
+    raise ImportError(f"import dlgrade.courses, not {__name__}: this folder is the subpackage dlgrade.courses")
+
 import dataclasses
 import functools
 import importlib
