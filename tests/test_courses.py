@@ -105,6 +105,16 @@ def test_course4_week1_correct_earns_full_marks_and_its_backward_is_reported_uns
     assert "not scored" in optional[0].title and "ties_to_all" in optional[0].summary
 
 
+def test_the_2017_template_adds_b_to_every_entry_and_is_right_only_in_2017(tmp_path):
+    per_entry = edited(C4W1_2021, ("    s = np.multiply(a_slice_prev, W)\n    Z = np.sum(s)\n    Z = Z + float(b)",
+                                   "    s = np.multiply(a_slice_prev, W) + b\n    Z = np.sum(s)"))
+    in_2017 = grade_source(tmp_path, edited(per_entry, ("from public_tests import *\n", "")),
+                           only=("layers.conv_single_step",))
+    _full_marks(in_2017)
+    assert "bias_every_entry" in in_2017.results[0].summary
+    assert grade_source(tmp_path, per_entry, only=("layers.conv_single_step",)).score == 0
+
+
 # Each revision's own differences, graded where they show (the rest of each hand-in is the same code).
 REVISIONS = [("C2W2", "2018-2020", ("optim.adam",)), ("C2W2", "2017", ("optim.adam", "optim.sgd")),
              ("C1W4", "2021+", ("optim.sgd", "losses.binary_cross_entropy")),
