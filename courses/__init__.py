@@ -109,6 +109,9 @@ class Course:
                  f"not its other cells"]
         notes += [f"{c} is not graded for this course: the course's form does not hold it (its profile says so)"
                   for c in sorted(skipped)]
+        if not assignment.names() & defined:
+            notes.append(f"the hand-in defines none of the functions of {self.name}'s assignments "
+                         f"({', '.join(a.title for a in self.assignments)})")
         payload = {"runtime": (HERE / "runtime.py").read_text(),
                    "translation": (HERE / f"{self.translation}.py").read_text() if self.translation else "",
                    "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},

@@ -196,6 +196,12 @@ def test_a_counterexample_is_shown_as_the_course_function_received_it(tmp_path):
     assert "'dW1'" in shown["input"]["v"] and "'W1'" in shown["input"]["parameters"] and "w" in shown["spec_input"]
 
 
+def test_a_handin_of_none_of_the_courses_functions_is_told_so(tmp_path):
+    report = grade_source(tmp_path, "import numpy as np\n\ndef unrelated(x):\n    return x\n",
+                          only=("optim.sgd",))
+    assert report.results[0].status == "missing" and "defines none of the functions" in " ".join(report.notes)
+
+
 def test_a_missing_course_function_is_named_as_the_course_names_it(tmp_path):
     source = edited(C2W2_2021, ("def schedule_lr_decay(", "def schedule_lr_decay_draft("))
     report = grade_source(tmp_path, source, only=("schedules.interval_time_decay",))
