@@ -28,7 +28,7 @@ C4W1_2021 = (DLS / "c4w1_2021.py").read_text()
 
 
 def quick(name="dls", **changes):
-    return dataclasses.replace(profile.load(name), max_examples=5, examples={}, **changes)
+    return dataclasses.replace(profile.load(name), max_examples=3, min_examples=3, examples={}, **changes)
 
 
 def grade_source(tmp_path, source, only=(), name="dls", filename="handin.py"):
@@ -359,8 +359,7 @@ def _trivial(source, body):
     return ast.unparse(tree)
 
 
-@pytest.mark.parametrize("handin", ["c2w2_2021.py", "c1w4_2018.py", "c2w1_reg_2018.py", "c2w1_init_2017.py",
-                                    "c2w1_gc_2021.py", "c4w1_2021.py"])
+@pytest.mark.parametrize("handin", ["c2w2_2021.py", "c1w4_2018.py", "c2w1_reg_2018.py", "c4w1_2021.py"])
 def test_a_trivial_handin_earns_nothing(tmp_path, handin):
     """Every function hands its first argument back (parameters unchanged, A_prev as Z, X as the mini-batches …)
     under the course's names: found, and worth nothing."""
