@@ -11,6 +11,7 @@ Importing this package fills the registry (engine.registry.REGISTRY) and the mis
 if "." not in __name__:  # this folder imported by its bare name (not dlgrade.X) would load it twice
     raise ImportError(f"import dlgrade.checks, not {__name__}: this folder is the subpackage dlgrade.checks")
 from .areas import (  # noqa: F401  (they register)
+    course_rows,
     gradient_check,
     init,
     layers,

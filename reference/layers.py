@@ -171,3 +171,18 @@ def conv1d_full(x, w, *, correlate=False):
     """z_i = Σ_j w_j x_{i−j+1} (1-based), length d + k − 1: np.convolve(x, w, 'full').
     Mistake correlate: np.correlate(x, w, 'full') (kernel not flipped)."""
     return conv.conv1d_full(x, w, correlate=correlate)
+
+
+def zero_pad(x, pad, *, every_axis=False):
+    """x (N, C, H, W) with `pad` zeros on both sides of H and W (a course row: the Deep Learning Specialization's
+    zero_pad, there channels-last). Mistake every_axis: N and C padded too (np.pad(x, pad))."""
+    if every_axis:
+        return np.pad(x, pad)
+    return conv.zero_pad(x, pad)
+
+
+def conv_single_step(a, w, b, *, bias="once"):
+    """Σ a·w + b over one window (a, w of one shape, b one number of any shape): the Deep Learning Specialization's
+    conv_single_step (a course row). Variant bias="every_entry": Σ (a·w + b), the 2017 template's."""
+    b = float(np.asarray(b).reshape(-1)[0])
+    return float(np.sum(a * w + b)) if bias == "every_entry" else float(np.sum(a * w)) + b

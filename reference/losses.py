@@ -2,6 +2,8 @@
 
 Formulas and variants are documented in `_core.losses`.
 """
+import numpy as np
+
 from ._core import losses as core
 
 
@@ -33,3 +35,23 @@ def l1_regularization(W, lam, m):
     """(λ/m) Σ|W|; returns (penalty, (λ/m) sign(W))."""
     loss, dW = core.l1_regularization(W, lam, m)
     return float(loss), dW
+
+
+def binary_cross_entropy(p, y, *, mean=True):
+    """−(1/N) Σ [y log p + (1 − y) log(1 − p)] of probabilities p (N,) and labels y (N,) in {0, 1}: the loss only
+    (a course row: the Deep Learning Specialization's compute_cost, on probabilities, not logits).
+    mean=False: the sum, not the mean."""
+    return _binary_cross_entropy(p, y, mean)
+
+
+def _binary_cross_entropy(p, y, mean=True):
+    loss = -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum()
+    return float(loss / p.shape[0] if mean else loss)
+
+
+def binary_cross_entropy_l2(p, y, params, lambd, *, half=True, biases=False):
+    """binary_cross_entropy(p, y) + (λ/2N) Σ_l ‖W_l‖² over the weights of params (a course row: the Deep Learning
+    Specialization's compute_cost_with_regularization). Mistakes: half=False (λ/N); biases=True (the b_l too)."""
+    penalised = [v for k, v in params.items() if k.startswith("W") or (biases and k.startswith("b"))]
+    penalty = sum(float(np.sum(np.square(v))) for v in penalised) * lambd / len(y) / (2 if half else 1)
+    return _binary_cross_entropy(p, y) + penalty

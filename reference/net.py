@@ -210,3 +210,92 @@ class ThreeLayerConvNet:
 
     def loss(self, X, y=None):
         return three_layer_convnet_loss(self.params, X, y, **self.options)
+def _binary_forward(params, X, output):
+    """(inputs a⁰…aᴸ⁻¹, pre-activations z¹…zᴸ⁻¹, output probabilities (N,)) of the sigmoid-output perceptron."""
+    n_layers = sum(1 for key in params if key.startswith("W"))
+    inputs, pre_activations = [X], []
+    for layer in range(1, n_layers):
+        z = layer_core.affine(inputs[-1], params[f"W{layer}"], params[f"b{layer}"])
+        pre_activations.append(z)
+        inputs.append(act.relu(z))
+    z = layer_core.affine(inputs[-1], params[f"W{n_layers}"], params[f"b{n_layers}"])
+    probabilities = act.sigmoid(z) if output == "sigmoid" else act.relu(z)
+    return inputs, pre_activations, probabilities.reshape(X.shape[0])
+
+
+def binary_mlp_forward(params, X, *, output="sigmoid"):
+    """Probabilities (N,) of an L-layer perceptron with ReLU hidden layers and one sigmoid output unit (a course
+    row: the Deep Learning Specialization's L_model_forward, here row-major: W_l (d_{l−1}, d_l), W_L (d_{L−1}, 1)).
+    output="relu": ReLU on the output layer too (the loop runs over every layer)."""
+    return _binary_forward(params, X, output)[2]
+
+
+def binary_mlp_gradients(params, X, y, *, upstream="own"):
+    """The gradients, keyed like params, of the mean binary cross-entropy of binary_mlp_forward's probabilities
+    and y (N,) in {0, 1} (a course row: the Deep Learning Specialization's L_model_backward, which starts from
+    L_model_forward's caches). δ = (p − y)/N at the output; then as mlp_loss with φ = ReLU.
+    upstream="last_hidden": every hidden layer's backward starts from the gradient of the last hidden layer's
+    output, not of its own (right only for one hidden layer)."""
+    return _binary_gradients(params, X, y, upstream)
+
+
+def _binary_gradients(params, X, y, upstream="own"):
+    inputs, pre_activations, p = _binary_forward(params, X, "sigmoid")
+    n_layers = len(inputs)
+    dout = ((p - y) / X.shape[0]).reshape(-1, 1)
+    grads, last_hidden = {}, None
+    for layer in range(n_layers, 0, -1):
+        dx, grads[f"W{layer}"], grads[f"b{layer}"] = layer_core.affine_backward(
+            dout, inputs[layer - 1], params[f"W{layer}"])
+        last_hidden = dx if last_hidden is None else last_hidden
+        if layer > 1:
+            dout = act.relu_backward(last_hidden if upstream == "last_hidden" else dx, pre_activations[layer - 2])
+    return grads
+
+
+
+def binary_mlp_gradients_l2(params, X, y, lambd, *, half=False):
+    """binary_mlp_gradients plus the L2 penalty's (λ/N)·W_l on every weight (a course row: the Deep Learning
+    Specialization's backward_propagation_with_regularization). Mistake half: (λ/2N)·W_l."""
+    grads = _binary_gradients(params, X, y)
+    factor = lambd / X.shape[0] / (2 if half else 1)
+    return {key: grad + factor * params[key] if key.startswith("W") else grad for key, grad in grads.items()}
+
+
+def _dropout_forward(params, X, keep_prob, scale):
+    """(inputs a⁰…aᴸ⁻¹ after dropout, pre-activations, masks (N, n_l), probabilities (N,)) with every hidden layer's
+    mask drawn, in order, from NumPy's legacy RNG seeded with 1 as the course draws them: rand(n_l, N) < keep_prob."""
+    rng = np.random.RandomState(1)
+    n_layers = sum(1 for key in params if key.startswith("W"))
+    inputs, pre_activations, masks = [X], [], []
+    for layer in range(1, n_layers):
+        z = layer_core.affine(inputs[-1], params[f"W{layer}"], params[f"b{layer}"])
+        pre_activations.append(z)
+        keep = (rng.rand(z.shape[1], z.shape[0]) < keep_prob).T
+        masks.append(keep)
+        inputs.append(layer_core.dropout(act.relu(z), keep, keep_prob, inverted=scale))
+    z = layer_core.affine(inputs[-1], params[f"W{n_layers}"], params[f"b{n_layers}"])
+    return inputs, pre_activations, masks, act.sigmoid(z).reshape(X.shape[0])
+
+
+def dropout_mlp_forward(params, X, keep_prob, *, scale=True):
+    """binary_mlp_forward with inverted dropout after every hidden ReLU, the masks NumPy's legacy RNG draws after
+    np.random.seed(1) (a course row: the Deep Learning Specialization's forward_propagation_with_dropout).
+    Mistake scale=False: the kept units not divided by keep_prob."""
+    return _dropout_forward(params, X, keep_prob, scale)[3]
+
+
+def dropout_mlp_gradients(params, X, y, keep_prob, *, scale=True):
+    """The gradients of the mean binary cross-entropy of dropout_mlp_forward (the same masks): dA_l ⊙ D_l / keep_prob
+    before each hidden ReLU's backward (a course row: backward_propagation_with_dropout).
+    Mistake scale=False: dA_l ⊙ D_l, not divided by keep_prob."""
+    inputs, pre_activations, masks, p = _dropout_forward(params, X, keep_prob, True)
+    dout = ((p - y) / X.shape[0]).reshape(-1, 1)
+    grads = {}
+    for layer in range(len(inputs), 0, -1):
+        dx, grads[f"W{layer}"], grads[f"b{layer}"] = layer_core.affine_backward(
+            dout, inputs[layer - 1], params[f"W{layer}"])
+        if layer > 1:
+            dx = layer_core.dropout_backward(dx, masks[layer - 2], keep_prob, scale=scale)
+            dout = act.relu_backward(dx, pre_activations[layer - 2])
+    return grads

@@ -78,14 +78,15 @@ RULES = {rule.name: rule for rule in [
 T_COUNTERS = ("spec", "starts_at_1", "after_use", "never_updated", "always_1")
 
 
-def step(name, w, dw, config=None, *, t_counter="spec", initial=0.0, **variant):
+def step(name, w, dw, config=None, *, t_counter="spec", initial=0.0, pinned=None, **variant):
     """One step of RULES[name]: defaults filled in, state created as zeros, t counted, core applied.
 
     t_counter (mistakes of the step count): "spec" (t ← t + 1 from 0, then used), "starts_at_1" (from 1:
     step 1 uses t = 2), "after_use" (from 1, used, then t ← t + 1: the stored count runs one ahead),
     "never_updated" (t + 1 used, t never stored back), "always_1" (t = 1 used and stored at every step).
     initial: the value the state arrays start at (a library's own start: Optax's and Keras' AdaGrad 0.1,
-    timm's RMSpropTF 1); the spec's is 0.
+    timm's RMSpropTF 1); the spec's is 0. pinned: hyperparameters the step uses whatever config says (a
+    course's hard-coded ε: d2l's variants); config keeps its own.
     """
     rule = RULES[name]
     config = {} if config is None else config
@@ -101,8 +102,8 @@ def step(name, w, dw, config=None, *, t_counter="spec", initial=0.0, **variant):
         used = {"after_use": before, "always_1": 1}.get(t_counter, before + 1)
         config["t"] = {"after_use": before + 1, "never_updated": before}.get(t_counter, used)
         count = (used,)
-    result = rule.core(w, dw, *(config[k] for k in rule.arrays), *count, *(config[k] for k in rule.defaults),
-                       **variant)
+    hyperparameters = {**{k: config[k] for k in rule.defaults}, **(pinned or {})}
+    result = rule.core(w, dw, *(config[k] for k in rule.arrays), *count, *hyperparameters.values(), **variant)
     next_w, *next_state = result if rule.arrays else (result,)  # a rule without state returns next_w alone
     config.update(zip(rule.arrays, next_state))
     return next_w, config
@@ -123,15 +124,16 @@ def sgd_nesterov(w, dw, config=None, *, lookahead=True):
     return step("sgd_nesterov", w, dw, config, lookahead=lookahead)
 
 
-def adagrad(w, dw, config=None, *, eps_inside=False, initial=0.0, accumulate=True):
+def adagrad(w, dw, config=None, *, eps_inside=False, initial=0.0, accumulate=True, pinned=None):
     """r ← r + g²;  w ← w − η g / (√r + ε)."""
-    return step("adagrad", w, dw, config, eps_inside=eps_inside, initial=initial, accumulate=accumulate)
+    return step("adagrad", w, dw, config, eps_inside=eps_inside, initial=initial, accumulate=accumulate,
+                pinned=pinned)
 
 
-def rmsprop(w, dw, config=None, *, eps_inside=False, swapped_decay=False, root=True, initial=0.0):
+def rmsprop(w, dw, config=None, *, eps_inside=False, swapped_decay=False, root=True, initial=0.0, pinned=None):
     """r ← ρr + (1 − ρ)g²;  w ← w − η g / (√r + ε)."""
     return step("rmsprop", w, dw, config, eps_inside=eps_inside, swapped_decay=swapped_decay, root=root,
-                initial=initial)
+                initial=initial, pinned=pinned)
 
 
 def rmsprop_nesterov(w, dw, config=None, *, eps_inside=False, lookahead=True):
@@ -139,10 +141,11 @@ def rmsprop_nesterov(w, dw, config=None, *, eps_inside=False, lookahead=True):
     return step("rmsprop_nesterov", w, dw, config, eps_inside=eps_inside, lookahead=lookahead)
 
 
-def adam(w, dw, config=None, *, eps_inside=False, bias_correction=True, eps_hat=False, t_counter="spec"):
+def adam(w, dw, config=None, *, eps_inside=False, bias_correction=True, eps_hat=False, t_counter="spec",
+         pinned=None):
     """t ← t + 1;  m, v moving averages of g, g²;  w ← w − η m̂ / (√v̂ + ε)."""
     return step("adam", w, dw, config, eps_inside=eps_inside, bias_correction=bias_correction, eps_hat=eps_hat,
-                t_counter=t_counter)
+                t_counter=t_counter, pinned=pinned)
 
 
 def adamw(w, dw, config=None, *, decoupled=True, decay_scaled_by_lr=True, eps_hat=False):

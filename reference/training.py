@@ -56,3 +56,11 @@ def early_stopping(val_losses, patience, *, strict=True, best="first"):
     if best == "last":
         return stop, int(window.size - 1 - np.argmin(window[::-1]))
     return stop, int(np.argmin(window))
+
+
+def seeded_minibatches(n_samples, batch_size, seed, *, shuffle=True):
+    """The indices of each mini-batch as the Deep Learning Specialization's random_mini_batches draws them (a course
+    row): np.random.seed(seed), then permutation(n_samples), cut into ⌊n/batch_size⌋ full batches and the rest.
+    Mistake shuffle=False: the batches in index order."""
+    order = np.random.RandomState(seed).permutation(n_samples) if shuffle else np.arange(n_samples)
+    return [order[start:start + batch_size] for start in range(0, n_samples, batch_size)]

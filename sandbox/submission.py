@@ -52,12 +52,14 @@ class Submission:
     filename: str = ""
     notes: list = field(default_factory=list)  # sentences for the report (files left out of the snapshot)
     sha256: str = ""                 # of the bytes graded (see the module's docstring)
+    course: dict | None = None       # a course's layer for the worker (dlgrade.courses: Course.prepare), opaque here
     _tmp: object = None
 
     def worker_init(self):
+        course = {"course": self.course} if self.course else {}
         if self.layout == "package":
-            return {"layout": "package", "root": self.root, "package": self.package}
-        return {"layout": "cells", "cells": self.cells, "filename": self.filename}
+            return {"layout": "package", "root": self.root, "package": self.package, **course}
+        return {"layout": "cells", "cells": self.cells, "filename": self.filename, **course}
 
     def cleanup(self):
         if self._tmp is not None:

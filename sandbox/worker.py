@@ -95,6 +95,7 @@ class Worker:
         self.modules = {}
         self.layout = None
         self.package = PACKAGE
+        self.course = None  # the course layer (dlgrade's courses/runtime.py, sent by the grader), if any
         self.request_id = None
 
     # --- messages -------------------------------------------------------------------------
@@ -128,6 +129,8 @@ class Worker:
         self.forbidden = frozenset(request.get("forbidden", ()))
         if request.get("standin_hook"):
             sys.meta_path.insert(1, StandIns(self.forbidden))
+        if request.get("course"):
+            self.course = _course_layer(request["course"])
         if request["layout"] == "package":
             root = request["root"]
             sys.path.insert(0, root)
@@ -162,6 +165,8 @@ class Worker:
             if not (os.path.isfile(f"{path}.py") or os.path.isfile(os.path.join(path, "__init__.py"))):
                 raise _Missing(f"the submission has no {name.replace('.', '/')}.py")
             return importlib.import_module(f"{self.package}.{name}")
+        if self.course is not None:  # a course's hand-in: its functions as the spec module `name` presents them
+            return self.course.present(name, self._namespace().__dict__)
         return self._namespace()
 
     def _namespace(self):
@@ -294,6 +299,15 @@ class Worker:
 
 class _Missing(Exception):
     pass
+
+
+def _course_layer(course):
+    """The grader's course layer (its runtime and translation texts, run here as files of the grader's, so no
+    traceback points into them): runtime.Course over the course's table. The worker knows nothing of it."""
+    runtime = types.ModuleType("_dlgrade_course_runtime")
+    sys.modules[runtime.__name__] = runtime
+    exec(compile(course["runtime"], os.path.join(_HERE, "course_runtime.py"), "exec"), runtime.__dict__)
+    return runtime.Course(course, os.path.join(_HERE, "course_translation.py")).install()
 
 
 def _plain_or_marker(value):

@@ -14,7 +14,7 @@ import pytest
 import dlgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBPACKAGES = ("reference", "checks", "sandbox", "reporting", "adapters")
+SUBPACKAGES = ("reference", "checks", "sandbox", "reporting", "adapters", "courses")
 
 
 def test_each_folder_is_a_link_under_dlgrade():
@@ -68,7 +68,8 @@ def test_the_wheel_holds_nothing_at_its_top_level(wheel):
 def test_the_wheel_holds_the_data_files_and_real_files(wheel):
     for name in ("dlgrade/py.typed", "dlgrade/checks/policy/profiles/default.toml",
                  "dlgrade/checks/policy/profiles/cs231n.toml", "dlgrade/adapters/torch/departures.json",
-                 "dlgrade/adapters/torch/optim.py"):
+                 "dlgrade/adapters/torch/optim.py", "dlgrade/checks/policy/profiles/dls.toml",
+                 "dlgrade/courses/standins/dnn_utils.py"):
         assert name in wheel, name
     links = [name for name, info in wheel.items() if (info.external_attr >> 16) & 0o170000 == 0o120000]
     assert links == []  # every module as a file: an install has no link back to a checkout

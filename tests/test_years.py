@@ -57,7 +57,7 @@ def test_a_year_is_named_by_the_profile_and_changes_only_what_that_year_did():
         new.graded_functions()
     assert not {f for f in new.graded_functions() if f.startswith("optim.")}
     assert "optim.adam" in old.graded_functions() and "optim.sgd" not in old.graded_functions()
-    assert old.course.startswith("CS231n 2017, the conventions of 2016–2017: named by the profile")
+    assert old.year_reason.startswith("CS231n 2017, the conventions of 2016–2017: named by the profile")
     assert old.package == "cs231n" and old.promises == ("sizes_divide_evenly",)  # the base's tables kept
     with pytest.raises(profile.ProfileError, match="2016–2017, 2018–2020, 2021–2024, 2025 known, not 2015"):
         profile.load("cs231n-2015")

@@ -93,8 +93,9 @@ MISTAKES = [
           ("negative_crop", "crops dx out of the padded gradient as [pad:-pad], which is empty when pad = 0; "
                             "crop [pad:pad + H]", {"negative_crop": True})),
     *rows("layers.max_pool_backward_naive",
-          ("ties_to_all", "sends the gradient to every maximum of a window; only the first maximum "
-                          "(row-major) gets it", {"ties": "all"}),
+          ("ties_to_all", "sends the gradient to every maximum of a window (the Deep Learning Specialization's "
+                          "mask x == max(x)), a documented variant; only the first maximum (row-major) gets it",
+           {"ties": "all"}, True),
           ("ties_to_last", "sends the gradient to the last maximum of a window; the first one gets it",
            {"ties": "last"}),
           ("overwrite", "writes dx[window] = … window by window (= instead of +=): where windows overlap, a later "

@@ -28,10 +28,11 @@ MISTAKES = [
           ("ascent", "adds the gradient (w ← w + ηg): the step goes uphill; SGD subtracts it, w ← w − ηg",
            {"ascent": True})),
     *rows("optim.sgd_momentum",
-          ("ema", "uses the moving-average form v ← μv + (1−μ)g, w ← w − ηv; the spec's velocity is "
-                  "v ← μv − ηg, w ← w + v", {"form": "ema"}),
-          ("torch_buffer", "stores torch's buffer b ← μb + g (w ← w − ηb) as the velocity; the spec's "
-                           "velocity is v = −η·b", {"form": "torch_buffer"}),
+          ("ema", "uses the moving-average form v ← μv + (1−μ)g, w ← w − ηv (the Deep Learning Specialization's "
+                  "form; torch's SGD with dampening = momentum), a documented variant; the spec's velocity is "
+                  "v ← μv − ηg, w ← w + v", {"form": "ema"}, True),
+          ("torch_buffer", "stores torch's buffer b ← μb + g (w ← w − ηb) as the velocity (d2l's sgd_momentum), a "
+                           "documented variant; the spec's velocity is v = −η·b", {"form": "torch_buffer"}, True),
           ("positive_velocity", "keeps the velocity with the opposite sign (v ← μv + ηg, w ← w − v: the same w, "
                                 "the lecture notes' form), a documented variant; the spec's velocity is "
                                 "v ← μv − ηg, w ← w + v", {"form": "positive_velocity"}, True),
@@ -48,7 +49,9 @@ MISTAKES = [
           ("no_accumulation", "overwrites the accumulator with this step's g² (r ← g²); AdaGrad sums every "
                               "step's: r ← r + g²", {"accumulate": False}),
           ("accumulator_starts_at_0.1", "starts the accumulator r at 0.1 (Optax's and Keras' initial_accumulator_"
-                                        "value); the spec's r starts at 0", {"initial": 0.1})),
+                                        "value); the spec's r starts at 0", {"initial": 0.1}),
+          ("d2l", "divides by √(r + 1e-6) whatever epsilon says (d2l's from-scratch adagrad), a documented variant",
+           {"eps_inside": True, "pinned": {"epsilon": 1e-6}}, True)),
     *rows("optim.rmsprop",
           ("eps_inside", "divides by √(r + ε) (ε inside the root), a documented variant",
            {"eps_inside": True}, True),
@@ -56,7 +59,9 @@ MISTAKES = [
            {"swapped_decay": True}),
           ("no_sqrt", "divides by r + ε, without the square root; RMSProp divides by √r + ε", {"root": False}),
           ("cache_starts_at_1", "starts the running average r at 1 (timm's RMSpropTF, after TensorFlow); the spec's "
-                                "r starts at 0", {"initial": 1.0})),
+                                "r starts at 0", {"initial": 1.0}),
+          ("d2l", "divides by √(r + 1e-6) whatever epsilon says (d2l's from-scratch rmsprop), a documented variant",
+           {"eps_inside": True, "pinned": {"epsilon": 1e-6}}, True)),
     *rows("optim.rmsprop_nesterov",
           ("no_lookahead", "applies w ← w + v' (plain momentum) instead of the look-ahead form "
                            "w ← w − μv + (1+μ)v'", {"lookahead": False}),
@@ -75,7 +80,9 @@ MISTAKES = [
           ("t_never_updated", "never stores the incremented t back into config; each step must count: "
                               "config['t'] ← t + 1", {"t_counter": "never_updated"}),
           ("t_always_1", "uses and stores t = 1 at every step, so the bias correction never moves on; t counts "
-                         "the steps: t ← t + 1 from the stored t", {"t_counter": "always_1"})),
+                         "the steps: t ← t + 1 from the stored t", {"t_counter": "always_1"}),
+          ("d2l", "uses β₁ = 0.9, β₂ = 0.999 and ε = 1e-6 whatever config says (d2l's from-scratch adam), a "
+                  "documented variant", {"pinned": {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-6}}, True)),
     *rows("optim.adamw",
           ("coupled_decay", "adds λw to the gradient (Adam with L2); AdamW decays w directly: "
                             "w ← w − ηλw, then the Adam step", {"decoupled": False}),

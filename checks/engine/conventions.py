@@ -15,6 +15,10 @@ function stays written against the spec alone. Where a convention is not set, th
     renamed        {spec function: {keyword: the course's}}: a keyword argument under the course's name (a
                    class's constructor), or {keyword: {name = …, values = {str(spec value): course value}}}
                    where the course also writes its values differently (a value not listed: not in the course)
+    course_names   {spec function: the course's name}: set by a course's layer (dlgrade.courses), which presents
+                   the course's functions under the spec's names in the worker; reports name them
+    promises       {spec function: predicate of the spec's args}: what the course's function is promised (a square
+                   pooling window); set by a course's layer, an input outside it is not an example
 
 Which functions have a drop probability, a param dict with a mode or per-channel parameters, and where in their
 arguments, is the areas' to say (engine.spec); this module holds no name of the spec.
@@ -23,6 +27,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
+from hypothesis import reject
 
 from dlgrade.sandbox import Handle
 
@@ -41,6 +46,9 @@ class Conventions:
     channel_shape: dict = field(default_factory=dict)
     keywords: dict = field(default_factory=dict)
     renamed: dict = field(default_factory=dict)
+    course_names: dict = field(default_factory=dict)  # {spec function: the course's name} (a course's layer)
+    promises: dict = field(default_factory=dict)  # {spec function: predicate of its args} (a course's layer)
+    course_input: object = None  # (spec function, inputs) -> the inputs as the course's function got them, or None
     _gamma_shapes: dict = field(default_factory=dict, init=False, repr=False)  # cache handle id -> gamma's shape
 
     def for_check(self):
@@ -56,11 +64,14 @@ class Conventions:
 
     def describe(self, function):
         """The submission's name for a spec function, with the spec's name when they differ."""
-        located = ".".join(self.locate(function))
+        located = self.course_names.get(function) or ".".join(self.locate(function))
         return function if located == function else f"{located} (the spec's {function})"
 
     def arguments(self, function, args, kwargs):
-        """The (args, kwargs) to send for a call the grader writes in the spec's conventions."""
+        """The (args, kwargs) to send for a call the grader writes in the spec's conventions. An input the course
+        does not promise its function (its promise's predicate is false) is no example: the search draws another."""
+        if function in self.promises and not self.promises[function](args):
+            reject()
         args = list(args)
         if function in DROP_PROBABILITY and self.dropout_p == "keep":
             position, key = DROP_PROBABILITY[function]

@@ -22,7 +22,7 @@ from ..policy.tolerances import tolerance
 from .compare import show
 from .context import CheckFailure, Context, Incomplete, Mismatch
 from .registry import REGISTRY, current_id
-from .spec import PARTNERS, PROMISES, module_rank
+from .spec import COURSE_ROWS, PARTNERS, PROMISES, module_rank
 from .status import Status
 
 
@@ -87,8 +87,10 @@ def select(only=()):
     module.function or a check id) names them. A check's old prose id ("function: title") selects it too."""
     only = [current_id(s) for s in only]
 
-    def wanted(c):
-        return not only or any(s in (c.module, c.function, c.id) for s in only)
+    def wanted(c):  # a course's row only where its function or id is named (a course profile names them)
+        course_row = c.function in COURSE_ROWS
+        return (not only and not course_row) or any(s in ((c.function, c.id) if course_row else
+                                                           (c.module, c.function, c.id)) for s in only)
 
     first_seen = {}
     for index, c in enumerate(REGISTRY):
@@ -133,8 +135,19 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     profile = years.settle(profile, submission)  # a course's year: named by the profile, or read from the tree
     seed, search = search_seed(profile.seed, submission.sha256, secret)
     profile = dataclasses.replace(profile, seed=seed)
-    graded = set(profile.graded_functions())
-    checks = [c for c in select(only) if c.function in graded]
+    if profile.course is not None and (absent := profile.course.absent()):
+        return Report(submission.display, profile.source, profile.seed, [], [absent], 0.0, 0, 0, {}, "",
+                      submission.sha256, search, describe_policy(profile.libraries, trusted))
+    if profile.course is not None:  # a course's hand-in: its assignment's functions, presented as the spec's
+        submission, profile = profile.course.prepare(submission, profile)
+    elif not only and not profile.graded and (hint := course_suggestion(submission)):
+        return Report(submission.display, profile.source, profile.seed, [], [hint], 0.0, 0, 0, {}, "",
+                      submission.sha256, search, describe_policy(profile.libraries, trusted))
+    graded = set(profile.graded_functions())  # less the course's own code and what its year does not ask
+    checks = [c for c in select(only or profile.graded) if c.function in graded]
+    if only and profile.course is not None:  # within what the course's assignment grades
+        graded = {c.id for c in select(profile.graded)}
+        checks = [c for c in checks if c.id in graded]
     shares = function_points(profile, checks)
     started = time.perf_counter()
     parts = _partition(checks, jobs)
@@ -212,6 +225,13 @@ def environment_problems(results, profile):
             lines.append(f"{what}: {len(unscored)} checks ({points:.4g} points) of {_functions(unscored)} not "
                          f"scored, neither for nor against the student; {how}")
     return lines
+
+
+def course_suggestion(submission):
+    """The line that sends a known course's hand-in, which defines none of the spec's functions, to its profile
+    ("this looks like the Deep Learning Specialization, …: grade it with --profile dls"), or ""."""
+    from ...courses import detect
+    return detect.suggestion(submission, {c.function.partition(".")[2] for c in REGISTRY})
 
 
 def describe_policy(policy, trusted):
@@ -418,7 +438,9 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
                   profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values",
                   promise=promise_of(profile, c.function))
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
-    base = dict(id=c.id, title=c.title, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score,
+    course_name = profile.conventions.course_names.get(c.function)  # a course's hand-in: its own name first
+    base = dict(id=c.id, title=f"{course_name}: {c.title}" if course_name else c.title, function=c.function,
+                kind=c.kind, doc=c.doc, max_score=max_score,
                 optional=c.optional, replay=replay, role=c.pays,
                 seed=profile.seed, max_examples=max_examples)
     started = time.perf_counter()
@@ -428,8 +450,11 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
         if refused:
             raise SandboxError(ErrorKind.POLICY, refused)
         if name not in box.functions(module):
+            course_name = ctx.conventions.course_names.get(c.function)
             skipped = f" ({', '.join(box.skipped_cells)} did not run: see the notes)" if box.skipped_cells else ""
-            raise SandboxError(ErrorKind.MISSING, f"the submission has no function {name} in {module}{skipped}")
+            raise SandboxError(ErrorKind.MISSING, f"the hand-in defines no {course_name} (the spec's {c.function})"
+                               f"{skipped}" if course_name else f"the submission has no function {name} in {module}"
+                               f"{skipped}")
         c.run(ctx)
         notes = list(ctx.notes)
         if ctx.matched_variants:
@@ -449,6 +474,10 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
         if ctx.conventions.meaning(c.function):  # said once, where the course's meaning differs from the spec's
             summary = f"{summary} ({ctx.conventions.meaning(c.function)})"
         counterexample = failure.inputs
+        course_input = ctx.conventions.course_input and ctx.conventions.course_input(c.function, failure.inputs)
+        if course_input:  # a course's hand-in: the input as its own function received it, the spec's beside it
+            details = {"input": {k: show(v) for k, v in course_input.items()}, "spec_input": details.pop("input"),
+                       **details}
         if c.optional:  # allowed, not required: said, never scored, and failed (no report calls it passed)
             summary = f"optional, not scored: not held (the spec allows it, not requires it): {summary}"
         elif isinstance(failure, Mismatch) and not profile.show_expected:

@@ -21,6 +21,7 @@ DROP_PROBABILITY: dict[str, tuple[int | None, str]] = {}  # spec function -> (ar
                                                          # a drop: argument None, the keyword argument `key` itself
 KEEP_WORDS: dict[str, str] = {}  # mistake id -> what it says where the course's p keeps a unit (p is 1 − the spec's)
 PER_CHANNEL: list[str] = []  # spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel
+COURSE_ROWS: set[str] = set()  # functions only a course asks for (COURSES_DLS_D2L.md "none"), graded where named
 
 
 def declare_modules(names: list[str] | tuple[str, ...]) -> None:
@@ -65,3 +66,9 @@ def declare_partners(function: str, partners: Callable[[str, Any], Iterable[str]
     partner, reached by the submission's code, fails its own checks is not graded (runner.apply_partner_gates):
     one bug is charged once, where its own checks judge it."""
     PARTNERS[function] = partners
+
+
+def declare_course_row(function: str) -> None:
+    """`function` is a course's row, not the student API's: graded only by a profile that lists it ([layout] graded,
+    a course's assignments), never by default."""
+    COURSE_ROWS.add(function)

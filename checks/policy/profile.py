@@ -19,10 +19,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ... import courses
 from ..engine import conventions as course
 from ..engine import mistakes
 from ..engine.registry import REGISTRY, current_id
-from ..engine.spec import PER_CHANNEL, PROMISES
+from ..engine.spec import COURSE_ROWS, PER_CHANNEL, PROMISES
 from . import gradescope as gradescope_policy
 from . import libraries as library_policy
 from .tolerances import DTYPES
@@ -32,7 +33,7 @@ from .years import words as years_words
 PROFILES = Path(__file__).with_name("profiles")
 DEFAULT = PROFILES / "default.toml"
 _SECTIONS = {"settings", "points", "accept", "max_examples", "layout", "conventions", "libraries", "domain",
-             "dependencies", "years", "gradescope"}
+             "dependencies", "years", "gradescope", "course"}
 _LAYOUT = {"package", "graded", "functions", "provided", "not_asked", "copied", "extensions"}
 
 
@@ -68,7 +69,7 @@ class Profile:
     extensions: dict = field(default_factory=dict)  # [layout.extensions] a compiled extension -> its functions
     years: dict = field(default_factory=dict)  # [years]: the course's years (years.py); empty once one is applied
     year: str = ""             # the [years] table applied ("2016-2017"), "" when none
-    course: str = ""           # which year's conventions were applied and why, for the report's header
+    year_reason: str = ""      # which year's conventions were applied and why, for the report's header
     data: dict = field(default_factory=dict, repr=False, compare=False)  # the tables it was built from
 
     def for_year(self, year, why):
@@ -77,15 +78,19 @@ class Profile:
         data = years_overlay(self.data, self.years, year)
         chosen = _build(data, {c.function for c in REGISTRY}, self.source, _read(DEFAULT)["settings"])
         return dataclasses.replace(chosen, seed=self.seed, max_examples=self.max_examples, examples=self.examples,
-                                   year=year, course=why)
+                                   year=year, year_reason=why)
 
     def graded_functions(self):
         """The functions graded: [layout] graded (empty: every function), less the provided and the not asked."""
         functions = sorted({c.function for c in REGISTRY})
         left_out = set(self.provided) | set(self.not_asked)
-        graded = [f for f in functions if not self.graded or f in self.graded or f.partition(".")[0] in self.graded]
+        named = set(self.graded) | {g.partition("/")[0] for g in self.graded}  # a check id names its function
+        graded = [f for f in functions if f in named or (f.partition(".")[0] in named and f not in COURSE_ROWS)
+                  or not (self.graded or f in COURSE_ROWS)]  # a course's row only where it is named
         return tuple(f for f in graded if f not in left_out and f.partition(".")[0] not in left_out)
+
     gradescope: dict = field(default_factory=dict)  # [gradescope]: what students see when (policy/gradescope.py)
+    course: object = None      # [course]: a dlgrade.courses.Course (its functions as the spec's), or None
 
     def accepted(self, function):
         return frozenset(self.accept.get(function, ()))
@@ -198,9 +203,13 @@ def _build(data, functions, source, defaults):
     except gradescope_policy.GradescopeError as exc:
         raise ProfileError(str(exc)) from None
     values = {key: type(default)(settings.get(key, default)) for key, default in defaults.items()}
+    try:
+        course = courses.from_table(data["course"], functions, source) if "course" in data else None
+    except courses.CourseError as exc:
+        raise ProfileError(str(exc)) from None
     course_years = data.get("years", {})
     check_years(course_years, source, ProfileError)
-    return Profile(**values, points=dict(data.get("points", {})),
+    return Profile(**values, course=course, points=dict(data.get("points", {})),
                    accept={k: list(v) for k, v in data.get("accept", {}).items()},
                    examples=examples, source=source, package=layout.get("package", ""),
                    graded=tuple(layout.get("graded", ())), conventions=conventions, libraries=policy,

@@ -192,9 +192,9 @@ def settle(profile, submission):
 
 def describe(profile):
     """The header line of a course's year: which year's conventions and why, and what is not graded."""
-    if not profile.course:
+    if not profile.year_reason:
         return ""
-    parts = [profile.course]
+    parts = [profile.year_reason]
     if profile.provided:
         parts.append(f"not graded, the course's own code: {', '.join(profile.provided)}")
     if profile.not_asked:

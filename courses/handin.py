@@ -1,0 +1,102 @@
+"""A course's hand-in as code to grade: its cells, what they define and import, and only their definitions.
+
+Notebooks and their .py exports run the course's tests, load its data sets (h5py, sklearn) and train models at
+the top level. The graded functions are taken without any of that: the worker runs only the imports, function and
+class definitions, read from the syntax tree (nothing here runs the code), each as a cell of its own at its own
+line, so a traceback's line numbers hold and a failing import costs nothing else. A function that reads a
+notebook global then meets a NameError, which the course runtime words as such.
+"""
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+
+KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# The course's own files, when a folder holds them beside the student's: helpers and tests, never graded.
+COURSE_FILE = re.compile(r"(.*utils(_v\w+)?|testCases\w*|test_cases\w*|public_tests|test_utils|outputs)$")
+_MAGIC = re.compile(r"^(\s*)(%|!|get_ipython\(\)).*$")
+
+
+def cells_of(submission, helpers=frozenset()):
+    """The code cells of a submission: a file's or notebook's, or every student file of a folder (the course's
+    helper and test modules left out)."""
+    if submission.layout == "cells":
+        return list(submission.cells)
+    cells = []
+    for path in sorted(Path(submission.root).rglob("*")):
+        if not path.is_file() or path.stem in helpers or COURSE_FILE.fullmatch(path.stem) \
+                or any(part.startswith(".") or part == "__pycache__" for part in path.parts):
+            continue
+        if path.suffix == ".py":
+            cells.append(path.read_text(errors="replace"))
+        elif path.suffix == ".ipynb":
+            try:
+                notebook = nbformat.reads(path.read_text(errors="replace"), as_version=4)
+            except Exception:  # not a notebook: nothing of it is graded
+                continue
+            cells += [_strip_magics(c.source) for c in notebook.cells if c.cell_type == "code"]
+    return cells
+
+
+def _strip_magics(source):
+    if source.lstrip().startswith("%%"):
+        return ""
+    return "\n".join(_MAGIC.sub(r"\1pass", line) for line in source.splitlines())
+
+
+def _tree(cell):
+    try:
+        return ast.parse(cell)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def names(cells):
+    """(functions defined at the top level, modules imported) over the cells."""
+    defined, imported = set(), set()
+    for cell in cells:
+        tree = _tree(cell)
+        for node in tree.body if tree else ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+    return defined, imported
+
+
+def signatures(cells):
+    """{function defined at the top level: its positional argument names} (the last definition of a name wins)."""
+    found = {}
+    for cell in cells:
+        tree = _tree(cell)
+        for node in tree.body if tree else ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[node.name] = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    return found
+
+
+def definitions(cells):
+    """The top-level imports and definitions of the cells, each its own cell (one that fails does not take the
+    others with it), at its own line of its cell. A definition holds its lines alone; an import may share its
+    line with other statements (`f(3); import os`), so it is taken by its own span. A cell that does not parse is
+    kept whole, so the worker reports its SyntaxError."""
+    kept = []
+    for cell in cells:
+        tree = _tree(cell)
+        if tree is None:
+            kept.append(cell)
+            continue
+        lines = cell.splitlines()
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                start, text = node.lineno, ast.get_source_segment(cell, node) or ""
+            elif isinstance(node, KEPT):
+                start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+                text = "\n".join(lines[start - 1:node.end_lineno])
+            else:
+                continue
+            kept.append("\n" * (start - 1) + text)
+    return kept
