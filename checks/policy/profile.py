@@ -126,7 +126,7 @@ def load(path=None):
             data.setdefault(section, {}).update(values)
     profile = _build(data, functions, str(path) if path else "default", defaults)
     if year is not None:
-        entry = year_entry(profile.years, year, str(path))
+        entry = year_entry(profile.years, year, str(path), ProfileError)
         return profile.for_year(entry, f"{course_name(profile.years)} {year}, the conventions of "
                                        f"{years_words(entry)}: named by the profile ({path})")
     return profile

@@ -65,15 +65,14 @@ def words(key):
     return key.replace("-", "–")
 
 
-def year_entry(table, year, source):
-    """The key of the entry whose span holds `year`; ProfileError (imported late: profile imports this) if none."""
+def year_entry(table, year, source, error):
+    """The key of the entry whose span holds `year`; error (the profile's ProfileError) raised if none."""
     for key in _entries(table):
         first, last = _span(key)
         if first <= year <= last:
             return key
-    from .profile import ProfileError
     spans = ", ".join(words(k) for k in _entries(table))
-    raise ProfileError(f"profile {source}: {'no years' if not table else f'years {spans}'} known, not {year}")
+    raise error(f"profile {source}: {'no years' if not table else f'years {spans}'} known, not {year}")
 
 
 def years_overlay(data, table, key):
