@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -619,8 +620,12 @@ def run(todo, tasks, store, settings, entries, *, jobs, dask, timeout):
 
 
 def _pool_context():
+    """forkserver where it can listen: its socket lies in the temporary folder, and a path longer than AF_UNIX
+    takes (108 bytes; a long TMPDIR) failed the batch at its first grade; spawn then."""
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    socket = os.path.join(tempfile.gettempdir(), "pymp-xxxxxxxx", "listener-xxxxxxxx")
+    listens = len(os.fsencode(socket)) < 104
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods and listens else "spawn")
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["dlgrade.batch"])  # each grade starts from warm imports
     return context

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 
@@ -225,6 +226,14 @@ def test_a_batch_killed_midway_resumes_without_grading_anything_twice(tmp_path):
     assert sorted(graded_after) == sorted(set(graded_after))
     assert set(graded_after) | done_before == {f"student_{i}" for i in range(6)}  # nothing lost
     assert len(read_gradebook(out)) == 6 and all(r["status"] == "graded" for r in read_gradebook(out))
+
+
+def test_a_long_temporary_folder_grades_with_spawn(monkeypatch, tmp_path):
+    """The forkserver's socket lies in TMPDIR: past AF_UNIX's 108 bytes the batch failed at its first grade."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / ("long" * 30)))
+    assert batch._pool_context().get_start_method() == "spawn"
+    monkeypatch.setattr(tempfile, "tempdir", "/tmp")
+    assert batch._pool_context().get_start_method() == "forkserver"
 
 
 def test_a_ctrl_c_while_a_grade_starts_lands_after_the_start():
