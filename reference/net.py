@@ -2,6 +2,7 @@
 
 Written against the inputs' array namespace from the `_core` affine, activation and loss functions.
 """
+from . import error_bounds
 from ._core import activations as act
 from ._core import layers as layer_core
 from ._core import losses as loss_core
@@ -44,4 +45,4 @@ def mlp_loss(params, X, y, activation="relu", reg=0.0, *, reg_half=True, reg_bia
         penalty, dpenalty = loss_core.l2_regularization(params[key], reg, 1, half=reg_half)
         loss = loss + penalty
         grads[key] = grads[key] + dpenalty
-    return float(loss), grads
+    return error_bounds.number(loss), grads

@@ -264,7 +264,8 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     max_examples = profile.max_examples_for(c)
     ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
                   profile.accepted(c.function), profile.check_budget, profile.min_examples_for(c), profile.slow_call,
-                  profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values")
+                  profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values",
+                  tol64=tolerance(c.tol))
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     base = dict(id=c.id, title=c.title, function=c.function, kind=c.kind, doc=c.doc, max_score=max_score,
                 optional=c.optional, replay=replay,
