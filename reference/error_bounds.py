@@ -192,13 +192,25 @@ class Bounded:
     def _compare(self, other, op):
         return op(self.value, _parts(other)[0])
 
-    __eq__ = lambda self, other: self._compare(other, np.equal)  # noqa: E731
-    __ne__ = lambda self, other: self._compare(other, np.not_equal)  # noqa: E731
-    __lt__ = lambda self, other: self._compare(other, np.less)  # noqa: E731
-    __le__ = lambda self, other: self._compare(other, np.less_equal)  # noqa: E731
-    __gt__ = lambda self, other: self._compare(other, np.greater)  # noqa: E731
-    __ge__ = lambda self, other: self._compare(other, np.greater_equal)  # noqa: E731
-    __hash__ = None
+    def __eq__(self, other):  # comparisons give the values' booleans (a mask, a where's condition)
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared entry by entry: not hashable
 
 
 def _rounded(z, propagated, *, tiny=False, roundings=1.0):

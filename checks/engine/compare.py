@@ -4,7 +4,7 @@ from typing import Any
 
 import numpy as np
 
-from dlgrade.reference import error_bounds
+from .spec import ROUNDING
 
 MAX_SHOWN = 24
 
@@ -157,10 +157,12 @@ def _part(tol, key):
 def rounding_tolerance(compute, dtype, tol64, fallback, safety):
     """The tolerance of a comparison with compute() (the oracle on this input) in `dtype`: per entry, safety ×
     the first-order bound of a careful `dtype` implementation's rounding error, on top of the float64 row tol64.
-    fallback (the table's `dtype` column) where the bound cannot be followed: compute() raises in the rounding
-    mode, or a value comes out of it without a bound."""
+    fallback (the table's `dtype` column) where the bound cannot be followed: no rounding mode is declared
+    (engine.spec.ROUNDING, the oracle's), compute() raises in it, or a value comes out of it without a bound."""
+    if not ROUNDING:
+        return fallback
     try:
-        values, bounds = error_bounds.split(error_bounds.evaluate(compute, dtype))
+        values, bounds = ROUNDING[0](compute, dtype)
     except Exception:  # a formula outside the rounding namespace (plain NumPy, an operation it lacks)
         return fallback
     followed = []
