@@ -57,13 +57,14 @@ TOLERANCES = {
     "large_offset": Row(
         Tolerance(1e-6, 1e-6), Tolerance(1e-1, 1e-1),
         "x = c + δ·noise with |c|/δ up to 1e6: two-pass statistics keep x̂ to ε·|c|/δ ≈ 1e-10 in float64, while "
-        "the one-pass E[x²] − E[x]² loses ε·c²/σ² ≈ 1e-4; in float32 x itself rounds by ε₃₂·|c| ≈ 6e-4 ≫ δ·1e-2, "
-        "so a float32 library departs here whatever its formula (the float32 column only bounds gross errors)"),
+        "the one-pass E[x²] − E[x]² loses ε·c²/σ² ≈ 1e-4; in float32 μ rounds by ε₃₂·|c| ≈ 6e-4 ≫ δ·1e-2, "
+        "so the float32 column is the formula's own rounding bound (× ROUNDING_SAFETY), this row where none is"
+        " followed"),
     "relative": Row(
         Tolerance(1e-6, 0), Tolerance(1e-3, 0),
         "values as small as 1e-304 (a confident, correct logit's loss e^(−z)): only a relative bound tells a loss "
-        "computed to full precision from one rounded to 0; float64 log1p keeps ~1e-16 relative, float32 underflows "
-        "past z ≈ 87 (a float32 library departs there)"),
+        "computed to full precision from one rounded to 0; float64 log1p keeps ~1e-16 relative; float32 underflows "
+        "past z ≈ 87, where the float32 column's rounding bound (its underflow term) compares what float32 holds"),
     "finite_difference": Row(
         Tolerance(1e-5, 1e-6), Tolerance(1e-2, 1e-3),
         f"a central difference with h = {DIFFERENCE_STEPS['float64']:g} has truncation O(h²)·f''' and rounding "
