@@ -169,3 +169,29 @@ def test_torch_float32_fails_the_old_row_and_passes_the_bound(case, row):
     assert difference(got, oracle(), tolerance(row, "float32")) is not None
     assert difference(got, oracle(), rounding_tolerance(oracle, "float32", tolerance(row), tolerance(row, "float32"),
                                                         ROUNDING_SAFETY)) is None
+
+
+# --- the float32 column still has power where float32 cannot judge a float64 code's accuracy --------------------
+
+ONE_PASS_IN_FLOAT32 = '''
+import numpy as np
+from ._core import norms as _norms
+def _one_pass_moments_float32(x, axes, *, ddof=0):
+    """σ² = E[x²] − E[x]² in float32, the one-pass form a float32 library might take."""
+    x32 = x.astype(np.float32)
+    mean = x32.mean(axis=axes, keepdims=True)
+    return mean.astype(float), ((x32 * x32).mean(axis=axes, keepdims=True) - mean * mean).astype(float)
+_norms.moments = _one_pass_moments_float32
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("norm", ["layernorm", "spatial_batchnorm"])  # all five fail it (the note); two suffice here
+def test_the_large_offsets_checks_catch_a_one_pass_variance_in_float32_under_the_float32_column(tmp_path, norm):
+    # Under the float32 column x̂ of x = 1e4 + 1e-2·noise may err by O(1) (μ rounds by 6e-8·1e4 ≫ δ), so a float64
+    # one-pass variance (relative error 1e-4) cannot be told from a careful float32 code there; the one-pass
+    # variance computed in float32 (E[x²] ≈ 1e8 has an ulp of 8 ≫ σ²) still fails, by NaN or by far.
+    from tests.grading import grade, reference_with
+    submission = reference_with(tmp_path, f"layers.{norm}_forward", ONE_PASS_IN_FLOAT32)
+    [result] = grade(submission, only=[f"layers.{norm}_forward/large_offsets"], accept={}, dtype="float32").results
+    assert result.status == "failed", result.summary
