@@ -5,9 +5,9 @@ A backward pass is the exact gradient of the forward that filled its cache (forw
 included); its own keyword parameters name mistakes of the backward formula.
 """
 import numpy as np
-from array_api_compat import array_namespace, is_cupy_array
+from array_api_compat import is_cupy_array
 
-from ._core import activations, conv
+from ._core import activations, array_namespace, conv
 from ._core import layers as core
 from .layers_norms import (  # noqa: F401  (the spec's layers module holds the normalizations)
     batchnorm_backward,

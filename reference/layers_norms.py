@@ -4,9 +4,7 @@ Forward `f_forward(x, gamma, beta, [G,] param) -> (out, cache)`, backward `f_bac
 -> (dx, dgamma, dbeta)`. Documented variants and named mistakes are keyword-only parameters
 (defaults = the spec). `layers.py` re-exports these functions, as the spec's module holds them.
 """
-from array_api_compat import array_namespace, device
-
-from ._core import norms
+from ._core import array_namespace, device, norms
 
 DEFAULTS = {"eps": 1e-5, "momentum": 0.9}  # the spec's param-dict defaults
 

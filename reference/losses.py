@@ -4,37 +4,38 @@ Formulas and variants are documented in `_core.losses`.
 """
 import numpy as np
 
+from . import error_bounds
 from ._core import losses as core
 
 
 def softmax_loss(x, y, *, stable=True, mean=True, log_floor=None, naive=False):
     """Mean softmax cross-entropy of scores x (N, C) and int labels y (N,); returns (loss, dx)."""
     loss, dx = core.softmax_loss(x, y, stable=stable, mean=mean, log_floor=log_floor, naive=naive)
-    return float(loss), dx
+    return error_bounds.number(loss), dx
 
 
 def mse_loss(pred, y, *, half=True, mean_over_elements=False):
     """(1/2N) Σ ‖pred − y‖² over the N rows; returns (loss, dpred)."""
     loss, dpred = core.mse_loss(pred, y, half=half, mean_over_elements=mean_over_elements)
-    return float(loss), dpred
+    return error_bounds.number(loss), dpred
 
 
 def logistic_loss(z, y, *, stable=True, mean=True, log1p=True):
     """Mean binary cross-entropy of sigmoid(z), z (N,) logits, y (N,) in {0, 1}; returns (loss, dz)."""
     loss, dz = core.logistic_loss(z, y, stable=stable, mean=mean, log1p=log1p)
-    return float(loss), dz
+    return error_bounds.number(loss), dz
 
 
 def l2_regularization(W, lam, m, *, half=True):
     """(λ/2m)‖W‖²; returns (penalty, (λ/m) W)."""
     loss, dW = core.l2_regularization(W, lam, m, half=half)
-    return float(loss), dW
+    return error_bounds.number(loss), dW
 
 
 def l1_regularization(W, lam, m):
     """(λ/m) Σ|W|; returns (penalty, (λ/m) sign(W))."""
     loss, dW = core.l1_regularization(W, lam, m)
-    return float(loss), dW
+    return error_bounds.number(loss), dW
 
 
 def binary_cross_entropy(p, y, *, mean=True):

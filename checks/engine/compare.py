@@ -1,5 +1,10 @@
 """Compare what a submission returned with what was expected, and say where they differ."""
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
+
+from .spec import ROUNDING
 
 MAX_SHOWN = 24
 
@@ -18,7 +23,7 @@ def difference(got, expected, tol, label="result", *, nan_matches_nan=False):
         if len(got) != len(expected):
             return f"{label}: expected {len(expected)} values, got {len(got)}"
         for i, (g, e) in enumerate(zip(got, expected)):
-            found = difference(g, e, tol, f"{label}[{i}]" if label else f"value {i}",
+            found = difference(g, e, _part(tol, i), f"{label}[{i}]" if label else f"value {i}",
                                nan_matches_nan=nan_matches_nan)
             if found:
                 return found
@@ -29,7 +34,7 @@ def difference(got, expected, tol, label="result", *, nan_matches_nan=False):
         for key, e in expected.items():
             if key not in got:
                 return f"{label}: key {key!r} is missing"
-            found = difference(got[key], e, tol, f"{label}[{key!r}]" if label else str(key),
+            found = difference(got[key], e, _part(tol, key), f"{label}[{key!r}]" if label else str(key),
                                nan_matches_nan=nan_matches_nan)
             if found:
                 return found
@@ -47,6 +52,7 @@ def informative(expected, inputs, tol):
     computation: an array of 2 entries or more that is not one value throughout (zeros, ones, a constant)
     nor an input array of its shape, or a number that is not a whole number (0, 1, a count) nor a number
     found in the inputs (an input handed back). Agreeing with the rest may be luck or an input returned."""
+    tol = tol.fallback if isinstance(tol, EntryTolerance) else tol
     givens = _leaves(inputs)
     seen = np.concatenate([np.asarray(g, dtype=float).ravel() for g in givens]) if givens else np.zeros(0)
     for leaf in _leaves(expected):
@@ -88,6 +94,9 @@ def _array_difference(got, expected, tol, label, nan_matches_nan):
     if got.shape != expected.shape:
         return f"{label}: expected shape {expected.shape}, got shape {got.shape}"
     g, e = got.astype(float), expected.astype(float)
+    tol = tol.fallback if isinstance(tol, EntryTolerance) else tol
+    if isinstance(tol, RoundingBound) and tol.atol.shape != e.shape:
+        tol = tol.fallback
     with np.errstate(invalid="ignore", over="ignore"):
         bad = ~(np.isclose(g, e, rtol=tol.rtol, atol=tol.atol, equal_nan=nan_matches_nan) | (g == e))
     if not bad.any():
@@ -96,12 +105,84 @@ def _array_difference(got, expected, tol, label, nan_matches_nan):
     where = f"[{', '.join(map(str, index))}]" if got.ndim else ""
     size = f" ({count} of {bad.size} entries differ)" if bad.size > 1 else ""
     note = ""
-    if got.dtype != np.float64 and expected.dtype.kind == "f":
+    if got.dtype != np.float64 and expected.dtype.kind == "f" and not isinstance(tol, RoundingBound):
         note = f"; your array is {got.dtype}, compute in float64"
     if not np.isfinite(g[index]) and np.isfinite(e[index]):
         note += "; got a non-finite value where a finite one was expected"
     return (f"{label}{where}: expected {_num(e[index])}, got {_num(g[index])}{size}"
-            f" [tolerance {tol.describe()}]{note}")
+            f" [tolerance {tol.describe(index) if isinstance(tol, RoundingBound) else tol.describe()}]{note}")
+
+
+# --- tolerances from the computation: the oracle's rounding bound in the dtype under test --------------------
+
+
+@dataclass(frozen=True)
+class RoundingBound:
+    """One output's tolerance entry by entry: |got − expected| ≤ atol, atol = safety × the first-order bound of
+    the formula's rounding error in the dtype (reference.error_bounds) + the float64 tolerance (never tighter)."""
+    atol: np.ndarray
+    fallback: Any    # the table's tolerance, where the shapes disagree (the comparison says so itself)
+    dtype: str
+    safety: float
+    rtol: float = 0.0
+
+    def describe(self, index=()):
+        return (f"atol={float(self.atol[index]):.3g} here: {self.safety:g} × the bound of {self.dtype} rounding "
+                "in the formula + the float64 tolerance")
+
+
+@dataclass(frozen=True)
+class EntryTolerance:
+    """A tolerance shaped like the expected value: a RoundingBound per array where the bound was followed, the
+    table's tolerance (fallback) where it was not (a plain Python number, NumPy code outside the namespace)."""
+    tree: Any
+    fallback: Any
+
+    def at(self, key):
+        part = self.tree[key]
+        if isinstance(part, (dict, tuple, list)):
+            return EntryTolerance(part, self.fallback)
+        return part
+
+
+def _part(tol, key):
+    if not isinstance(tol, EntryTolerance):
+        return tol
+    try:
+        return tol.at(key)
+    except (KeyError, IndexError, TypeError):
+        return tol.fallback
+
+
+def rounding_tolerance(compute, dtype, tol64, fallback, safety):
+    """The tolerance of a comparison with compute() (the oracle on this input) in `dtype`: per entry, safety ×
+    the first-order bound of a careful `dtype` implementation's rounding error, on top of the float64 row tol64.
+    fallback (the table's `dtype` column) where the bound cannot be followed: no rounding mode is declared
+    (engine.spec.ROUNDING, the oracle's), compute() raises in it, or a value comes out of it without a bound."""
+    if not ROUNDING:
+        return fallback
+    try:
+        values, bounds = ROUNDING[0](compute, dtype)
+    except Exception:  # a formula outside the rounding namespace (plain NumPy, an operation it lacks)
+        return fallback
+    followed = []
+
+    def leaf(value, bound):
+        if isinstance(value, dict):
+            return {k: leaf(value[k], bound[k]) for k in value}
+        if isinstance(value, (tuple, list)):
+            return type(value)(leaf(v, b) for v, b in zip(value, bound))
+        if bound is None or not np.all(np.isfinite(bound)):  # not followed, or singular (÷ 0) on this input
+            return fallback
+        with np.errstate(invalid="ignore", over="ignore"):
+            atol = safety * bound + tol64.atol + tol64.rtol * np.abs(np.asarray(value, dtype=float))
+        followed.append(True)
+        return RoundingBound(np.where(np.isfinite(atol), atol, np.inf), fallback, dtype, safety)
+
+    tree = leaf(values, bounds)
+    if not followed:
+        return fallback
+    return tree if isinstance(tree, RoundingBound) else EntryTolerance(tree, fallback)
 
 
 def _num(x):

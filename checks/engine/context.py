@@ -16,8 +16,9 @@ from hypothesis.control import current_build_context
 
 from dlgrade.sandbox import ErrorKind, SandboxError
 
+from ..policy.tolerances import ROUNDING_SAFETY
 from . import mistakes
-from .compare import difference, informative
+from .compare import difference, informative, rounding_tolerance
 from .conventions import Conventions
 
 
@@ -90,6 +91,7 @@ class Context:
     dtype: str = "float64"           # the profile's precision column; float32: drawn inputs are float32-exact
     conventions: Conventions = field(default_factory=Conventions)  # the course's layout and arguments (conventions.py)
     promise: Callable[[Any], bool] | None = None  # the profile's input promises ([domain]): only cases keeping them
+    tol64: Any = None                # the row's float64 column: the floor of a tolerance computed for float32
     matched_variants: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)  # sentences for the report that do not fail the check
     examples_run: int = 0
@@ -200,6 +202,8 @@ class Context:
         tol = tol or self.tol
         oracle = MemoisedOracle(expected) if callable(expected) else None
         want = oracle() if oracle else expected
+        if oracle and self.dtype != "float64":  # the oracle's own rounding bound in the dtype, entry by entry
+            tol = rounding_tolerance(oracle.oracle, self.dtype, self.tol64 or tol, tol, ROUNDING_SAFETY)
         found = difference(got, want, tol, label)
         if oracle and self._compared is not None and of in (None, self.function):
             self._compared.append(Mismatch("", inputs=inputs, got=got, expected=want, oracle=oracle,

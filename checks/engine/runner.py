@@ -436,7 +436,7 @@ def _run_one(c, box, profile, max_score, replay_prefix, refused=""):
     ctx = Context(box, c.function, tolerance(c.tol, profile.dtype), max_examples, profile.seed,
                   profile.accepted(c.function), profile.check_budget, profile.min_examples_for(c), profile.slow_call,
                   profile.dtype, profile.conventions.for_check(), seek_agreement=c.pays == "values",
-                  promise=promise_of(profile, c.function))
+                  promise=promise_of(profile, c.function), tol64=tolerance(c.tol))
     replay = f"{replay_prefix} --only {shlex.quote(c.id)} --seed {profile.seed}".strip()
     course_name = profile.conventions.course_names.get(c.function)  # a course's hand-in: its own name first
     base = dict(id=c.id, title=f"{course_name}: {c.title}" if course_name else c.title, function=c.function,

@@ -22,6 +22,9 @@ DROP_PROBABILITY: dict[str, tuple[int | None, str]] = {}  # spec function -> (ar
 KEEP_WORDS: dict[str, str] = {}  # mistake id -> what it says where the course's p keeps a unit (p is 1 − the spec's)
 PER_CHANNEL: list[str] = []  # spec forwards whose gamma (argument 1) and beta (argument 2) have one entry per channel
 COURSE_ROWS: set[str] = set()  # functions only a course asks for (COURSES_DLS_D2L.md "none"), graded where named
+# The oracle's rounding mode, as the areas declare it: bounds(compute, dtype) -> (values, bounds), compute() run with
+# a first-order bound of `dtype` rounding per output entry (reference.error_bounds); a bound None where not followed.
+ROUNDING: list[Callable[[Callable[[], Any], str], tuple[Any, Any]]] = []
 
 
 def declare_modules(names: list[str] | tuple[str, ...]) -> None:
@@ -72,3 +75,8 @@ def declare_course_row(function: str) -> None:
     """`function` is a course's row, not the student API's: graded only by a profile that lists it ([layout] graded,
     a course's assignments), never by default."""
     COURSE_ROWS.add(function)
+
+
+def declare_rounding(bounds: Callable[[Callable[[], Any], str], tuple[Any, Any]]) -> None:
+    """The oracle's rounding mode, which engine.compare.rounding_tolerance runs an oracle in."""
+    ROUNDING[:] = [bounds]

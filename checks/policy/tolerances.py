@@ -4,6 +4,12 @@ Rows are what a check compares; columns are the precision the submission compute
 profile's `dtype`: float64 for students, float32 for adapters of float32 libraries). The
 base is torch.testing's defaults (float64: rtol 1e-7, atol 1e-7; float32: rtol 1.3e-6,
 atol 1e-5). A row that widens them says why. Checks name a row; they never carry a literal.
+
+Under a column other than float64, a comparison with the oracle does not use its row's column: its
+tolerance is computed, entry by entry, from the formula itself (checks.engine.compare.rounding_tolerance:
+ROUNDING_SAFETY × the first-order bound of that dtype's rounding error that reference.error_bounds follows
+through the oracle, on top of the row's float64 tolerance). The float32 column stays for what has no oracle
+to follow: relations between two of the submission's own outputs, finite differences, plain-NumPy oracles.
 """
 from dataclasses import dataclass
 
@@ -15,6 +21,9 @@ DIFFERENCE_STEP = DIFFERENCE_STEPS["float64"]
 STEP_RATIO = 10.0        # the second step of a two-step comparison, when the estimate at the first disagrees
 FALSE_ALARM_RATE = 1e-6  # α of every statistical test: a correct submission fails one with this probability
 STATISTICS_SEED = 20_240_601  # base of the fixed seeds of statistical checks (plus the grading seed)
+# × the first-order rounding bound of the formula (reference.error_bounds): the bound is a worst case to first
+# order; the factor covers the second-order terms and an elementary function's last-ulp error beyond u.
+ROUNDING_SAFETY = 2.0
 
 
 @dataclass(frozen=True)
@@ -48,13 +57,14 @@ TOLERANCES = {
     "large_offset": Row(
         Tolerance(1e-6, 1e-6), Tolerance(1e-1, 1e-1),
         "x = c + δ·noise with |c|/δ up to 1e6: two-pass statistics keep x̂ to ε·|c|/δ ≈ 1e-10 in float64, while "
-        "the one-pass E[x²] − E[x]² loses ε·c²/σ² ≈ 1e-4; in float32 x itself rounds by ε₃₂·|c| ≈ 6e-4 ≫ δ·1e-2, "
-        "so a float32 library departs here whatever its formula (the float32 column only bounds gross errors)"),
+        "the one-pass E[x²] − E[x]² loses ε·c²/σ² ≈ 1e-4; in float32 μ rounds by ε₃₂·|c| ≈ 6e-4 ≫ δ·1e-2, "
+        "so the float32 column is the formula's own rounding bound (× ROUNDING_SAFETY), this row where none is"
+        " followed"),
     "relative": Row(
         Tolerance(1e-6, 0), Tolerance(1e-3, 0),
         "values as small as 1e-304 (a confident, correct logit's loss e^(−z)): only a relative bound tells a loss "
-        "computed to full precision from one rounded to 0; float64 log1p keeps ~1e-16 relative, float32 underflows "
-        "past z ≈ 87 (a float32 library departs there)"),
+        "computed to full precision from one rounded to 0; float64 log1p keeps ~1e-16 relative; float32 underflows "
+        "past z ≈ 87, where the float32 column's rounding bound (its underflow term) compares what float32 holds"),
     "finite_difference": Row(
         Tolerance(1e-5, 1e-6), Tolerance(1e-2, 1e-3),
         f"a central difference with h = {DIFFERENCE_STEPS['float64']:g} has truncation O(h²)·f''' and rounding "

@@ -1,5 +1,5 @@
 """Elementwise activations and their derivatives (spec: layers.py relu_*, sigmoid_*, tanh_*)."""
-from array_api_compat import array_namespace
+from . import array_namespace, error_bounds
 
 
 def relu(x):
@@ -36,3 +36,6 @@ def tanh(x):
 def tanh_backward(dout, out, *, squared=True):
     """dx = dout · (1 − tanh²x); squared=False: dout · (1 − tanh x)."""
     return dout * (1.0 - (out * out if squared else out))
+
+
+error_bounds.follow(globals())  # float inputs enter the rounding mode as Bounded (reference.error_bounds)

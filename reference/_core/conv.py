@@ -3,7 +3,7 @@
 Each kernel offset (a, b) selects the strided slice x[..., a + s·i, b + s·j] of all output
 positions (i, j) at once, so the loops run HH·WW times, never over pixels.
 """
-from array_api_compat import array_namespace, device
+from . import array_namespace, device, error_bounds
 
 
 def output_size(size, kernel, stride, pad=0, *, rounding="floor"):
@@ -211,3 +211,6 @@ def conv1d_full(x, w, *, correlate=False):
     for j in range(k):
         z = z + w[j] * x_pad[k - 1 - j:k - 1 - j + d + k - 1]
     return z
+
+
+error_bounds.follow(globals())  # float inputs enter the rounding mode as Bounded (reference.error_bounds)

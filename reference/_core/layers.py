@@ -1,5 +1,5 @@
 """Affine layer and dropout (spec: layers.py affine_*, dropout_*)."""
-from array_api_compat import array_namespace
+from . import array_namespace, error_bounds
 
 
 def affine(x, w, b):
@@ -38,3 +38,6 @@ def dropout_backward(dout, keep, keep_prob, *, inverted=True, scale=True, apply_
     xp = array_namespace(dout, keep)
     factor = dropout_scale(keep_prob, inverted=inverted) if scale else 1.0
     return (dout * xp.astype(keep, dout.dtype) if apply_mask else dout) * factor
+
+
+error_bounds.follow(globals())  # float inputs enter the rounding mode as Bounded (reference.error_bounds)

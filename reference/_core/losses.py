@@ -5,7 +5,7 @@ all work. `scale` is the normaliser of a sum: 1/N for a mean over the N rows, 1 
 """
 import math
 
-from . import array_namespace
+from . import array_namespace, error_bounds
 
 
 def _row_scale(x, mean):
@@ -101,3 +101,6 @@ def l1_regularization(W, lam, m):
     xp = array_namespace(W)
     factor = lam / m
     return factor * xp.sum(xp.abs(W)), factor * xp.sign(W)
+
+
+error_bounds.follow(globals())  # float inputs enter the rounding mode as Bounded (reference.error_bounds)

@@ -5,7 +5,7 @@ M is the number of entries reduced for one statistic.
 """
 import math
 
-from array_api_compat import array_namespace
+from . import array_namespace, error_bounds
 
 
 def moments(x, axes, *, ddof=0, one_pass=False):
@@ -70,3 +70,6 @@ def running_average(running, batch, momentum, *, swapped=False):
     if swapped:
         momentum = 1.0 - momentum
     return momentum * running + (1.0 - momentum) * batch
+
+
+error_bounds.follow(globals())  # float inputs enter the rounding mode as Bounded (reference.error_bounds)

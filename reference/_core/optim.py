@@ -6,7 +6,7 @@ CuPy, array-api-strict). Symbols as in the spec: g the gradient, η the learning
 ρ a decay rate, ε the epsilon, λ the weight decay, t the 1-based step count (a Python int, already
 incremented for this step). Nothing is updated in place.
 """
-from . import array_namespace
+from . import array_namespace, error_bounds
 
 
 def ema(avg, new, decay):
@@ -237,3 +237,6 @@ def lion(w, g, m, lr, beta1, beta2, weight_decay, *, update_before_sign=False, d
     if decay_scaled_by_lr:
         return w - lr * (xp.sign(c) + weight_decay * w), next_m
     return w - lr * xp.sign(c) - weight_decay * w, next_m
+
+
+error_bounds.follow(globals())  # float inputs enter the rounding mode as Bounded (reference.error_bounds)
