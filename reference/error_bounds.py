@@ -237,7 +237,7 @@ def _count(shape, axis):
 
 class _Namespace:
     """The array-API functions the reference uses, on Bounded arrays (NumPy underneath). An absent one raises
-    AttributeError: the caller (checks.engine.compare.rounding_tolerance) then keeps its table's tolerance."""
+    AttributeError: the caller (checks.engine.rounding.rounding_tolerance) then keeps its table's tolerance."""
 
     # --- exact: shape, selection, constants ---------------------------------------------------------------
     @staticmethod

@@ -7,7 +7,8 @@ tight where the formula is well conditioned (a mistake still shows), and must le
 import numpy as np
 import pytest
 
-from dlgrade.checks.engine.compare import EntryTolerance, RoundingBound, difference, rounding_tolerance
+from dlgrade.checks.engine.compare import EntryTolerance, RoundingBound, difference
+from dlgrade.checks.engine.rounding import rounding_tolerance
 from dlgrade.checks.policy.tolerances import ROUNDING_SAFETY, tolerance
 from dlgrade.reference import error_bounds, losses, optim
 from dlgrade.reference import layers as L

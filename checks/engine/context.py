@@ -18,8 +18,9 @@ from dlgrade.sandbox import ErrorKind, SandboxError
 
 from ..policy.tolerances import ROUNDING_SAFETY
 from . import mistakes
-from .compare import difference, informative, rounding_tolerance
+from .compare import difference, informative
 from .conventions import Conventions
+from .rounding import rounding_tolerance
 
 
 class CheckFailure(Exception):

@@ -7,7 +7,8 @@ float64 column it fails the check, under the float32 one the check passes with t
 import numpy as np
 
 from ..policy.tolerances import ROUNDING_SAFETY
-from .compare import difference, rounding_tolerance
+from .compare import difference
+from .rounding import rounding_tolerance
 
 COMPUTES_IN_FLOAT32 = "computes in float32"
 
@@ -65,7 +66,7 @@ def require_float64_arithmetic(ctx, got, oracle, *, inputs, tol64, tol32, label=
     """The finding unless got is float64 and computed so: got must be float64 arrays and, where it misses
     oracle(inputs) at tol64 but matches oracle(inputs rounded to float32) within float32's rounding error, it
     computed in float32. That error is the oracle's own bound of float32 rounding on those inputs
-    (compare.rounding_tolerance); tol32, the table's float32 column, where the bound cannot be followed.
+    (rounding.rounding_tolerance); tol32, the table's float32 column, where the bound cannot be followed.
     oracle(values) -> expected; another difference is left to the function's other checks."""
     if not require_float64(ctx, got, inputs=inputs, label=label):
         return

@@ -78,5 +78,5 @@ def declare_course_row(function: str) -> None:
 
 
 def declare_rounding(bounds: Callable[[Callable[[], Any], str], tuple[Any, Any]]) -> None:
-    """The oracle's rounding mode, which engine.compare.rounding_tolerance runs an oracle in."""
+    """The oracle's rounding mode, which engine.rounding.rounding_tolerance runs an oracle in."""
     ROUNDING[:] = [bounds]

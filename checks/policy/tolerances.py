@@ -6,7 +6,7 @@ base is torch.testing's defaults (float64: rtol 1e-7, atol 1e-7; float32: rtol 1
 atol 1e-5). A row that widens them says why. Checks name a row; they never carry a literal.
 
 Under a column other than float64, a comparison with the oracle does not use its row's column: its
-tolerance is computed, entry by entry, from the formula itself (checks.engine.compare.rounding_tolerance:
+tolerance is computed, entry by entry, from the formula itself (checks.engine.rounding.rounding_tolerance:
 ROUNDING_SAFETY × the first-order bound of that dtype's rounding error that reference.error_bounds follows
 through the oracle, on top of the row's float64 tolerance). The float32 column stays for what has no oracle
 to follow: relations between two of the submission's own outputs, finite differences, plain-NumPy oracles.

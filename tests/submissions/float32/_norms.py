@@ -92,8 +92,8 @@ def groupnorm_forward(x, gamma, beta, G, gn_param):
     return out, cache
 
 
-batchnorm_backward = spatial_batchnorm_backward = layernorm_backward = _norm_backward
+batchnorm_backward = batchnorm_backward_alt = spatial_batchnorm_backward = layernorm_backward = _norm_backward
 instancenorm_backward = groupnorm_backward = _norm_backward
 
 NAMES = [name + part for name in ("batchnorm", "spatial_batchnorm", "layernorm", "instancenorm", "groupnorm")
-         for part in ("_forward", "_backward")]
+         for part in ("_forward", "_backward")] + ["batchnorm_backward_alt"]
