@@ -68,9 +68,17 @@ def pairs(function: str) -> list[Mistake]:
             for a, b in combinations(of(function), 2) if not set(a.kwargs) & set(b.kwargs)]
 
 
+def _extends(row: Mistake, other: Mistake) -> bool:
+    """row sets every keyword other sets, to the same value, and more (d2l's ε pinned on top of eps_inside)."""
+    return len(row.kwargs) > len(other.kwargs) and all(
+        key in row.kwargs and row.kwargs[key] == value for key, value in other.kwargs.items())
+
+
 def ambiguous(found: list[Mistake]) -> Mistake:
     """The one row found, or the rows that reproduce the submission on every input shown, as one row that
-    names them all: the inputs cannot tell them apart, so none is said alone."""
+    names them all: the inputs cannot tell them apart, so none is said alone. A row that only adds keywords
+    to another found row is left out: what it adds made no difference on those inputs."""
+    found = [row for row in found if not any(_extends(row, other) for other in found)]
     if len(found) == 1:
         return found[0]
     first = found[0]

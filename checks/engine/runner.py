@@ -143,8 +143,11 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
     elif not only and not profile.graded and (hint := course_suggestion(submission)):
         return Report(submission.display, profile.source, profile.seed, [], [hint], 0.0, 0, 0, {}, "",
                       submission.sha256, search, describe_policy(profile.libraries, trusted))
-    graded = set(profile.graded_functions())  # less the course's own code and what its year does not ask
-    checks = [c for c in select(only or profile.graded) if c.function in graded]
+    checks = select(only or profile.graded)
+    if only and profile.graded:  # within what the profile grades
+        named = {c.function for c in select(profile.graded)}
+        checks = [c for c in checks if c.function in named]
+    checks = [c for c in checks if not profile.leaves_out(c.function)]  # the course's own code, what it asks not
     if only and profile.course is not None:  # within what the course's assignment grades
         graded = {c.id for c in select(profile.graded)}
         checks = [c for c in checks if c.id in graded]

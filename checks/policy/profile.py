@@ -80,14 +80,19 @@ class Profile:
         return dataclasses.replace(chosen, seed=self.seed, max_examples=self.max_examples, examples=self.examples,
                                    year=year, year_reason=why)
 
-    def graded_functions(self):
-        """The functions graded: [layout] graded (empty: every function), less the provided and the not asked."""
-        functions = sorted({c.function for c in REGISTRY})
+    def leaves_out(self, function):
+        """Whether the course's own code ([layout] provided) or what its year does not ask (not_asked) holds it."""
         left_out = set(self.provided) | set(self.not_asked)
+        return function in left_out or function.partition(".")[0] in left_out
+
+    def graded_functions(self):
+        """The functions graded: [layout] graded (empty: every function but a course's rows), less the provided
+        and the not asked."""
+        functions = sorted({c.function for c in REGISTRY})
         named = set(self.graded) | {g.partition("/")[0] for g in self.graded}  # a check id names its function
         graded = [f for f in functions if f in named or (f.partition(".")[0] in named and f not in COURSE_ROWS)
                   or not (self.graded or f in COURSE_ROWS)]  # a course's row only where it is named
-        return tuple(f for f in graded if f not in left_out and f.partition(".")[0] not in left_out)
+        return tuple(f for f in graded if not self.leaves_out(f))
 
     gradescope: dict = field(default_factory=dict)  # [gradescope]: what students see when (policy/gradescope.py)
     course: object = None      # [course]: a dlgrade.courses.Course (its functions as the spec's), or None
