@@ -108,7 +108,8 @@ def rerun(nodeid, *, as_root=False, cgroup=False, timeout=900):
     with tempfile.TemporaryDirectory(prefix="dlgrade-tests-result-") as place:
         os.chmod(place, 0o777)  # the account writes its JUnit report here
         report = os.path.join(place, "junit.xml")
-        done = run([sys.executable, "-m", "pytest", nodeid, "-q", "-p", "no:cacheprovider", "--junitxml", report],
+        done = run([sys.executable, "-m", "pytest", nodeid, "-q", "-n", "0", "-p", "no:cacheprovider",  # one node
+                    "--junitxml", report],
                    as_root=as_root, cgroup=cgroup, timeout=timeout)
         said = f"{nodeid} as {'root' if as_root else 'uid %d' % normal_id()[0]}:\n{done.stdout[-6000:]}{done.stderr}"
         assert os.path.exists(report), said
