@@ -48,7 +48,7 @@ def _strip_magics(source):
 def _tree(cell):
     try:
         return ast.parse(cell)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep for the parser: the worker says so
         return None
 
 
