@@ -105,8 +105,8 @@ class Course:
         said = "" if not self.revisions else f" ({revision}, detected from its imports)" if self.revision == "auto" \
             else f" ({revision}, set by the profile)"
         skipped = {f"{f}/{slug}" for f, e in presented.items() for slug in e.skip}
-        notes = [f"graded as {self.name}, {assignment.title}{said}; only its imports and function definitions ran, "
-                 f"not its other cells"]
+        notes = [f"graded as {self.name}, {assignment.title}{said}; only its imports, function definitions and "
+                 f"constants ran, not its other cells"]
         notes += [f"{c} is not graded for this course: the course's form does not hold it (its profile says so)"
                   for c in sorted(skipped)]
         if not assignment.names() & defined:

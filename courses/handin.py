@@ -2,9 +2,11 @@
 
 Notebooks and their .py exports run the course's tests, load its data sets (h5py, sklearn) and train models at
 the top level. The graded functions are taken without any of that: the worker runs only the imports, function and
-class definitions, read from the syntax tree (nothing here runs the code), each as a cell of its own at its own
-line, so a traceback's line numbers hold and a failing import costs nothing else. A function that reads a
-notebook global then meets a NameError, which the course runtime words as such.
+class definitions and constants (a name bound to a literal or an expression without calls or subscripts:
+`EPS = 1e-8`, `relu = lambda z: …`), read from the syntax tree (nothing here runs the code), each as a cell of
+its own at its own line, so a traceback's line numbers hold and a failing one costs nothing else. A function that
+reads a notebook global computed from data (`m = X.shape[1]`, `parameters = model(…)`) then meets a NameError,
+which the course runtime words as such.
 """
 import ast
 import re
@@ -15,6 +17,9 @@ import nbformat
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # The course's own files, when a folder holds them beside the student's: helpers and tests, never graded.
 COURSE_FILE = re.compile(r"(.*utils(_v\w+)?|testCases\w*|test_cases\w*|public_tests|test_utils|outputs)$")
+# What a constant's value may be made of: no call, subscript or comprehension runs anything of the notebook's.
+CONSTANT_PARTS = (ast.Constant, ast.Name, ast.Attribute, ast.Load, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare,
+                  ast.Tuple, ast.List, ast.Set, ast.Dict, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
 _MAGIC = re.compile(r"^(\s*)(%|!|get_ipython\(\)).*$")
 
 
@@ -79,8 +84,8 @@ def signatures(cells):
 
 
 def definitions(cells):
-    """The top-level imports and definitions of the cells, each its own cell (one that fails does not take the
-    others with it), at its own line of its cell. A definition holds its lines alone; an import may share its
+    """The top-level imports, definitions and constants of the cells, each its own cell (one that fails does not
+    take the others with it), at its own line of its cell. A definition holds its lines alone; an import may share its
     line with other statements (`f(3); import os`), so it is taken by its own span. A cell that does not parse is
     kept whole, so the worker reports its SyntaxError."""
     kept = []
@@ -93,10 +98,24 @@ def definitions(cells):
         for node in tree.body:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 start, text = node.lineno, ast.get_source_segment(cell, node) or ""
-            elif isinstance(node, KEPT):
+            elif isinstance(node, KEPT) or _constant(node):
                 start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
                 text = "\n".join(lines[start - 1:node.end_lineno])
             else:
                 continue
             kept.append("\n" * (start - 1) + text)
     return kept
+
+
+def _constant(node):
+    """A top-level `NAME = value` (or annotated) whose value computes nothing of the notebook's: a literal, an
+    expression of names and literals, or a lambda (a definition)."""
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets, value = [node.target], node.value
+    else:
+        return False
+    names = all(isinstance(t, ast.Name) or isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
+                for t in targets)
+    return names and (isinstance(value, ast.Lambda) or all(isinstance(n, CONSTANT_PARTS) for n in ast.walk(value)))

@@ -174,7 +174,7 @@ WRONG = [
     ("stride ignored", C4W1_2021, ("a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
                                    "a_slice_prev = a_prev_pad[h:h + f, w:w + f, :]"),
      "layers.conv_forward_naive", "differ"),
-    ("a notebook global", C2W2_2021 + "\nlr = 0.01\n",
+    ("a notebook global", C2W2_2021 + "\nlr = learning_rates[0]\n",  # data: a constant (lr = 0.01) is defined
      ('] - learning_rate * grads["dW" + str(l)]', '] - lr * grads["dW" + str(l)]'),
      "optim.sgd", "update_parameters_with_gd reads the name 'lr', which it does not define"),
 ]

@@ -29,3 +29,23 @@ def test_a_cell_too_deep_for_the_parser_is_kept_whole_not_a_grader_error():
     deep = "x = 1" + "+1" * 300000
     assert handin.names([deep, "def f(a):\n    return a\n"]) == ({"f"}, set())
     assert handin.definitions([deep]) == [deep]
+
+
+def test_module_level_constants_are_defined_for_the_functions_that_use_them(tmp_path):
+    """A correct Adam whose ε is the hand-in's own top-level constant: a careful course's style, not a bug."""
+    source = C2W2_2021.replace("np.sqrt(s_corrected[key]) + epsilon)",
+                               "np.sqrt(s_corrected[key]) + EPS_FLOOR * epsilon)")
+    source = source.replace("def update_parameters_with_adam(",
+                            "EPS_FLOOR: float = 1.0\nSHAPE = (1, -1)\n\n\ndef update_parameters_with_adam(")
+    report = grade_source(tmp_path, source, only=("optim.adam",))
+    assert report.results and report.score == report.max_score, [(r.id, r.summary) for r in report.results]
+    kept = handin.definitions(["EPS = 1e-8\nX, Y = load_dataset()\nm = X.shape[1]\nrelu = lambda z: z * (z > 0)\n"
+                               "parameters['W1'] = 0\nLR: float = -EPS * 2\n"])
+    assert [k.strip() for k in kept] == ["EPS = 1e-8", "relu = lambda z: z * (z > 0)", "LR: float = -EPS * 2"]
+
+
+def test_a_function_that_reads_a_constant_instead_of_its_argument_still_fails(tmp_path):
+    source = C2W2_2021.replace('] - learning_rate * grads["dW" + str(l)]', '] - lr * grads["dW" + str(l)]')
+    source += "\nlr = 0.01\n"
+    report = grade_source(tmp_path, source, only=("optim.sgd",))
+    assert report.results and report.score < report.max_score
