@@ -112,6 +112,15 @@ class Course:
         if not assignment.names() & defined:
             notes.append(f"the hand-in defines none of the functions of {self.name}'s assignments "
                          f"({', '.join(a.title for a in self.assignments)})")
+        # A variant right in one revision only is accepted on evidence of that revision (a marker imported, or
+        # the profile's setting), never on the absence of a later revision's markers, which a student can remove.
+        evidenced = self.revision != "auto" or bool(self.revisions.get(revision))
+        only_in = {f: v for f, v in self.accept.get(revision, {}).items() if f in presented}
+        if only_in and not evidenced:
+            variants = "; ".join(f"{f}: {', '.join(v)}" for f, v in only_in.items())
+            notes.append(f"{revision} was read from the absence of later revisions' imports, so its own variants "
+                         f"({variants}) are not accepted: if the class used that revision, set [course] revision = "
+                         f"\"{revision}\" in the profile")
         payload = {"runtime": (HERE / "runtime.py").read_text(),
                    "translation": (HERE / f"{self.translation}.py").read_text() if self.translation else "",
                    "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},
@@ -129,7 +138,7 @@ class Course:
         conventions = dataclasses.replace(profile.conventions, course_names=names, promises=promises,
                                           course_input=shown)
         points = {**profile.points, **{f: 0 for f in optional}}
-        accept = {f: [*profile.accept.get(f, ()), *v] for f, v in self.accept.get(revision, {}).items()}
+        accept = {f: [*profile.accept.get(f, ()), *v] for f, v in only_in.items()} if evidenced else {}
         graded = scored + optional if not skipped else tuple(
             c.id for c in select(scored + optional) if c.id not in skipped)
         return prepared, dataclasses.replace(profile, graded=graded, conventions=conventions, points=points,

@@ -49,3 +49,22 @@ def test_a_function_that_reads_a_constant_instead_of_its_argument_still_fails(tm
     source += "\nlr = 0.01\n"
     report = grade_source(tmp_path, source, only=("optim.sgd",))
     assert report.results and report.score < report.max_score
+
+
+C4W1_2021 = (DLS / "c4w1_2021.py").read_text()
+BIAS_EVERY_ENTRY = C4W1_2021.replace("    s = np.multiply(a_slice_prev, W)\n    Z = np.sum(s)\n    Z = Z + float(b)",
+                                     "    s = np.multiply(a_slice_prev, W) + b\n    Z = np.sum(s)")
+
+
+def test_a_revision_only_variant_needs_evidence_of_the_revision_not_the_absence_of_a_later_one(tmp_path):
+    """2017 is the revision of a hand-in with no marker: a 2021 student who deletes `from public_tests import *`
+    (and every 2018-2020 C4W1 notebook, which imports no marker) would have 2017's b-on-every-entry accepted.
+    Accepted only where the profile sets the revision."""
+    unmarked = BIAS_EVERY_ENTRY.replace("from public_tests import *\n", "")
+    steered = grade_source(tmp_path, unmarked, only=("layers.conv_single_step",))
+    assert steered.results and steered.score == 0
+    assert any("revision = \"2017\"" in n for n in steered.notes), steered.notes
+    course = dataclasses.replace(profile.load("dls").course, revision="2017")
+    named = runner.grade(resolve(tmp_path / "handin.py"), quick(course=course), only=("layers.conv_single_step",),
+                         trusted=True)
+    assert named.results and named.score == named.max_score
