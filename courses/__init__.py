@@ -18,6 +18,7 @@ the grader's own trusted code in the student's process (the sandbox itself holds
 if "." not in __name__:  # this folder imported by its bare name (not dlgrade.X) would load it twice
     raise ImportError(f"import dlgrade.courses, not {__name__}: this folder is the subpackage dlgrade.courses")
 
+import ast
 import dataclasses
 import functools
 import importlib
@@ -228,6 +229,7 @@ def _spec_signature(function):
 
 def from_table(table, functions, source):
     """The Course of a profile's [course] table; functions: the spec's (and course rows') graded functions."""
+    _check_types(table, source)
     unknown = set(table) - COURSE_KEYS
     if unknown:
         raise CourseError(f"profile {source}: unknown [course] key(s) {sorted(unknown)}; "
@@ -235,7 +237,7 @@ def from_table(table, functions, source):
     if not isinstance(table.get("name"), str) or not table["name"]:
         raise CourseError(f"profile {source}: [course] name must be the course's name in words")
     translation = table.get("translation", "")
-    if translation and not (HERE / f"{translation}.py").is_file():
+    if translation and not (translation.isidentifier() and (HERE / f"{translation}.py").is_file()):
         raise CourseError(f"profile {source}: [course] translation {translation!r} is not a module of courses/ "
                           f"({sorted(p.stem for p in HERE.glob('*.py') if not p.stem.startswith('_'))})")
     revisions = table.get("revisions", {})
@@ -247,6 +249,7 @@ def from_table(table, functions, source):
     missing = [h for h in helpers if not (STANDINS / f"{h}.py").is_file()]
     if missing:
         raise CourseError(f"profile {source}: [course] helpers {missing} have no stand-in in courses/standins/")
+    adapters = _adapters(translation)
     assignments = []
     for key, value in table.get("assignments", {}).items():
         entries = []
@@ -254,7 +257,7 @@ def from_table(table, functions, source):
             if function not in functions:
                 raise CourseError(f"profile {source}: [course.assignments.{key}.functions] names {function!r}, "
                                   f"which is not a graded function")
-            entries.append(_entry(function, spec, source, key))
+            entries.append(_entry(function, spec, source, key, adapters))
         assignments.append(Assignment(key, value.get("title", key), tuple(entries)))
     if not assignments:
         raise CourseError(f"profile {source}: [course] declares no assignments")
@@ -275,7 +278,53 @@ def from_table(table, functions, source):
                   requires=tuple(table.get("requires", ())))
 
 
-def _entry(function, spec, source, key):
+# The [course] table's value types: a key's type, or for a table (dict) the types of its values.
+_STRINGS = "a list of strings"
+_TYPES = {"name": str, "translation": str, "revision": str, "helpers": _STRINGS, "unused": _STRINGS,
+          "requires": _STRINGS, "revisions": {"*": _STRINGS}, "accept": {"*": {"*": _STRINGS}},
+          "assignments": {"*": {"title": str, "functions": {"*": (str, {"name": (str, _STRINGS), "adapter": str,
+                                                                         "arguments": _STRINGS, "returns": _STRINGS,
+                                                                         "uses": _STRINGS, "skip": _STRINGS,
+                                                                         "optional": bool, "promise": str})}}}}
+
+
+def _check_types(table, source, types=_TYPES, where="[course]"):
+    """A CourseError naming the key whose value has the wrong type (a number where a list belongs, …), so a
+    malformed table is a sentence, never a traceback further on."""
+    if not isinstance(table, dict):
+        raise CourseError(f"profile {source}: {where} must be a table")
+    for key, value in table.items():
+        want = types.get(key, types.get("*"))
+        inner = f"{where[:-1]}.{key}]" if isinstance(value, dict) else f"{where} {key}"
+        options = want if isinstance(want, tuple) else (want,)
+        if any(_fits(value, option, source, inner) for option in options if option is not None):
+            continue
+        if want is not None:
+            words = " or ".join("a table" if isinstance(o, dict) else o if isinstance(o, str) else f"a {o.__name__}"
+                                for o in options)
+            raise CourseError(f"profile {source}: {inner} must be {words}, not {value!r}")
+
+
+def _fits(value, want, source, where):
+    if isinstance(want, dict):
+        if isinstance(value, dict):
+            _check_types(value, source, want, where)
+            return True
+        return False
+    if want == _STRINGS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, want)
+
+
+def _adapters(translation):
+    """The top-level functions of the translation module (read, not imported: d2l's needs torch)."""
+    if not translation:
+        return set()
+    tree = ast.parse((HERE / f"{translation}.py").read_text())
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _entry(function, spec, source, key, adapters):
     if isinstance(spec, str):
         spec = {"name": spec}
     unknown = set(spec) - ENTRY_KEYS
@@ -283,6 +332,12 @@ def _entry(function, spec, source, key):
         raise CourseError(f"profile {source}: {key}'s {function} needs a name, and only {sorted(ENTRY_KEYS)}; "
                           f"not {sorted(unknown) or 'no name'}")
     names = (spec["name"],) if isinstance(spec["name"], str) else tuple(spec["name"])
+    if not names or not all(n.isidentifier() for n in names):
+        raise CourseError(f"profile {source}: {key}'s {function}: name must be the course's function name (or a "
+                          f"list of them), not {spec['name']!r}")
+    if spec.get("adapter") and spec["adapter"] not in adapters:
+        raise CourseError(f"profile {source}: {key}'s {function}: adapter {spec['adapter']!r} is not a function of "
+                          f"the translation module ({sorted(a for a in adapters if not a.startswith('_'))})")
     if spec.get("adapter") and spec.get("arguments"):
         raise CourseError(f"profile {source}: {key}'s {function}: an adapter or arguments, not both")
     parameters = _spec_signature(function)[0]

@@ -2,6 +2,8 @@
 expects of definitions graded without the notebook's other cells. Grades run in-process with few examples."""
 import dataclasses
 
+import pytest
+
 import dlgrade.checks  # noqa: F401  (fills the registry)
 from dlgrade.checks.engine import runner
 from dlgrade.checks.policy import profile
@@ -68,3 +70,29 @@ def test_a_revision_only_variant_needs_evidence_of_the_revision_not_the_absence_
     named = runner.grade(resolve(tmp_path / "handin.py"), quick(course=course), only=("layers.conv_single_step",),
                          trusted=True)
     assert named.results and named.score == named.max_score
+
+
+COURSE = '[course]\nname = "X"\ntranslation = "dls"\n'
+ASSIGNMENT = '[course.assignments.A.functions]\n"optim.sgd" = {name = "update_parameters_with_gd", %s}\n'
+
+
+@pytest.mark.parametrize("text, says", [
+    (COURSE + "assignments = 3\n", "[course] assignments must be a table, not 3"),
+    (COURSE + "[course.assignments.A]\nfunctions = 'x'\n", "[course.assignments.A] functions must be a table"),
+    (COURSE + "requires = 'torch'\n" + ASSIGNMENT % 'adapter = "update_parameters"', "requires must be a list of"),
+    (COURSE + "[course.revisions]\nr = 'public_tests'\n" + ASSIGNMENT % 'adapter = "update_parameters"',
+     "[course.revisions] r must be a list of strings"),
+    (COURSE + ASSIGNMENT % 'arguments = [1]', "arguments must be a list of strings, not [1]"),
+    (COURSE + ASSIGNMENT % 'skip = "first_step"', "skip must be a list of strings"),
+    (COURSE + ASSIGNMENT % 'adapter = "update_parameter"', "adapter 'update_parameter' is not a function of the "
+                                                           "translation module"),
+    ('[course]\nname = "X"\ntranslation = "../reference/optim"\n' + ASSIGNMENT % 'arguments = ["w"]',
+     "translation '../reference/optim' is not a module of courses/"),
+    ("course = 3\n", "course must be a table ([course]), not a value"),
+])
+def test_a_malformed_course_table_is_a_profile_error_not_a_traceback(tmp_path, text, says):
+    path = tmp_path / "course.toml"
+    path.write_text(text)
+    with pytest.raises(profile.ProfileError) as error:
+        profile.load(str(path))
+    assert says in str(error.value)

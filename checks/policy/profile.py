@@ -163,6 +163,9 @@ def _read(path):
     if unknown:
         raise ProfileError(f"profile {path}: unknown section(s) {sorted(unknown)}; "
                            f"expected {sorted(_SECTIONS)}")
+    loose = sorted(name for name, value in data.items() if not isinstance(value, dict))
+    if loose:  # `points = 3` where [points] belongs: a sentence, not a TypeError when the sections are merged
+        raise ProfileError(f"profile {path}: {', '.join(loose)} must be a table ([{loose[0]}]), not a value")
     return data
 
 
