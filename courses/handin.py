@@ -9,6 +9,7 @@ reads a notebook global computed from data (`m = X.shape[1]`, `parameters = mode
 which the course runtime words as such.
 """
 import ast
+import builtins
 import re
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def definitions(cells):
     take the others with it), at its own line of its cell. A definition holds its lines alone; an import may share its
     line with other statements (`f(3); import os`), so it is taken by its own span. A cell that does not parse is
     kept whole, so the worker reports its SyntaxError."""
-    kept = []
+    kept, bound = [], set(dir(builtins))
     for cell in cells:
         tree = _tree(cell)
         if tree is None:
@@ -96,20 +97,32 @@ def definitions(cells):
             continue
         lines = cell.splitlines()
         for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) or _constant(node, bound):
                 start, text = node.lineno, ast.get_source_segment(cell, node) or ""
-            elif isinstance(node, KEPT) or _constant(node):
+            elif isinstance(node, KEPT):
                 start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
                 text = "\n".join(lines[start - 1:node.end_lineno])
             else:
                 continue
+            bound |= _binds(node)
             kept.append("\n" * (start - 1) + text)
     return kept
 
 
-def _constant(node):
+def _binds(node):
+    """The names a kept statement binds at the top level."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).partition(".")[0] for alias in node.names}
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return {node.name}
+
+
+def _constant(node, bound):
     """A top-level `NAME = value` (or annotated) whose value computes nothing of the notebook's: a literal, an
-    expression of names and literals, or a lambda (a definition)."""
+    expression of literals and names already bound by what is kept (`EPS = 1e-8`, `TINY = EPS / 10`), or a lambda
+    (a definition). `x = X / 255` (X the notebook's data) is left out, so it is no failing cell."""
     if isinstance(node, ast.Assign):
         targets, value = node.targets, node.value
     elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -118,4 +131,10 @@ def _constant(node):
         return False
     names = all(isinstance(t, ast.Name) or isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
                 for t in targets)
-    return names and (isinstance(value, ast.Lambda) or all(isinstance(n, CONSTANT_PARTS) for n in ast.walk(value)))
+    if not names:
+        return False
+    if isinstance(value, ast.Lambda):
+        return True
+    parts = list(ast.walk(value))
+    return all(isinstance(n, CONSTANT_PARTS) for n in parts) and \
+        all(n.id in bound for n in parts if isinstance(n, ast.Name))

@@ -41,9 +41,11 @@ def test_module_level_constants_are_defined_for_the_functions_that_use_them(tmp_
                             "EPS_FLOOR: float = 1.0\nSHAPE = (1, -1)\n\n\ndef update_parameters_with_adam(")
     report = grade_source(tmp_path, source, only=("optim.adam",))
     assert report.results and report.score == report.max_score, [(r.id, r.summary) for r in report.results]
-    kept = handin.definitions(["EPS = 1e-8\nX, Y = load_dataset()\nm = X.shape[1]\nrelu = lambda z: z * (z > 0)\n"
-                               "parameters['W1'] = 0\nLR: float = -EPS * 2\n"])
-    assert [k.strip() for k in kept] == ["EPS = 1e-8", "relu = lambda z: z * (z > 0)", "LR: float = -EPS * 2"]
+    kept = handin.definitions(["import numpy as np\nEPS = 1e-8\nX, Y = load_dataset()\nm = X.shape[1]\n"
+                               "relu = lambda z: z * (z > 0)\nparameters['W1'] = 0\nLR: float = -EPS * 2\n"
+                               "train_x = X / 255.\nPI = np.pi; train(X)\nN = len(X)\n"])
+    assert [k.strip() for k in kept] == ["import numpy as np", "EPS = 1e-8", "relu = lambda z: z * (z > 0)",
+                                         "LR: float = -EPS * 2", "PI = np.pi"]
 
 
 def test_a_function_that_reads_a_constant_instead_of_its_argument_still_fails(tmp_path):
