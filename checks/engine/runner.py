@@ -144,6 +144,10 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
         return Report(submission.display, profile.source, profile.seed, [], [hint], 0.0, 0, 0, {}, "",
                       submission.sha256, search, describe_policy(profile.libraries, trusted))
     graded = set(profile.graded_functions())  # less the course's own code and what its year does not ask
+    if only and profile.course is None:  # a course's row named by --only (its function or a check id) is graded
+        left_out = set(profile.provided) | set(profile.not_asked)
+        graded |= {c.function for c in select(only) if c.function in COURSE_ROWS and c.function not in left_out
+                   and c.module not in left_out}
     checks = [c for c in select(only or profile.graded) if c.function in graded]
     if only and profile.course is not None:  # within what the course's assignment grades
         graded = {c.id for c in select(profile.graded)}
