@@ -44,8 +44,8 @@ def _square_pool(args):
 
 # What a course's function is promised, by name ([course.assignments.X.functions] "…" = {promise = "…"}).
 PROMISES = {"square_pool": _square_pool}
-COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "unused", "assignments", "accept",
-               "requires"}
+COURSE_KEYS = {"name", "translation", "assignment", "revision", "revisions", "helpers", "unused", "assignments",
+               "accept", "requires"}
 
 
 class CourseError(Exception):
@@ -84,6 +84,8 @@ class Course:
     name: str
     translation: str = ""
     revision: str = "auto"
+    assignment: str = "auto"   # or the key of the one assignment graded (a student could steer detection by
+                               # defining another assignment's functions: name it for one-assignment grading)
     revisions: dict = field(default_factory=dict)   # revision -> markers (imported module names or suffixes)
     helpers: tuple = ()
     unused: tuple = ()         # packages the graded functions never need: empty modules, never imported (plots)
@@ -100,13 +102,15 @@ class Course:
         the course layer in its worker init, and the profile grading the detected assignment's functions."""
         cells = handin.cells_of(submission, set(self.helpers))
         defined, imported = handin.names(cells)
-        assignment = detect.assignment(self, defined)
+        assignment = detect.assignment(self, defined) if self.assignment == "auto" else \
+            next(a for a in self.assignments if a.key == self.assignment)
         revision = self.revision if self.revision != "auto" else detect.revision(self, imported)
         presented = {e.function: e for e in assignment.entries}
         said = "" if not self.revisions else f" ({revision}, detected from its imports)" if self.revision == "auto" \
             else f" ({revision}, set by the profile)"
         skipped = {f"{f}/{slug}" for f, e in presented.items() for slug in e.skip}
-        notes = [f"graded as {self.name}, {assignment.title}{said}; only its imports, function definitions and "
+        how = " (the assignment set by the profile)" if self.assignment != "auto" else ""
+        notes = [f"graded as {self.name}, {assignment.title}{how}{said}; only its imports, function definitions and "
                  f"constants ran, not its other cells"]
         notes += [f"{c} is not graded for this course: the course's form does not hold it (its profile says so)"
                   for c in sorted(skipped)]
@@ -261,6 +265,10 @@ def from_table(table, functions, source):
         assignments.append(Assignment(key, value.get("title", key), tuple(entries)))
     if not assignments:
         raise CourseError(f"profile {source}: [course] declares no assignments")
+    chosen = table.get("assignment", "auto")
+    if chosen != "auto" and chosen not in {a.key for a in assignments}:
+        raise CourseError(f"profile {source}: [course] assignment must be \"auto\" or one of "
+                          f"{[a.key for a in assignments]}, not {chosen!r}")
     unused = table.get("unused", [])
     if not isinstance(unused, list) or not all(isinstance(u, str) and u.isidentifier() for u in unused):
         raise CourseError(f"profile {source}: [course] unused must list top-level package names, not {unused!r}")
@@ -273,14 +281,14 @@ def from_table(table, functions, source):
             if function not in functions or not set(forms) <= documented:
                 raise CourseError(f"profile {source}: [course.accept.{name}] {function}: {forms} are not documented "
                                   f"variants of a graded function ({sorted(documented) or 'none'})")
-    return Course(table["name"], translation, revision, dict(revisions), tuple(helpers), tuple(unused),
+    return Course(table["name"], translation, revision, chosen, dict(revisions), tuple(helpers), tuple(unused),
                   tuple(assignments), accept={k: dict(v) for k, v in accept.items()}, source=source,
                   requires=tuple(table.get("requires", ())))
 
 
 # The [course] table's value types: a key's type, or for a table (dict) the types of its values.
 _STRINGS = "a list of strings"
-_TYPES = {"name": str, "translation": str, "revision": str, "helpers": _STRINGS, "unused": _STRINGS,
+_TYPES = {"name": str, "translation": str, "assignment": str, "revision": str, "helpers": _STRINGS, "unused": _STRINGS,
           "requires": _STRINGS, "revisions": {"*": _STRINGS}, "accept": {"*": {"*": _STRINGS}},
           "assignments": {"*": {"title": str, "functions": {"*": (str, {"name": (str, _STRINGS), "adapter": str,
                                                                          "arguments": _STRINGS, "returns": _STRINGS,

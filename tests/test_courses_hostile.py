@@ -107,3 +107,24 @@ def test_a_course_row_named_by_only_is_graded_under_the_default_profile_and_not_
     named = grade(resolve(REFERENCE), only=["layers.zero_pad/oracle"], max_examples=2)
     assert [r.id for r in named.results] == ["layers.zero_pad/oracle"] and named.score == named.max_score
     assert not any(c.function == "layers.zero_pad" for c in runner.select(["layers"]))
+
+
+def test_the_assignment_can_be_named_so_another_assignment_s_functions_cannot_steer_it(tmp_path):
+    """Detection takes the assignment whose functions the hand-in defines most of: a Course 2 week 2 hand-in
+    that keeps two of its functions and adds three Course 2 week 1 initializers is graded as week 1 (3 trivial
+    functions scored instead of eight). dls-C2W2 names the assignment."""
+    inits = "".join(f"\n\ndef initialize_parameters_{kind}(layer_dims):\n    return {{}}\n" for kind in
+                    ("zeros", "random", "he"))
+    steered = C2W2_2021  # keeps two of its eight functions: its other six would earn nothing
+    for name in ("update_parameters_with_gd", "random_mini_batches", "initialize_velocity",
+                 "update_parameters_with_momentum", "update_lr", "schedule_lr_decay"):
+        steered = steered.replace(f"def {name}(", f"def _{name}(")
+    steered += inits
+    (tmp_path / "handin.py").write_text(steered)
+    detected = runner.grade(resolve(tmp_path / "handin.py"), quick(), only=("optim.adam",), trusted=True)
+    assert "Initialization" in detected.notes[0] and not detected.results
+    named = dataclasses.replace(profile.load("dls-C2W2"), max_examples=3, min_examples=3, examples={})
+    report = runner.grade(resolve(tmp_path / "handin.py"), named, only=("optim.sgd", "optim.adam"), trusted=True)
+    assert "Optimization Methods (the assignment set by the profile" in report.notes[0]
+    sgd = [r for r in report.results if r.function == "optim.sgd"]
+    assert sgd and sum(r.score for r in sgd) == 0 and report.score > 0  # adam earns, the deleted gd does not

@@ -124,6 +124,9 @@ def load(path=None):
         file, year = _locate(path)
         for section, values in _read(file).items():
             data.setdefault(section, {}).update(values)
+        if year is not None and not str(year).isdigit():  # dls-C1W4: the course's assignment, not a year
+            data["course"] = {**data.get("course", {}), "assignment": year}
+            year = None
     profile = _build(data, functions, str(path) if path else "default", defaults)
     if year is not None:
         entry = year_entry(profile.years, year, str(path), ProfileError)
@@ -139,7 +142,7 @@ def bundled():
 
 def _locate(path):
     """(profile file, year or None): `path` itself, the bundled profile of that name, or a bundled course's
-    profile and a year of it (cs231n-2017)."""
+    profile and a year of it (cs231n-2017) or one of its [course] assignments (dls-C1W4, a str)."""
     file = Path(path)
     bundled_name = not file.exists() and not file.suffix and file.name == str(path)
     if bundled_name and (PROFILES / f"{path}.toml").exists():
@@ -147,6 +150,9 @@ def _locate(path):
     stem, _, year = str(path).rpartition("-")
     if bundled_name and year.isdigit() and (PROFILES / f"{stem}.toml").exists():
         return PROFILES / f"{stem}.toml", int(year)
+    if bundled_name and year in _read(PROFILES / f"{stem}.toml").get("course", {}).get("assignments", {}) \
+            if (PROFILES / f"{stem}.toml").exists() else False:
+        return PROFILES / f"{stem}.toml", year  # a bundled course's assignment (dls-C1W4)
     if not file.exists():
         raise ProfileError(f"profile {path}: no such file (and no bundled profile of that name: {bundled()})")
     return file, None
