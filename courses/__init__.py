@@ -124,8 +124,8 @@ class Course:
         if only_in and not evidenced:
             variants = "; ".join(f"{f}: {', '.join(v)}" for f, v in only_in.items())
             notes.append(f"{revision} was read from the absence of later revisions' imports, so its own variants "
-                         f"({variants}) are not accepted: if the class used that revision, set [course] revision = "
-                         f"\"{revision}\" in the profile")
+                         f"({variants}) are not accepted: if the class used that revision, name it (--profile "
+                         f"dls-{revision} for the bundled dls, or [course] revision = \"{revision}\")")
         payload = {"runtime": (HERE / "runtime.py").read_text(),
                    "translation": (HERE / f"{self.translation}.py").read_text() if self.translation else "",
                    "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},

@@ -67,11 +67,12 @@ def test_a_revision_only_variant_needs_evidence_of_the_revision_not_the_absence_
     unmarked = BIAS_EVERY_ENTRY.replace("from public_tests import *\n", "")
     steered = grade_source(tmp_path, unmarked, only=("layers.conv_single_step",))
     assert steered.results and steered.score == 0
-    assert any("revision = \"2017\"" in n for n in steered.notes), steered.notes
-    course = dataclasses.replace(profile.load("dls").course, revision="2017")
-    named = runner.grade(resolve(tmp_path / "handin.py"), quick(course=course), only=("layers.conv_single_step",),
-                         trusted=True)
-    assert named.results and named.score == named.max_score
+    assert any("--profile dls-2017" in n for n in steered.notes), steered.notes
+    named = dataclasses.replace(profile.load("dls-C4W1-2017"), max_examples=3, min_examples=3, examples={})
+    report = runner.grade(resolve(tmp_path / "handin.py"), named, only=("layers.conv_single_step",), trusted=True)
+    assert report.results and report.score == report.max_score
+    assert (profile.load("dls-2017").course.revision, profile.load("dls-2018-2020").course.revision) == \
+        ("2017", "2018-2020")
 
 
 COURSE = '[course]\nname = "X"\ntranslation = "dls"\n'
