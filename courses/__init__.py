@@ -101,7 +101,9 @@ class Course:
         """(submission, profile) to grade a hand-in of this course: its cells cut to imports and definitions,
         the course layer in its worker init, and the profile grading the detected assignment's functions."""
         cells = handin.cells_of(submission, set(self.helpers))
+        own = handin.own_modules(submission, set(self.helpers))
         defined, imported = handin.names(cells)
+        imported = {module for module in imported if module.partition(".")[0] not in own}
         assignment = detect.assignment(self, defined) if self.assignment == "auto" else \
             next(a for a in self.assignments if a.key == self.assignment)
         revision = self.revision if self.revision != "auto" else detect.revision(self, imported)
@@ -131,7 +133,7 @@ class Course:
                    "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},
                    "revision": revision, "functions": {f: _wire(e) for f, e in presented.items()},
                    "imported": sorted({module.partition(".")[0] for module in imported}), "unused": list(self.unused)}
-        prepared = dataclasses.replace(submission, layout="cells", root="", cells=handin.definitions(cells),
+        prepared = dataclasses.replace(submission, layout="cells", root="", cells=handin.definitions(cells, own),
                                        filename=submission.filename or "submission.py", course=payload,
                                        notes=[*submission.notes, *notes])
         scored = tuple(f for f, e in presented.items() if not e.optional)

@@ -45,6 +45,15 @@ def cells_of(submission, helpers=frozenset()):
     return cells
 
 
+def own_modules(submission, helpers=frozenset()):
+    """The module names of a folder hand-in's own files (their cells are graded together in one namespace, so
+    `from optim_part import adam` between them is already satisfied: definitions() leaves it out)."""
+    if submission.layout == "cells":
+        return frozenset()
+    return frozenset(path.stem for path in Path(submission.root).rglob("*") if path.suffix in (".py", ".ipynb")
+                     and path.is_file() and path.stem not in helpers and not COURSE_FILE.fullmatch(path.stem))
+
+
 def _strip_magics(source):
     if source.lstrip().startswith("%%"):
         return ""
@@ -84,11 +93,12 @@ def signatures(cells):
     return found
 
 
-def definitions(cells):
+def definitions(cells, own=frozenset()):
     """The top-level imports, definitions and constants of the cells, each its own cell (one that fails does not
     take the others with it), at its own line of its cell. A definition holds its lines alone; an import may share its
     line with other statements (`f(3); import os`), so it is taken by its own span. A cell that does not parse is
-    kept whole, so the worker reports its SyntaxError."""
+    kept whole, so the worker reports its SyntaxError. An import of the hand-in's own modules (`own`) is left
+    out: their definitions are already in the namespace, and the module itself is not there to import."""
     kept, bound = [], set(dir(builtins))
     for cell in cells:
         tree = _tree(cell)
@@ -97,6 +107,8 @@ def definitions(cells):
             continue
         lines = cell.splitlines()
         for node in tree.body:
+            if _imports_own(node, own):
+                continue
             if isinstance(node, (ast.Import, ast.ImportFrom)) or _constant(node, bound):
                 start, text = node.lineno, ast.get_source_segment(cell, node) or ""
             elif isinstance(node, KEPT):
@@ -107,6 +119,14 @@ def definitions(cells):
             bound |= _binds(node)
             kept.append("\n" * (start - 1) + text)
     return kept
+
+
+def _imports_own(node, own):
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").partition(".")[0] in own or node.level > 0 and not node.module
+    if isinstance(node, ast.Import):
+        return all(alias.name.partition(".")[0] in own for alias in node.names)
+    return False
 
 
 def _binds(node):

@@ -129,3 +129,12 @@ def test_the_assignment_can_be_named_so_another_assignment_s_functions_cannot_st
     assert "Optimization Methods (the assignment set by the profile" in report.notes[0]
     sgd = [r for r in report.results if r.function == "optim.sgd"]
     assert sgd and sum(r.score for r in sgd) == 0 and report.score > 0  # adam earns, the deleted gd does not
+
+
+def test_a_folder_whose_files_import_each_other_grades_the_students_functions(tmp_path):
+    """Every student file's cells run in one namespace; `from aa import update_parameters_with_gd` in a later
+    file bound the empty stand-in module's stub over the real function (CourseHelperMissing: correct code failed)."""
+    (tmp_path / "aa.py").write_text(C2W2_2021)
+    (tmp_path / "zz.py").write_text("from aa import update_parameters_with_gd\nimport aa\n")
+    report = runner.grade(resolve(tmp_path), quick(), only=("optim.sgd",), trusted=True)
+    assert report.results and report.score == report.max_score, [r.summary for r in report.results]
