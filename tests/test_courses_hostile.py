@@ -104,8 +104,9 @@ def test_a_malformed_course_table_is_a_profile_error_not_a_traceback(tmp_path, t
 def test_a_course_row_named_by_only_is_graded_under_the_default_profile_and_not_by_its_module():
     """`--only layers.zero_pad` grades the course row (its known-wrong and mistake tests do so); `--only layers`
     does not (course rows are graded where named). The merge's graded_functions had dropped the first."""
-    from tests.grading import REFERENCE, grade
-    named = grade(resolve(REFERENCE), only=["layers.zero_pad/oracle"], max_examples=2)
+    from tests.grading import REFERENCE, quick_profile
+    named = runner.grade(resolve(REFERENCE), quick_profile(max_examples=2), only=["layers.zero_pad/oracle"],
+                         trusted=True)
     assert [r.id for r in named.results] == ["layers.zero_pad/oracle"] and named.score == named.max_score
     assert not any(c.function == "layers.zero_pad" for c in runner.select(["layers"]))
 
