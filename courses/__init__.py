@@ -258,6 +258,9 @@ def from_table(table, functions, source):
     adapters = _adapters(translation)
     assignments = []
     for key, value in table.get("assignments", {}).items():
+        if set(value) - {"title", "functions"}:
+            raise CourseError(f"profile {source}: [course.assignments.{key}] takes title and functions, not "
+                              f"{sorted(set(value) - {'title', 'functions'})}")
         entries = []
         for function, spec in value.get("functions", {}).items():
             if function not in functions:

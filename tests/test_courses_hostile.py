@@ -92,6 +92,8 @@ ASSIGNMENT = '[course.assignments.A.functions]\n"optim.sgd" = {name = "update_pa
     ('[course]\nname = "X"\ntranslation = "../reference/optim"\n' + ASSIGNMENT % 'arguments = ["w"]',
      "translation '../reference/optim' is not a module of courses/"),
     ("course = 3\n", "course must be a table ([course]), not a value"),
+    (COURSE + "[course.assignments.A]\ntitel = 'x'\n", "[course.assignments.A] takes title and functions, not "
+                                                       "['titel']"),
 ])
 def test_a_malformed_course_table_is_a_profile_error_not_a_traceback(tmp_path, text, says):
     path = tmp_path / "course.toml"
