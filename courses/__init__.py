@@ -18,6 +18,7 @@ the grader's own trusted code in the student's process (the sandbox itself holds
 if "." not in __name__:  # this folder imported by its bare name (not dlgrade.X) would load it twice
     raise ImportError(f"import dlgrade.courses, not {__name__}: this folder is the subpackage dlgrade.courses")
 
+import ast
 import dataclasses
 import functools
 import importlib
@@ -43,8 +44,8 @@ def _square_pool(args):
 
 # What a course's function is promised, by name ([course.assignments.X.functions] "…" = {promise = "…"}).
 PROMISES = {"square_pool": _square_pool}
-COURSE_KEYS = {"name", "translation", "revision", "revisions", "helpers", "unused", "assignments", "accept",
-               "requires"}
+COURSE_KEYS = {"name", "translation", "assignment", "revision", "revisions", "helpers", "unused", "assignments",
+               "accept", "requires"}
 
 
 class CourseError(Exception):
@@ -83,6 +84,8 @@ class Course:
     name: str
     translation: str = ""
     revision: str = "auto"
+    assignment: str = "auto"   # or the key of the one assignment graded (a student could steer detection by
+                               # defining another assignment's functions: name it for one-assignment grading)
     revisions: dict = field(default_factory=dict)   # revision -> markers (imported module names or suffixes)
     helpers: tuple = ()
     unused: tuple = ()         # packages the graded functions never need: empty modules, never imported (plots)
@@ -98,26 +101,39 @@ class Course:
         """(submission, profile) to grade a hand-in of this course: its cells cut to imports and definitions,
         the course layer in its worker init, and the profile grading the detected assignment's functions."""
         cells = handin.cells_of(submission, set(self.helpers))
+        own = handin.own_modules(submission, set(self.helpers))
         defined, imported = handin.names(cells)
-        assignment = detect.assignment(self, defined)
+        imported = {module for module in imported if module.partition(".")[0] not in own}
+        assignment = detect.assignment(self, defined) if self.assignment == "auto" else \
+            next(a for a in self.assignments if a.key == self.assignment)
         revision = self.revision if self.revision != "auto" else detect.revision(self, imported)
         presented = {e.function: e for e in assignment.entries}
         said = "" if not self.revisions else f" ({revision}, detected from its imports)" if self.revision == "auto" \
             else f" ({revision}, set by the profile)"
         skipped = {f"{f}/{slug}" for f, e in presented.items() for slug in e.skip}
-        notes = [f"graded as {self.name}, {assignment.title}{said}; only its imports and function definitions ran, "
-                 f"not its other cells"]
+        how = " (the assignment set by the profile)" if self.assignment != "auto" else ""
+        notes = [f"graded as {self.name}, {assignment.title}{how}{said}; only its imports, function definitions and "
+                 f"constants ran, not its other cells"]
         notes += [f"{c} is not graded for this course: the course's form does not hold it (its profile says so)"
                   for c in sorted(skipped)]
         if not assignment.names() & defined:
             notes.append(f"the hand-in defines none of the functions of {self.name}'s assignments "
                          f"({', '.join(a.title for a in self.assignments)})")
+        # A variant right in one revision only is accepted on evidence of that revision (a marker imported, or
+        # the profile's setting), never on the absence of a later revision's markers, which a student can remove.
+        evidenced = self.revision != "auto" or bool(self.revisions.get(revision))
+        only_in = {f: v for f, v in self.accept.get(revision, {}).items() if f in presented}
+        if only_in and not evidenced:
+            variants = "; ".join(f"{f}: {', '.join(v)}" for f, v in only_in.items())
+            notes.append(f"{revision} was read from the absence of later revisions' imports, so its own variants "
+                         f"({variants}) are not accepted: if the class used that revision, name it (--profile "
+                         f"dls-{revision} for the bundled dls, or [course] revision = \"{revision}\")")
         payload = {"runtime": (HERE / "runtime.py").read_text(),
                    "translation": (HERE / f"{self.translation}.py").read_text() if self.translation else "",
                    "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},
                    "revision": revision, "functions": {f: _wire(e) for f, e in presented.items()},
                    "imported": sorted({module.partition(".")[0] for module in imported}), "unused": list(self.unused)}
-        prepared = dataclasses.replace(submission, layout="cells", root="", cells=handin.definitions(cells),
+        prepared = dataclasses.replace(submission, layout="cells", root="", cells=handin.definitions(cells, own),
                                        filename=submission.filename or "submission.py", course=payload,
                                        notes=[*submission.notes, *notes])
         scored = tuple(f for f, e in presented.items() if not e.optional)
@@ -129,7 +145,7 @@ class Course:
         conventions = dataclasses.replace(profile.conventions, course_names=names, promises=promises,
                                           course_input=shown)
         points = {**profile.points, **{f: 0 for f in optional}}
-        accept = {f: [*profile.accept.get(f, ()), *v] for f, v in self.accept.get(revision, {}).items()}
+        accept = {f: [*profile.accept.get(f, ()), *v] for f, v in only_in.items()} if evidenced else {}
         graded = scored + optional if not skipped else tuple(
             c.id for c in select(scored + optional) if c.id not in skipped)
         return prepared, dataclasses.replace(profile, graded=graded, conventions=conventions, points=points,
@@ -219,6 +235,7 @@ def _spec_signature(function):
 
 def from_table(table, functions, source):
     """The Course of a profile's [course] table; functions: the spec's (and course rows') graded functions."""
+    _check_types(table, source)
     unknown = set(table) - COURSE_KEYS
     if unknown:
         raise CourseError(f"profile {source}: unknown [course] key(s) {sorted(unknown)}; "
@@ -226,7 +243,7 @@ def from_table(table, functions, source):
     if not isinstance(table.get("name"), str) or not table["name"]:
         raise CourseError(f"profile {source}: [course] name must be the course's name in words")
     translation = table.get("translation", "")
-    if translation and not (HERE / f"{translation}.py").is_file():
+    if translation and not (translation.isidentifier() and (HERE / f"{translation}.py").is_file()):
         raise CourseError(f"profile {source}: [course] translation {translation!r} is not a module of courses/ "
                           f"({sorted(p.stem for p in HERE.glob('*.py') if not p.stem.startswith('_'))})")
     revisions = table.get("revisions", {})
@@ -238,17 +255,25 @@ def from_table(table, functions, source):
     missing = [h for h in helpers if not (STANDINS / f"{h}.py").is_file()]
     if missing:
         raise CourseError(f"profile {source}: [course] helpers {missing} have no stand-in in courses/standins/")
+    adapters = _adapters(translation)
     assignments = []
     for key, value in table.get("assignments", {}).items():
+        if set(value) - {"title", "functions"}:
+            raise CourseError(f"profile {source}: [course.assignments.{key}] takes title and functions, not "
+                              f"{sorted(set(value) - {'title', 'functions'})}")
         entries = []
         for function, spec in value.get("functions", {}).items():
             if function not in functions:
                 raise CourseError(f"profile {source}: [course.assignments.{key}.functions] names {function!r}, "
                                   f"which is not a graded function")
-            entries.append(_entry(function, spec, source, key))
+            entries.append(_entry(function, spec, source, key, adapters))
         assignments.append(Assignment(key, value.get("title", key), tuple(entries)))
     if not assignments:
         raise CourseError(f"profile {source}: [course] declares no assignments")
+    chosen = table.get("assignment", "auto")
+    if chosen != "auto" and chosen not in {a.key for a in assignments}:
+        raise CourseError(f"profile {source}: [course] assignment must be \"auto\" or one of "
+                          f"{[a.key for a in assignments]}, not {chosen!r}")
     unused = table.get("unused", [])
     if not isinstance(unused, list) or not all(isinstance(u, str) and u.isidentifier() for u in unused):
         raise CourseError(f"profile {source}: [course] unused must list top-level package names, not {unused!r}")
@@ -261,12 +286,58 @@ def from_table(table, functions, source):
             if function not in functions or not set(forms) <= documented:
                 raise CourseError(f"profile {source}: [course.accept.{name}] {function}: {forms} are not documented "
                                   f"variants of a graded function ({sorted(documented) or 'none'})")
-    return Course(table["name"], translation, revision, dict(revisions), tuple(helpers), tuple(unused),
+    return Course(table["name"], translation, revision, chosen, dict(revisions), tuple(helpers), tuple(unused),
                   tuple(assignments), accept={k: dict(v) for k, v in accept.items()}, source=source,
                   requires=tuple(table.get("requires", ())))
 
 
-def _entry(function, spec, source, key):
+# The [course] table's value types: a key's type, or for a table (dict) the types of its values.
+_STRINGS = "a list of strings"
+_TYPES = {"name": str, "translation": str, "assignment": str, "revision": str, "helpers": _STRINGS, "unused": _STRINGS,
+          "requires": _STRINGS, "revisions": {"*": _STRINGS}, "accept": {"*": {"*": _STRINGS}},
+          "assignments": {"*": {"title": str, "functions": {"*": (str, {"name": (str, _STRINGS), "adapter": str,
+                                                                         "arguments": _STRINGS, "returns": _STRINGS,
+                                                                         "uses": _STRINGS, "skip": _STRINGS,
+                                                                         "optional": bool, "promise": str})}}}}
+
+
+def _check_types(table, source, types=_TYPES, where="[course]"):
+    """A CourseError naming the key whose value has the wrong type (a number where a list belongs, …), so a
+    malformed table is a sentence, never a traceback further on."""
+    if not isinstance(table, dict):
+        raise CourseError(f"profile {source}: {where} must be a table")
+    for key, value in table.items():
+        want = types.get(key, types.get("*"))
+        inner = f"{where[:-1]}.{key}]" if isinstance(value, dict) else f"{where} {key}"
+        options = want if isinstance(want, tuple) else (want,)
+        if any(_fits(value, option, source, inner) for option in options if option is not None):
+            continue
+        if want is not None:
+            words = " or ".join("a table" if isinstance(o, dict) else o if isinstance(o, str) else f"a {o.__name__}"
+                                for o in options)
+            raise CourseError(f"profile {source}: {inner} must be {words}, not {value!r}")
+
+
+def _fits(value, want, source, where):
+    if isinstance(want, dict):
+        if isinstance(value, dict):
+            _check_types(value, source, want, where)
+            return True
+        return False
+    if want == _STRINGS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, want)
+
+
+def _adapters(translation):
+    """The top-level functions of the translation module (read, not imported: d2l's needs torch)."""
+    if not translation:
+        return set()
+    tree = ast.parse((HERE / f"{translation}.py").read_text())
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _entry(function, spec, source, key, adapters):
     if isinstance(spec, str):
         spec = {"name": spec}
     unknown = set(spec) - ENTRY_KEYS
@@ -274,6 +345,12 @@ def _entry(function, spec, source, key):
         raise CourseError(f"profile {source}: {key}'s {function} needs a name, and only {sorted(ENTRY_KEYS)}; "
                           f"not {sorted(unknown) or 'no name'}")
     names = (spec["name"],) if isinstance(spec["name"], str) else tuple(spec["name"])
+    if not names or not all(n.isidentifier() for n in names):
+        raise CourseError(f"profile {source}: {key}'s {function}: name must be the course's function name (or a "
+                          f"list of them), not {spec['name']!r}")
+    if spec.get("adapter") and spec["adapter"] not in adapters:
+        raise CourseError(f"profile {source}: {key}'s {function}: adapter {spec['adapter']!r} is not a function of "
+                          f"the translation module ({sorted(a for a in adapters if not a.startswith('_'))})")
     if spec.get("adapter") and spec.get("arguments"):
         raise CourseError(f"profile {source}: {key}'s {function}: an adapter or arguments, not both")
     parameters = _spec_signature(function)[0]

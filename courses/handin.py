@@ -2,11 +2,14 @@
 
 Notebooks and their .py exports run the course's tests, load its data sets (h5py, sklearn) and train models at
 the top level. The graded functions are taken without any of that: the worker runs only the imports, function and
-class definitions, read from the syntax tree (nothing here runs the code), each as a cell of its own at its own
-line, so a traceback's line numbers hold and a failing import costs nothing else. A function that reads a
-notebook global then meets a NameError, which the course runtime words as such.
+class definitions and constants (a name bound to a literal or an expression without calls or subscripts:
+`EPS = 1e-8`, `relu = lambda z: …`), read from the syntax tree (nothing here runs the code), each as a cell of
+its own at its own line, so a traceback's line numbers hold and a failing one costs nothing else. A function that
+reads a notebook global computed from data (`m = X.shape[1]`, `parameters = model(…)`) then meets a NameError,
+which the course runtime words as such.
 """
 import ast
+import builtins
 import re
 from pathlib import Path
 
@@ -15,6 +18,9 @@ import nbformat
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # The course's own files, when a folder holds them beside the student's: helpers and tests, never graded.
 COURSE_FILE = re.compile(r"(.*utils(_v\w+)?|testCases\w*|test_cases\w*|public_tests|test_utils|outputs)$")
+# What a constant's value may be made of: no call, subscript or comprehension runs anything of the notebook's.
+CONSTANT_PARTS = (ast.Constant, ast.Name, ast.Attribute, ast.Load, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare,
+                  ast.Tuple, ast.List, ast.Set, ast.Dict, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
 _MAGIC = re.compile(r"^(\s*)(%|!|get_ipython\(\)).*$")
 
 
@@ -39,6 +45,15 @@ def cells_of(submission, helpers=frozenset()):
     return cells
 
 
+def own_modules(submission, helpers=frozenset()):
+    """The module names of a folder hand-in's own files (their cells are graded together in one namespace, so
+    `from optim_part import adam` between them is already satisfied: definitions() leaves it out)."""
+    if submission.layout == "cells":
+        return frozenset()
+    return frozenset(path.stem for path in Path(submission.root).rglob("*") if path.suffix in (".py", ".ipynb")
+                     and path.is_file() and path.stem not in helpers and not COURSE_FILE.fullmatch(path.stem))
+
+
 def _strip_magics(source):
     if source.lstrip().startswith("%%"):
         return ""
@@ -48,7 +63,7 @@ def _strip_magics(source):
 def _tree(cell):
     try:
         return ast.parse(cell)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep for the parser: the worker says so
         return None
 
 
@@ -78,12 +93,13 @@ def signatures(cells):
     return found
 
 
-def definitions(cells):
-    """The top-level imports and definitions of the cells, each its own cell (one that fails does not take the
-    others with it), at its own line of its cell. A definition holds its lines alone; an import may share its
+def definitions(cells, own=frozenset()):
+    """The top-level imports, definitions and constants of the cells, each its own cell (one that fails does not
+    take the others with it), at its own line of its cell. A definition holds its lines alone; an import may share its
     line with other statements (`f(3); import os`), so it is taken by its own span. A cell that does not parse is
-    kept whole, so the worker reports its SyntaxError."""
-    kept = []
+    kept whole, so the worker reports its SyntaxError. An import of the hand-in's own modules (`own`) is left
+    out: their definitions are already in the namespace, and the module itself is not there to import."""
+    kept, bound = [], set(dir(builtins))
     for cell in cells:
         tree = _tree(cell)
         if tree is None:
@@ -91,12 +107,54 @@ def definitions(cells):
             continue
         lines = cell.splitlines()
         for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if _imports_own(node, own):
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)) or _constant(node, bound):
                 start, text = node.lineno, ast.get_source_segment(cell, node) or ""
             elif isinstance(node, KEPT):
                 start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
                 text = "\n".join(lines[start - 1:node.end_lineno])
             else:
                 continue
+            bound |= _binds(node)
             kept.append("\n" * (start - 1) + text)
     return kept
+
+
+def _imports_own(node, own):
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").partition(".")[0] in own or node.level > 0 and not node.module
+    if isinstance(node, ast.Import):
+        return all(alias.name.partition(".")[0] in own for alias in node.names)
+    return False
+
+
+def _binds(node):
+    """The names a kept statement binds at the top level."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).partition(".")[0] for alias in node.names}
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return {node.name}
+
+
+def _constant(node, bound):
+    """A top-level `NAME = value` (or annotated) whose value computes nothing of the notebook's: a literal, an
+    expression of literals and names already bound by what is kept (`EPS = 1e-8`, `TINY = EPS / 10`), or a lambda
+    (a definition). `x = X / 255` (X the notebook's data) is left out, so it is no failing cell."""
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets, value = [node.target], node.value
+    else:
+        return False
+    names = all(isinstance(t, ast.Name) or isinstance(t, ast.Tuple) and all(isinstance(e, ast.Name) for e in t.elts)
+                for t in targets)
+    if not names:
+        return False
+    if isinstance(value, ast.Lambda):
+        return True
+    parts = list(ast.walk(value))
+    return all(isinstance(n, CONSTANT_PARTS) for n in parts) and \
+        all(n.id in bound for n in parts if isinstance(n, ast.Name))

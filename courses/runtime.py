@@ -191,8 +191,8 @@ class Course:
                 if missing is None or hasattr(builtins, missing):
                     raise
                 raise NameError(f"{course_name} reads the name {missing!r}, which it does not define: the grader runs "
-                                f"only the notebook's imports and function definitions, so a notebook global is not "
-                                f"there; pass it as an argument or define it in the function",
+                                f"only the notebook's imports, function definitions and constants, so a global "
+                                f"computed from data is not there; pass it as an argument or define it in the function",
                                 name=missing) from None
         spec_function.__name__ = course_name
         return spec_function

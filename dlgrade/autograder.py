@@ -126,6 +126,13 @@ def build(args):
               f"edit (a year with fewer functions asked, or another meaning of dropout's p): name the class's year "
               f"instead, e.g. --profile {Path(chosen.source).stem}-{str(chosen.years.get('default', 'YEAR'))[:4]}",
               file=sys.stderr)
+    course = chosen.course
+    if course is not None and course.assignment == "auto" and len(course.assignments) > 1:
+        print(f"warning: {args.profile} reads each hand-in's assignment from the functions it defines, which a "
+              f"student can choose (delete failing ones, add another assignment's): name this autograder's "
+              f"assignment, e.g. --profile {Path(chosen.source).stem.partition('-')[0]}-{course.assignments[0].key}"
+              + (f"-{course.revision}" if course.revision != "auto" else "") + " (or [course] assignment)",
+              file=sys.stderr)
     profile_name, profile_text = _profile(args.profile)
     secret, drawn = _secret(args)
     odd = [name for name in [*args.extra, Path(args.wheel or "dlgrade.whl").name] if not _PLAIN.fullmatch(name)]

@@ -203,3 +203,15 @@ def test_a_build_that_detects_the_course_year_warns_to_name_it(tmp_path, capsys,
     assert autograder.main(["--profile", name, "--wheel", str(wheel), "--out", str(out), "--public"]) == 0
     err = capsys.readouterr().err
     assert ("name the class's year instead, e.g. --profile cs231n-2021" in err) is warned, err
+
+
+@pytest.mark.parametrize("name, warned", [("dls", "dls-C2W2 "), ("dls-C1W4", ""), ("dls-2017", "dls-C2W2-2017 ")])
+def test_a_build_that_detects_the_course_assignment_warns_to_name_it(tmp_path, capsys, name, warned):
+    """The assignment is read from the functions a hand-in defines, which a student chooses (redteam2)."""
+    wheel = tmp_path / "dlgrade-0.2.0-py3-none-any.whl"
+    wheel.write_bytes(b"a wheel")
+    out = tmp_path / "autograder.zip"
+    assert autograder.main(["--profile", name, "--wheel", str(wheel), "--out", str(out), "--public"]) == 0
+    err = capsys.readouterr().err
+    assert ("name this autograder's assignment" in err) is bool(warned), err
+    assert not warned or f"--profile {warned}" in err, err

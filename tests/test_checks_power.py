@@ -39,6 +39,9 @@ def test_known_wrong_implementation_is_caught(check_id, tmp_path):
         return
     assert result.status == "failed", f"{check_id} passed a known-wrong implementation"
     assert result.summary and result.replay.endswith("--seed 0")
+    # A known-wrong written against an oracle helper whose signature has since grown fails every check by its
+    # TypeError and no longer shows the check's power (the one-pass variance of the norms' large_offsets did).
+    assert "got an unexpected keyword argument" not in result.summary, f"{check_id}'s known-wrong is stale"
 
 
 def _related(result, function):

@@ -108,8 +108,10 @@ def test_course4_week1_correct_earns_full_marks_and_its_backward_is_reported_uns
 def test_the_2017_template_adds_b_to_every_entry_and_is_right_only_in_2017(tmp_path):
     per_entry = edited(C4W1_2021, ("    s = np.multiply(a_slice_prev, W)\n    Z = np.sum(s)\n    Z = Z + float(b)",
                                    "    s = np.multiply(a_slice_prev, W) + b\n    Z = np.sum(s)"))
-    in_2017 = grade_source(tmp_path, edited(per_entry, ("from public_tests import *\n", "")),
-                           only=("layers.conv_single_step",))
+    (tmp_path / "handin.py").write_text(edited(per_entry, ("from public_tests import *\n", "")))
+    in_2017 = runner.grade(resolve(tmp_path / "handin.py"),  # named by the profile: no marker tells 2017 (redteam2)
+                           quick(course=dataclasses.replace(profile.load("dls").course, revision="2017")),
+                           only=("layers.conv_single_step",), trusted=True)
     _full_marks(in_2017)
     assert "bias_every_entry" in in_2017.results[0].summary
     assert grade_source(tmp_path, per_entry, only=("layers.conv_single_step",)).score == 0
@@ -174,7 +176,7 @@ WRONG = [
     ("stride ignored", C4W1_2021, ("a_slice_prev = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
                                    "a_slice_prev = a_prev_pad[h:h + f, w:w + f, :]"),
      "layers.conv_forward_naive", "differ"),
-    ("a notebook global", C2W2_2021 + "\nlr = 0.01\n",
+    ("a notebook global", C2W2_2021 + "\nlr = learning_rates[0]\n",  # data: a constant (lr = 0.01) is defined
      ('] - learning_rate * grads["dW" + str(l)]', '] - lr * grads["dW" + str(l)]'),
      "optim.sgd", "update_parameters_with_gd reads the name 'lr', which it does not define"),
 ]

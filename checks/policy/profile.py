@@ -126,9 +126,11 @@ def load(path=None):
     functions, defaults = {c.function for c in REGISTRY}, dict(data["settings"])
     year = None
     if path is not None:
-        file, year = _locate(path)
+        file, year, named = _locate(path)
         for section, values in _read(file).items():
             data.setdefault(section, {}).update(values)
+        if named:  # dls-C1W4, dls-2017, dls-C4W1-2017: the course's assignment and revision, named
+            data["course"] = {**data["course"], **named}
     profile = _build(data, functions, str(path) if path else "default", defaults)
     if year is not None:
         entry = year_entry(profile.years, year, str(path), ProfileError)
@@ -143,18 +145,35 @@ def bundled():
 
 
 def _locate(path):
-    """(profile file, year or None): `path` itself, the bundled profile of that name, or a bundled course's
-    profile and a year of it (cs231n-2017)."""
+    """(profile file, year or None, course settings): `path` itself, the bundled profile of that name, or a bundled
+    profile and a year of it (cs231n-2017) or, for a course's, its assignment and/or revision ({"assignment":
+    "C1W4", "revision": "2017"} from dls-C1W4, dls-2017, dls-C4W1-2017)."""
     file = Path(path)
     bundled_name = not file.exists() and not file.suffix and file.name == str(path)
     if bundled_name and (PROFILES / f"{path}.toml").exists():
-        return PROFILES / f"{path}.toml", None
+        return PROFILES / f"{path}.toml", None, {}
+    first, _, rest = str(path).partition("-")
+    if bundled_name and rest and (PROFILES / f"{first}.toml").exists():
+        named = _course_named(_read(PROFILES / f"{first}.toml").get("course", {}), rest)
+        if named:
+            return PROFILES / f"{first}.toml", None, named
     stem, _, year = str(path).rpartition("-")
     if bundled_name and year.isdigit() and (PROFILES / f"{stem}.toml").exists():
-        return PROFILES / f"{stem}.toml", int(year)
+        return PROFILES / f"{stem}.toml", int(year), {}
     if not file.exists():
         raise ProfileError(f"profile {path}: no such file (and no bundled profile of that name: {bundled()})")
-    return file, None
+    return file, None, {}
+
+
+def _course_named(course, rest):
+    """{"assignment": …, "revision": …} that `rest` names in a [course] table ("C1W4", "2017", "C4W1-2017"), or {}."""
+    assignments, revisions = course.get("assignments", {}), course.get("revisions", {})
+    if rest in assignments:
+        return {"assignment": rest}
+    if rest in revisions:
+        return {"revision": rest}
+    key, _, revision = rest.partition("-")
+    return {"assignment": key, "revision": revision} if key in assignments and revision in revisions else {}
 
 
 def _read(path):
@@ -168,6 +187,9 @@ def _read(path):
     if unknown:
         raise ProfileError(f"profile {path}: unknown section(s) {sorted(unknown)}; "
                            f"expected {sorted(_SECTIONS)}")
+    loose = sorted(name for name, value in data.items() if not isinstance(value, dict))
+    if loose:  # `points = 3` where [points] belongs: a sentence, not a TypeError when the sections are merged
+        raise ProfileError(f"profile {path}: {', '.join(loose)} must be a table ([{loose[0]}]), not a value")
     return data
 
 

@@ -269,7 +269,7 @@ KNOWN_WRONG = {f"{PREFIX}{function}/{slug}": source for function, table in (
 
 _ONE_PASS_VARIANCE = """
 from ._core import norms as _norms
-def _one_pass_moments(x, axes, *, ddof=0):
+def _one_pass_moments(x, axes, *, ddof=0, one_pass=True):
     \"\"\"σ² = E[x²] − E[x]²: one pass over x, which cancels when |μ| ≫ σ.\"\"\"
     mean = x.mean(axis=axes, keepdims=True)
     count = x.size // mean.size
