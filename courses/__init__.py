@@ -33,6 +33,12 @@ from . import detect, handin
 
 HERE = Path(__file__).resolve().parent
 STANDINS = HERE / "standins"
+STANDIN_ALIASES = {"dnn_utils_v2": "dnn_utils"}  # a later file name of the course for the same contract
+
+
+def standin(name):
+    """The stand-in file served under a helper's name."""
+    return STANDINS / f"{STANDIN_ALIASES.get(name, name)}.py"
 ENTRY_KEYS = {"name", "adapter", "arguments", "returns", "uses", "optional", "promise", "skip"}
 
 
@@ -130,7 +136,7 @@ class Course:
                          f"dls-{revision} for the bundled dls, or [course] revision = \"{revision}\")")
         payload = {"runtime": (HERE / "runtime.py").read_text(),
                    "translation": (HERE / f"{self.translation}.py").read_text() if self.translation else "",
-                   "helpers": {p.stem: p.read_text() for p in sorted(STANDINS.glob("*.py")) if p.stem in self.helpers},
+                   "helpers": {name: standin(name).read_text() for name in sorted(self.helpers)},
                    "revision": revision, "functions": {f: _wire(e) for f, e in presented.items()},
                    "imported": sorted({module.partition(".")[0] for module in imported}), "unused": list(self.unused)}
         prepared = dataclasses.replace(submission, layout="cells", root="", cells=handin.definitions(cells, own),
@@ -252,7 +258,7 @@ def from_table(table, functions, source):
         raise CourseError(f"profile {source}: [course] revision must be \"auto\" or one of {list(revisions)}, "
                           f"not {revision!r}")
     helpers = table.get("helpers", [])
-    missing = [h for h in helpers if not (STANDINS / f"{h}.py").is_file()]
+    missing = [h for h in helpers if not (isinstance(h, str) and standin(h).is_file())]
     if missing:
         raise CourseError(f"profile {source}: [course] helpers {missing} have no stand-in in courses/standins/")
     adapters = _adapters(translation)

@@ -108,17 +108,12 @@ def fc_net_loss(params, X, y=None, *, normalization=None, dropout=0.0, seed=None
         if dropout > 0:
             out, dropout_cache = layers.dropout_forward(out, dropout_param)
         caches.append((affine_cache, norm_cache, relu_cache, dropout_cache))
-    scores, last_cache = layers.affine_forward(out, params[f"W{n_layers}"], params[f"b{n_layers}"])
-    if last_relu:
-        scores, last_relu_cache = layers.relu_forward(scores)
+    scores, last_cache = _scores(out, params[f"W{n_layers}"], params[f"b{n_layers}"], last_relu)
     if y is None:
         return scores
 
-    loss, dout = spec_losses.softmax_loss(scores, y)
-    if last_relu:
-        dout = layers.relu_backward(dout, last_relu_cache)
     grads = {}
-    dout, grads[f"W{n_layers}"], grads[f"b{n_layers}"] = layers.affine_backward(dout, last_cache)
+    loss, dout, grads[f"W{n_layers}"], grads[f"b{n_layers}"] = _scores_backward(scores, y, last_cache)
     norm_backward = layers.batchnorm_backward if normalization == "batchnorm" else layers.layernorm_backward
     for layer in range(n_layers - 1, 0, -1):
         affine_cache, norm_cache, relu_cache, dropout_cache = caches[layer - 1]
@@ -131,6 +126,24 @@ def fc_net_loss(params, X, y=None, *, normalization=None, dropout=0.0, seed=None
                 grads[f"gamma{layer}"], grads[f"beta{layer}"] = dgamma, dbeta
         dout, grads[f"W{layer}"], grads[f"b{layer}"] = layers.affine_backward(dout, affine_cache)
     return _penalised(loss, grads, params, reg, reg_half=reg_half, reg_biases=reg_biases, reg_missing=reg_missing)
+
+
+def _scores(out, W, b, last_relu):
+    """The nets' scores out·W + b (and, mistake last_relu, a ReLU on them too), with their caches."""
+    scores, affine_cache = layers.affine_forward(out, W, b)
+    relu_cache = None
+    if last_relu:
+        scores, relu_cache = layers.relu_forward(scores)
+    return scores, (affine_cache, relu_cache)
+
+
+def _scores_backward(scores, y, cache):
+    """(mean softmax loss of the scores, its gradient at the last affine's input, dW, db)."""
+    loss, dout = spec_losses.softmax_loss(scores, y)
+    affine_cache, relu_cache = cache
+    if relu_cache is not None:
+        dout = layers.relu_backward(dout, relu_cache)
+    return (loss, *layers.affine_backward(dout, affine_cache))
 
 
 def three_layer_convnet_loss(params, X, y=None, *, reg=0.0, reg_half=True, reg_biases=False, reg_missing=False,
@@ -150,17 +163,12 @@ def three_layer_convnet_loss(params, X, y=None, *, reg=0.0, reg_half=True, reg_b
     out, pool_cache = layers.max_pool_forward_naive(out, pool_param)
     out, hidden_cache = layers.affine_forward(out, params["W2"], params["b2"])
     out, hidden_relu_cache = layers.relu_forward(out)
-    scores, last_cache = layers.affine_forward(out, params["W3"], params["b3"])
-    if last_relu:
-        scores, last_relu_cache = layers.relu_forward(scores)
+    scores, last_cache = _scores(out, params["W3"], params["b3"], last_relu)
     if y is None:
         return scores
 
-    loss, dout = spec_losses.softmax_loss(scores, y)
-    if last_relu:
-        dout = layers.relu_backward(dout, last_relu_cache)
     grads = {}
-    dout, grads["W3"], grads["b3"] = layers.affine_backward(dout, last_cache)
+    loss, dout, grads["W3"], grads["b3"] = _scores_backward(scores, y, last_cache)
     dout = layers.relu_backward(dout, hidden_relu_cache)
     dout, grads["W2"], grads["b2"] = layers.affine_backward(dout, hidden_cache)
     dout = layers.max_pool_backward_naive(dout, pool_cache)

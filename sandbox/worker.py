@@ -324,17 +324,11 @@ def _plain_or_marker(value):
 def _forbidden_use(exc, forbidden):
     """{package, use, where} of the first ImportError in the exception's chain that names a forbidden package
     (a stand-in's PolicyError, or a submodule of a hidden package not found); None if there is none."""
-    seen, chain = set(), [exc]
-    while chain and len(seen) < 100:
-        current = chain.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in _chain(exc):
         name = getattr(current, "name", None) if isinstance(current, ImportError) else None
         if type(name) is str and name.partition(".")[0] in forbidden:
             where = _error_info(current)["where"].partition(" in ")[0]
             return {"package": name.partition(".")[0], "use": name[:200], "where": where}
-        chain += [current.__context__, current.__cause__]
     return None
 
 
@@ -357,17 +351,23 @@ def _error_info(exc):
     return info
 
 
-def _missing_module(exc):
-    """The module named by the first ModuleNotFoundError in the exception's chain, or ""."""
+def _chain(exc):
+    """The exceptions of exc's chain (context and cause), each once, at most 100: untrusted code may loop them."""
     seen, chain = set(), [exc]
     while chain and len(seen) < 100:
         current = chain.pop()
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
+        yield current
+        chain += [current.__context__, current.__cause__]
+
+
+def _missing_module(exc):
+    """The module named by the first ModuleNotFoundError in the exception's chain, or ""."""
+    for current in _chain(exc):
         if isinstance(current, ModuleNotFoundError) and type(getattr(current, "name", None)) is str:
             return current.name
-        chain += [current.__context__, current.__cause__]
     return ""
 
 

@@ -1,5 +1,5 @@
-"""Stand-in for the Deep Learning Specialization's dnn_utils (Course 1 week 4), written by dlgrade from the
-contracts in COURSES_DLS_D2L.md, not copied from the course: sigmoid(Z) -> (A, Z), relu(Z) -> (A, Z),
+"""Stand-in for the Deep Learning Specialization's dnn_utils and dnn_utils_v2 (Course 1 week 4), written by
+dlgrade from the contracts in COURSES_DLS_D2L.md, not copied from the course: sigmoid(Z) -> (A, Z), relu(Z) -> (A, Z),
 relu_backward(dA, Z) -> dZ (0 where Z <= 0), sigmoid_backward(dA, Z) -> dZ. Column-major arrays of any shape."""
 import numpy as np
 
