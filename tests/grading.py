@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference"
 ALTERNATIVE = ROOT / "tests" / "submissions" / "alternative"
 BROKEN = ROOT / "tests" / "submissions" / "broken"
+DLS = ROOT / "tests" / "courses" / "dls"
 
 
 def quick_profile(max_examples=8, seed=0, **changes):
@@ -43,3 +44,15 @@ def grade(submission, only=(), jobs=1, **profile_changes):
 
 def failing(report):
     return [r for r in report.results if r.status != "passed"]
+
+
+def course_profile(name="dls", **changes):
+    """A course profile searching 3 examples (each wrong hand-in of the course tests shows on its first)."""
+    return dataclasses.replace(profile.load(name), max_examples=3, min_examples=3, examples={}, **changes)
+
+
+def grade_course_source(tmp_path, source, only=(), name="dls", filename="handin.py"):
+    """A hand-in of one file, graded in-process under a course profile."""
+    path = tmp_path / filename
+    path.write_text(source)
+    return runner.grade(resolve(path), course_profile(name), only=only, trusted=True)

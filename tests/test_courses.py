@@ -18,23 +18,14 @@ from dlgrade.checks.engine import runner
 from dlgrade.checks.policy import profile
 from dlgrade.courses import detect, dls, handin, runtime
 from dlgrade.sandbox import resolve
-from tests.grading import ROOT
+from tests.grading import DLS, ROOT
+from tests.grading import course_profile as quick
+from tests.grading import grade_course_source as grade_source
 
-DLS = ROOT / "tests" / "courses" / "dls"
 C2W2_2021 = (DLS / "c2w2_2021.py").read_text()
 C1W4_2018 = (DLS / "c1w4_2018.py").read_text()
 C2W1_GC_2021 = (DLS / "c2w1_gc_2021.py").read_text()
 C4W1_2021 = (DLS / "c4w1_2021.py").read_text()
-
-
-def quick(name="dls", **changes):
-    return dataclasses.replace(profile.load(name), max_examples=3, min_examples=3, examples={}, **changes)
-
-
-def grade_source(tmp_path, source, only=(), name="dls", filename="handin.py"):
-    path = tmp_path / filename
-    path.write_text(source)
-    return runner.grade(resolve(path), quick(name), only=only, trusted=True)
 
 
 def edited(source, *replacements):

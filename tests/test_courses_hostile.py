@@ -9,20 +9,11 @@ from dlgrade.checks.engine import runner
 from dlgrade.checks.policy import profile
 from dlgrade.courses import handin
 from dlgrade.sandbox import resolve
-from tests.grading import ROOT
+from tests.grading import DLS
+from tests.grading import course_profile as quick
+from tests.grading import grade_course_source as grade_source
 
-DLS = ROOT / "tests" / "courses" / "dls"
 C2W2_2021 = (DLS / "c2w2_2021.py").read_text()
-
-
-def quick(name="dls", **changes):
-    return dataclasses.replace(profile.load(name), max_examples=3, min_examples=3, examples={}, **changes)
-
-
-def grade_source(tmp_path, source, only=(), name="dls", filename="handin.py"):
-    path = tmp_path / filename
-    path.write_text(source)
-    return runner.grade(resolve(path), quick(name), only=only, trusted=True)
 
 
 def test_a_cell_too_deep_for_the_parser_is_kept_whole_not_a_grader_error():
