@@ -344,8 +344,13 @@ def _renumber_refs(template, number):
 
 def export(out, profile, cases=PUBLIC_EXAMPLES, log=print):
     """Write the bundle under out/dlgrade_public (replacing one there) and out/README.md; the package's path.
-    UsageError for a profile with course conventions: the runtime calls the spec's names with the spec's arguments,
-    and a course's correct code written otherwise would fail its public checks."""
+    UsageError for a profile with course conventions or a course layer: the runtime calls the spec's names with
+    the spec's arguments, and a course's correct code written otherwise would fail its public checks."""
+    if profile.course is not None:  # a course layer ([course]: dls, d2l) presents other names and containers
+        raise UsageError(f"profile {profile.source} grades a course through its course layer ([course]: the "
+                         f"course's names, arguments and containers); the public self-check calls the spec's "
+                         f"functions as the spec writes them, so it would find none of your students' functions: "
+                         f"it is not made for this profile")
     if profile.conventions != Conventions():
         raise UsageError(f"profile {profile.source} declares course conventions (names, dropout's p, modes, shapes "
                          "or keywords other than the spec's); the public self-check calls the spec's functions as the "

@@ -362,6 +362,8 @@ def test_a_module_that_fails_to_import_costs_only_its_own_checks_and_the_exit_st
     (["--out", "DIR", "--examples", "-1"], "--examples must be from 0 to 100"),
     (["--out", "DIR", "--examples", "99999999999"], "--examples must be from 0 to 100, not 99999999999"),  # ran on
     (["--out", "DIR", "--profile", "cs231n"], "declares course conventions"),
+    (["--out", "DIR", "--profile", "dls"], "grades a course through its course layer"),  # found none of theirs
+    (["--out", "DIR", "--profile", "d2l"], "grades a course through its course layer"),
 ])
 def test_export_public_refuses_bad_options_with_a_sentence(args, words, tmp_path, capsys):
     (tmp_path / "FILE").write_text("")
