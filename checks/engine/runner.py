@@ -19,7 +19,7 @@ from dlgrade.sandbox import ErrorKind, Sandbox, SandboxError, prove_sandbox
 
 from ..policy import source_scan, years
 from ..policy.tolerances import tolerance
-from .compare import show
+from .compare import like_expected, show
 from .context import CheckFailure, Context, Incomplete, Mismatch
 from .registry import REGISTRY, current_id
 from .spec import COURSE_ROWS, PARTNERS, PROMISES, module_rank
@@ -144,13 +144,10 @@ def grade(submission, profile, *, only=(), replay_prefix="", jobs=1, worker_user
         return Report(submission.display, profile.source, profile.seed, [], [hint], 0.0, 0, 0, {}, "",
                       submission.sha256, search, describe_policy(profile.libraries, trusted))
     checks = select(only or profile.graded)
-    if only and profile.graded:  # within what the profile grades
-        named = {c.function for c in select(profile.graded)}
-        checks = [c for c in checks if c.function in named]
-    checks = [c for c in checks if not profile.leaves_out(c.function)]  # the course's own code, what it asks not
-    if only and profile.course is not None:  # within what the course's assignment grades
+    if only and (profile.graded or profile.course is not None):  # within what the profile (or assignment) grades
         graded = {c.id for c in select(profile.graded)}
         checks = [c for c in checks if c.id in graded]
+    checks = [c for c in checks if not profile.leaves_out(c.function)]  # the course's own code, what it asks not
     shares = function_points(profile, checks)
     started = time.perf_counter()
     parts = _partition(checks, jobs)
@@ -216,8 +213,9 @@ def environment_problems(results, profile):
         extra = f' or pip install "dlgrade[{profile.package}]"' if module in profile.dependencies and profile.package \
             else ""
         how = f"install it (pip install {package}{extra}) and grade again" if module else "build it and grade again"
-        kept = [r for r in group if not _declared(r.summary, profile, r.function)]
-        unscored = [r for r in group if _declared(r.summary, profile, r.function)]
+        kept, unscored = [], []
+        for r in group:
+            (unscored if _declared(r.summary, profile, r.function) else kept).append(r)
         if kept:  # a student could name a package or .pyx of their own, or call the course's extension from a stub
             table = "[dependencies]" if module else "[layout.extensions]"
             lines.append(f"{what}: {len(kept)} checks ({sum(r.max_score for r in kept):.4g} points) of "
@@ -523,19 +521,10 @@ def _failure_details(failure, conventions, function):
         details["input"] = {k: show(v) for k, v in inputs.items()} if isinstance(inputs, dict) else show(inputs)
     if isinstance(failure, Mismatch):
         details["expected"] = show(failure.expected)
-        details["got"] = show(_like(failure.got, failure.expected))
+        details["got"] = show(like_expected(failure.got, failure.expected))
         failure.mistake = failure.name_mistake()
     if failure.mistake is not None:
         details["diagnosis"] = f"{failure.mistake.kind} '{failure.mistake.name}': this implementation " \
                                f"{conventions.mistake_says(failure.mistake)}"
         details["mistake"] = failure.mistake.id
     return details
-
-
-def _like(got, expected):
-    """got, with dicts cut to the keys expected has (the rest is the submission's business)."""
-    if isinstance(got, dict) and isinstance(expected, dict):
-        return {k: _like(got[k], expected[k]) for k in expected if k in got}
-    if isinstance(got, (tuple, list)) and isinstance(expected, (tuple, list)) and len(got) == len(expected):
-        return type(got)(_like(g, e) for g, e in zip(got, expected))
-    return got

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .compare import difference, show
+from .compare import difference, like_expected, show
 
 DATA = Path(__file__).resolve().parent / "examples.json.gz"
 FORMAT = 1
@@ -251,7 +251,7 @@ def _mismatch(found, got, expected, expect, tol):
     lines += [f"input {k}: {v}" for k, v in expect["inputs"].items()]
     if _DATA["show_expected"]:
         lines.append(f"expected: {show(expected)}")
-    lines.append(f"got: {show(_like(got, expected))}")
+    lines.append(f"got: {show(like_expected(got, expected))}")
     return _Failure(lines, [mistake for mistake, value in expect["mistakes"]
                             if difference(got, _decode(value), tol, expect["label"], nan_matches_nan=True) is None])
 
@@ -330,15 +330,6 @@ def _decode(value, results=None):
     if "__rng__" in value:
         return np.random.default_rng(value["__rng__"])
     raise ValueError(f"unknown value in {DATA.name}: {sorted(value)}")
-
-
-def _like(got, expected):
-    """got, with dicts cut to the keys expected has (the rest is your function's business)."""
-    if isinstance(got, dict) and isinstance(expected, dict):
-        return {k: _like(got[k], expected[k]) for k in expected if k in got}
-    if isinstance(got, (tuple, list)) and isinstance(expected, (tuple, list)) and len(got) == len(expected):
-        return type(got)(_like(g, e) for g, e in zip(got, expected))
-    return got
 
 
 class _Tolerance:
